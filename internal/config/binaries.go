@@ -1,0 +1,150 @@
+package config
+
+import (
+	"errors"
+	"strings"
+)
+
+// Azure holds Microsoft Entra application credentials, by Azure's own variable names.
+// Which one is used: client secret, then certificate, then workload identity (federated
+// token file), then managed identity, then DefaultAzureCredential.
+type Azure struct {
+	TenantID            string `envconfig:"AZURE_TENANT_ID"`
+	ClientID            string `envconfig:"AZURE_CLIENT_ID"`
+	ClientSecret        string `envconfig:"AZURE_CLIENT_SECRET"`
+	CertificatePath     string `envconfig:"AZURE_CLIENT_CERTIFICATE_PATH"`
+	FederatedTokenFile  string `envconfig:"AZURE_FEDERATED_TOKEN_FILE"`
+	UseManagedIdentity  bool   `envconfig:"LIFECYCLE_AZURE_MANAGED_IDENTITY" default:"false"`
+	GraphBaseURL        string `envconfig:"LIFECYCLE_GRAPH_BASE_URL" default:"https://graph.microsoft.com/v1.0"`
+	CertificatePassword string `envconfig:"AZURE_CLIENT_CERTIFICATE_PASSWORD"`
+}
+
+// Validate checks the Graph settings beyond their types.
+func (a Azure) Validate() error {
+	if err := HTTPURL("LIFECYCLE_GRAPH_BASE_URL", a.GraphBaseURL); err != nil {
+		return err
+	}
+	if (a.ClientSecret != "" || a.CertificatePath != "" || a.FederatedTokenFile != "") && a.TenantID == "" {
+		return errors.New("AZURE_TENANT_ID: required when application credentials are set")
+	}
+	if (a.ClientSecret != "" || a.CertificatePath != "" || a.FederatedTokenFile != "") && a.ClientID == "" {
+		return errors.New("AZURE_CLIENT_ID: required when application credentials are set")
+	}
+	return nil
+}
+
+// HasCredentials reports whether any explicit credential is configured.
+func (a Azure) HasCredentials() bool {
+	return a.ClientSecret != "" || a.CertificatePath != "" || a.FederatedTokenFile != "" || a.UseManagedIdentity
+}
+
+// Webhook holds the HR webhook server settings (DESIGN 4.2).
+type Webhook struct {
+	Addr   string `envconfig:"LIFECYCLE_WEBHOOK_ADDR" default:"127.0.0.1:8235"`
+	Secret string `envconfig:"LIFECYCLE_WEBHOOK_SECRET"`
+	// CodecOrigins are the browser origins (the Temporal UI) allowed to call the codec
+	// endpoint served beside the webhook, comma separated.
+	CodecOrigins string `envconfig:"LIFECYCLE_CODEC_CORS_ORIGINS" default:"http://127.0.0.1:8233,http://localhost:8233"`
+}
+
+// Validate checks the webhook settings; the secret is required only where a server runs.
+func (w Webhook) Validate(requireSecret bool) error {
+	if err := HostPort("LIFECYCLE_WEBHOOK_ADDR", w.Addr); err != nil {
+		return err
+	}
+	if requireSecret && len(w.Secret) < 16 {
+		if w.Secret == "" {
+			return errors.New("LIFECYCLE_WEBHOOK_SECRET: required but not set")
+		}
+		return errors.New("LIFECYCLE_WEBHOOK_SECRET: too short, use at least 16 characters")
+	}
+	return nil
+}
+
+// Origins splits CodecOrigins.
+func (w Webhook) Origins() []string {
+	var out []string
+	for _, o := range strings.Split(w.CodecOrigins, ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// HR names the HR source and its settings. Each connector reads its own LIFECYCLE_<VENDOR>_* variables.
+type HR struct {
+	Source string `envconfig:"LIFECYCLE_HR_SOURCE" default:"file"`
+	File   string `envconfig:"LIFECYCLE_HR_FILE"`
+}
+
+// Validate checks the HR source name.
+func (h HR) Validate() error {
+	switch h.Source {
+	case "file", "afas", "nmbrs", "raet", "workday":
+		return nil
+	default:
+		return errors.New("LIFECYCLE_HR_SOURCE: malformed value, want file, afas, nmbrs, raet or workday")
+	}
+}
+
+// Worker is the worker binary's whole configuration.
+type Worker struct {
+	Temporal
+	Logging
+	Azure
+	Webhook
+	HR
+	PolicyFile string `envconfig:"LIFECYCLE_POLICY_FILE"`
+}
+
+// LoadWorker reads and validates the worker's configuration. dev relaxes what dev mode
+// supplies itself (policy, HR file, webhook secret).
+func LoadWorker(dev bool) (Worker, error) {
+	var c Worker
+	if err := Load(&c); err != nil {
+		return c, err
+	}
+	return c, c.Validate(dev)
+}
+
+// Validate checks a loaded worker configuration.
+func (c Worker) Validate(dev bool) error {
+	for _, check := range []func() error{
+		c.Temporal.Validate,
+		c.Azure.Validate,
+		c.HR.Validate,
+		func() error { _, _, err := c.Logging.Logger(); return err },
+		func() error { return c.Webhook.Validate(false) },
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Starter is the starter binary's whole configuration.
+type Starter struct {
+	Temporal
+	Logging
+	Webhook
+}
+
+// LoadStarter reads and validates the starter's configuration. serve requires the webhook secret.
+func LoadStarter(serve bool) (Starter, error) {
+	var c Starter
+	if err := Load(&c); err != nil {
+		return c, err
+	}
+	for _, check := range []func() error{
+		c.Temporal.Validate,
+		func() error { _, _, err := c.Logging.Logger(); return err },
+		func() error { return c.Webhook.Validate(serve) },
+	} {
+		if err := check(); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}

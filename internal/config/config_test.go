@@ -1,0 +1,102 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// clearEnv unsets every variable the binaries read, so the host's settings do not leak in.
+func clearEnv(t *testing.T) {
+	for _, k := range []string{
+		"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY",
+		"LIFECYCLE_TASK_QUEUE", "LIFECYCLE_PAYLOAD_KEY", "LIFECYCLE_LOG_LEVEL", "LIFECYCLE_LOG_FORMAT",
+		"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
+		"AZURE_FEDERATED_TOKEN_FILE", "LIFECYCLE_AZURE_MANAGED_IDENTITY", "LIFECYCLE_GRAPH_BASE_URL",
+		"LIFECYCLE_WEBHOOK_ADDR", "LIFECYCLE_WEBHOOK_SECRET", "LIFECYCLE_HR_SOURCE", "LIFECYCLE_HR_FILE",
+		"LIFECYCLE_POLICY_FILE", "LIFECYCLE_CODEC_CORS_ORIGINS",
+	} {
+		t.Setenv(k, "")
+	}
+}
+
+func TestLoadWorkerDefaults(t *testing.T) {
+	clearEnv(t)
+	c, err := LoadWorker(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Address != "127.0.0.1:7233" || c.Namespace != "default" || c.TaskQueue != "lifecycle" ||
+		c.GraphBaseURL != "https://graph.microsoft.com/v1.0" || c.HR.Source != "file" || c.Webhook.Addr != "127.0.0.1:8235" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if got := c.Webhook.Origins(); len(got) != 2 || got[0] != "http://127.0.0.1:8233" {
+		t.Fatalf("origins %v", got)
+	}
+}
+
+func TestLoadErrorsNameTheVariable(t *testing.T) {
+	key32 := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // 32 bytes
+	cases := []struct {
+		name    string
+		env     map[string]string
+		starter bool
+		serve   bool
+		want    string // variable named; "" means no error
+	}{
+		{"defaults are fine", nil, false, false, ""},
+		{"valid payload key", map[string]string{"LIFECYCLE_PAYLOAD_KEY": key32}, false, false, ""},
+		{"address without port", map[string]string{"TEMPORAL_ADDRESS": "temporal"}, false, false, "TEMPORAL_ADDRESS"},
+		{"empty namespace", map[string]string{"TEMPORAL_NAMESPACE": " "}, false, false, "TEMPORAL_NAMESPACE"},
+		{"payload key not base64", map[string]string{"LIFECYCLE_PAYLOAD_KEY": "not base64!"}, false, false, "LIFECYCLE_PAYLOAD_KEY"},
+		{"payload key 16 bytes", map[string]string{"LIFECYCLE_PAYLOAD_KEY": "AAECAwQFBgcICQoLDA0ODw=="}, false, false, "LIFECYCLE_PAYLOAD_KEY"},
+		{"bool malformed", map[string]string{"LIFECYCLE_AZURE_MANAGED_IDENTITY": "yes please"}, false, false, "LIFECYCLE_AZURE_MANAGED_IDENTITY"},
+		{"graph url relative", map[string]string{"LIFECYCLE_GRAPH_BASE_URL": "/v1.0"}, false, false, "LIFECYCLE_GRAPH_BASE_URL"},
+		{"secret without tenant", map[string]string{"AZURE_CLIENT_SECRET": "s3cr3t-value", "AZURE_CLIENT_ID": "x"}, false, false, "AZURE_TENANT_ID"},
+		{"secret without client", map[string]string{"AZURE_CLIENT_SECRET": "s3cr3t-value", "AZURE_TENANT_ID": "x"}, false, false, "AZURE_CLIENT_ID"},
+		{"unknown hr source", map[string]string{"LIFECYCLE_HR_SOURCE": "sap"}, false, false, "LIFECYCLE_HR_SOURCE"},
+		{"tls cert alone", map[string]string{"TEMPORAL_TLS_CERT": "/c.pem"}, false, false, "TEMPORAL_TLS_KEY"},
+		{"tls key alone", map[string]string{"TEMPORAL_TLS_KEY": "/k.pem"}, false, false, "TEMPORAL_TLS_CERT"},
+		{"tls files missing", map[string]string{"TEMPORAL_TLS_CERT": "/nonexistent/c.pem", "TEMPORAL_TLS_KEY": "/nonexistent/k.pem"}, false, false, "TEMPORAL_TLS_CERT"},
+		{"log level", map[string]string{"LIFECYCLE_LOG_LEVEL": "verbose"}, false, false, "LIFECYCLE_LOG_LEVEL"},
+		{"log format", map[string]string{"LIFECYCLE_LOG_FORMAT": "xml"}, false, false, "LIFECYCLE_LOG_FORMAT"},
+		{"webhook addr", map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "8235"}, false, false, "LIFECYCLE_WEBHOOK_ADDR"},
+		{"starter serve needs secret", nil, true, true, "LIFECYCLE_WEBHOOK_SECRET"},
+		{"starter serve short secret", map[string]string{"LIFECYCLE_WEBHOOK_SECRET": "short"}, true, true, "LIFECYCLE_WEBHOOK_SECRET"},
+		{"starter other commands need no secret", nil, true, false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var err error
+			if tc.starter {
+				_, err = LoadStarter(tc.serve)
+			} else {
+				_, err = LoadWorker(false)
+			}
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want one naming %s", tc.want)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, tc.want+":") || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q: want one line starting with %s", msg, tc.want)
+			}
+			for _, v := range tc.env {
+				if len(v) > 8 && strings.Contains(msg, v) && strings.Contains(strings.ToLower(tc.want), "secret") {
+					t.Fatalf("error %q echoes a secret", msg)
+				}
+			}
+			if strings.Contains(msg, "s3cr3t-value") {
+				t.Fatalf("error %q echoes the client secret", msg)
+			}
+		})
+	}
+}

@@ -1,0 +1,274 @@
+package hr
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxIDLength is the longest employee id the engine accepts.
+const MaxIDLength = 64
+
+// ValidID reports whether id is acceptable as an employee id: 1 to
+// MaxIDLength characters, no surrounding spaces, no control characters and
+// no slash (it becomes part of a workflow id).
+func ValidID(id string) bool {
+	if id == "" || len(id) > MaxIDLength || strings.TrimSpace(id) != id || !utf8.ValidString(id) {
+		return false
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) || r == '/' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateEmployee checks one record on its own (without looking at other
+// employees) and returns the reasons it must be rejected; none means it is
+// acceptable.
+func ValidateEmployee(e Employee) []string {
+	var reasons []string
+	if e.EmployeeID == "" {
+		reasons = append(reasons, "missing employee id")
+	} else if !ValidID(e.EmployeeID) {
+		reasons = append(reasons, fmt.Sprintf("employee id %q is not usable (1-%d characters, no spaces around it, no control characters or '/')", truncate(e.EmployeeID, 80), MaxIDLength))
+	}
+	if strings.TrimSpace(e.GivenName) == "" && strings.TrimSpace(e.PreferredName) == "" {
+		reasons = append(reasons, "missing given name")
+	}
+	if strings.TrimSpace(e.FamilyName) == "" {
+		reasons = append(reasons, "missing family name")
+	}
+	switch e.NameUsage {
+	case "", NameUsageOwn, NameUsagePartner, NameUsageOwnPartner, NameUsagePartnerOwn:
+	default:
+		reasons = append(reasons, fmt.Sprintf("unknown nameUsage %q (want own, partner, own-partner or partner-own)", truncate(e.NameUsage, 40)))
+	}
+	if e.NameUsage != "" && e.NameUsage != NameUsageOwn && strings.TrimSpace(e.PartnerFamilyName) == "" {
+		reasons = append(reasons, fmt.Sprintf("nameUsage %q needs a partnerFamilyName", e.NameUsage))
+	}
+	ids := map[string]bool{}
+	for i, c := range e.Contracts {
+		label := c.ID
+		if label == "" {
+			label = fmt.Sprintf("#%d", i+1)
+			reasons = append(reasons, fmt.Sprintf("contract %s: missing id", label))
+		} else if ids[c.ID] {
+			reasons = append(reasons, fmt.Sprintf("contract %s: duplicate contract id", label))
+		}
+		ids[c.ID] = true
+		switch {
+		case c.Start.IsZero():
+			reasons = append(reasons, fmt.Sprintf("contract %s: missing start date", label))
+		case !c.Start.Valid():
+			reasons = append(reasons, fmt.Sprintf("contract %s: invalid start date", label))
+		}
+		if c.End != nil {
+			switch {
+			case !c.End.Valid():
+				reasons = append(reasons, fmt.Sprintf("contract %s: invalid end date", label))
+			case !c.Start.IsZero() && c.End.Before(c.Start):
+				reasons = append(reasons, fmt.Sprintf("contract %s: end %s is before start %s", label, c.End, c.Start))
+			}
+		}
+		if c.FTE < 0 || math.IsNaN(c.FTE) || math.IsInf(c.FTE, 0) {
+			reasons = append(reasons, fmt.Sprintf("contract %s: fte %v is not a non-negative number", label, c.FTE))
+		}
+	}
+	return reasons
+}
+
+// Validate applies the validation rules to a snapshot and returns the
+// records that pass, with the refused ones added to Rejected and the
+// corrected ones to Warnings (both keep what the input already had). The
+// input is not modified.
+//
+// Rules:
+//   - Each record on its own (ValidateEmployee): id, names, name usage,
+//     contract ids and dates (end not before start), FTE. A failing record is
+//     rejected with all its reasons joined.
+//   - Duplicate employee ids: every record carrying the id is rejected, since
+//     there is no telling which one is right.
+//   - Manager links: a manager id that points to no accepted employee, to the
+//     employee themself, or that is part of a reporting cycle is dropped from
+//     the contract and reported as a warning. The employee is still accepted
+//     (an identity engineer expects the person to get an account, just
+//     without a manager until HR fixes the link).
+//   - Replacements with a missing id, unknown or rejected employees, the same
+//     person on both sides, or an end before the start are rejected.
+func Validate(s Snapshot) Snapshot {
+	out := Snapshot{
+		Rejected: append([]Rejection(nil), s.Rejected...),
+		Warnings: append([]Rejection(nil), s.Warnings...),
+	}
+	const src = "validation"
+
+	count := map[string]int{}
+	for _, e := range s.Employees {
+		count[e.EmployeeID]++
+	}
+	for _, e := range s.Employees {
+		reasons := ValidateEmployee(e)
+		if e.EmployeeID != "" && count[e.EmployeeID] > 1 {
+			reasons = append(reasons, fmt.Sprintf("duplicate employee id (%d records)", count[e.EmployeeID]))
+		}
+		if len(reasons) > 0 {
+			out.Rejected = append(out.Rejected, Rejection{EmployeeID: e.EmployeeID, Source: src, Reason: strings.Join(reasons, "; ")})
+			continue
+		}
+		out.Employees = append(out.Employees, e.Clone())
+	}
+
+	known := map[string]int{}
+	for i, e := range out.Employees {
+		known[e.EmployeeID] = i
+	}
+	// Dangling and self links.
+	for i := range out.Employees {
+		e := &out.Employees[i]
+		for j := range e.Contracts {
+			c := &e.Contracts[j]
+			m := c.ManagerEmployeeID
+			if m == "" {
+				continue
+			}
+			reason := ""
+			if m == e.EmployeeID {
+				reason = fmt.Sprintf("contract %s: manager is the employee themself; manager link dropped", c.ID)
+			} else if _, ok := known[m]; !ok {
+				reason = fmt.Sprintf("contract %s: manager %q is not an accepted employee; manager link dropped", c.ID, truncate(m, 80))
+			}
+			if reason != "" {
+				c.ManagerEmployeeID = ""
+				out.Warnings = append(out.Warnings, Rejection{EmployeeID: e.EmployeeID, Source: src, Reason: reason})
+			}
+		}
+	}
+	// Cycles: strongly connected components of the "reports to" graph.
+	for _, comp := range managerCycles(out.Employees) {
+		in := map[string]bool{}
+		for _, id := range comp {
+			in[id] = true
+		}
+		chain := strings.Join(comp, " → ")
+		for _, id := range comp {
+			e := &out.Employees[known[id]]
+			for j := range e.Contracts {
+				c := &e.Contracts[j]
+				if in[c.ManagerEmployeeID] {
+					out.Warnings = append(out.Warnings, Rejection{EmployeeID: id, Source: src,
+						Reason: fmt.Sprintf("contract %s: manager %q is part of a reporting cycle (%s); manager link dropped", c.ID, c.ManagerEmployeeID, chain)})
+					c.ManagerEmployeeID = ""
+				}
+			}
+		}
+	}
+
+	for _, r := range s.Replacements {
+		var reasons []string
+		if r.ID == "" {
+			reasons = append(reasons, "missing replacement id")
+		}
+		for _, side := range []struct{ name, id string }{{"substitute", r.SubstituteEmployeeID}, {"replaced", r.ReplacedEmployeeID}} {
+			if side.id == "" {
+				reasons = append(reasons, "missing "+side.name+" employee id")
+			} else if _, ok := known[side.id]; !ok {
+				reasons = append(reasons, fmt.Sprintf("%s %q is not an accepted employee", side.name, truncate(side.id, 80)))
+			}
+		}
+		if r.SubstituteEmployeeID != "" && r.SubstituteEmployeeID == r.ReplacedEmployeeID {
+			reasons = append(reasons, "substitute and replaced are the same person")
+		}
+		switch {
+		case r.Start.IsZero():
+			reasons = append(reasons, "missing start date")
+		case !r.Start.Valid():
+			reasons = append(reasons, "invalid start date")
+		case r.End != nil && r.End.Before(r.Start):
+			reasons = append(reasons, fmt.Sprintf("end %s is before start %s", r.End, r.Start))
+		}
+		if len(reasons) > 0 {
+			out.Rejected = append(out.Rejected, Rejection{EmployeeID: r.SubstituteEmployeeID, ReplacementID: cmp.Or(r.ID, "(no id)"), Source: src,
+				Reason: fmt.Sprintf("replacement %s: %s", r.ID, strings.Join(reasons, "; "))})
+			continue
+		}
+		rc := r
+		if r.End != nil {
+			end := *r.End
+			rc.End = &end
+		}
+		out.Replacements = append(out.Replacements, rc)
+	}
+	return out
+}
+
+// managerCycles returns the reporting cycles (strongly connected components
+// with more than one member) of the graph employee → manager over all
+// contracts, each sorted, in a deterministic order.
+func managerCycles(emps []Employee) [][]string {
+	edges := map[string][]string{}
+	var nodes []string
+	for _, e := range emps {
+		nodes = append(nodes, e.EmployeeID)
+		seen := map[string]bool{}
+		for _, c := range e.Contracts {
+			if m := c.ManagerEmployeeID; m != "" && !seen[m] {
+				seen[m] = true
+				edges[e.EmployeeID] = append(edges[e.EmployeeID], m)
+			}
+		}
+		sort.Strings(edges[e.EmployeeID])
+	}
+	sort.Strings(nodes)
+
+	// Tarjan's algorithm, iterative over sorted nodes for determinism.
+	index := map[string]int{}
+	low := map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	var comps [][]string
+	next := 0
+	var strong func(v string)
+	strong = func(v string) {
+		index[v], low[v] = next, next
+		next++
+		stack = append(stack, v)
+		onStack[v] = true
+		for _, w := range edges[v] {
+			if _, ok := index[w]; !ok {
+				strong(w)
+				low[v] = min(low[v], low[w])
+			} else if onStack[w] {
+				low[v] = min(low[v], index[w])
+			}
+		}
+		if low[v] == index[v] {
+			var comp []string
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp = append(comp, w)
+				if w == v {
+					break
+				}
+			}
+			if len(comp) > 1 {
+				sort.Strings(comp)
+				comps = append(comps, comp)
+			}
+		}
+	}
+	for _, v := range nodes {
+		if _, ok := index[v]; !ok {
+			strong(v)
+		}
+	}
+	sort.Slice(comps, func(i, j int) bool { return comps[i][0] < comps[j][0] })
+	return comps
+}
