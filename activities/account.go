@@ -1,0 +1,438 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/policy"
+)
+
+// AccountSpec is what an account should look like: the attributes the engine
+// manages, derived from HR and the policy by the workflow.
+type AccountSpec struct {
+	EmployeeID    string `json:"employeeId"`
+	GivenName     string `json:"givenName,omitempty"`
+	Surname       string `json:"surname,omitempty"`
+	DisplayName   string `json:"displayName,omitempty"`
+	UPN           string `json:"userPrincipalName,omitempty"`
+	MailNickname  string `json:"mailNickname,omitempty"`
+	Mail          string `json:"mail,omitempty"`
+	JobTitle      string `json:"jobTitle,omitempty"`
+	Department    string `json:"department,omitempty"`
+	CompanyName   string `json:"companyName,omitempty"`
+	EmployeeType  string `json:"employeeType,omitempty"`
+	CostCenter    string `json:"costCenter,omitempty"`
+	Division      string `json:"division,omitempty"`
+	UsageLocation string `json:"usageLocation,omitempty"`
+	// HireDate is the first working day's start; zero leaves it unset.
+	HireDate time.Time `json:"hireDate,omitzero"`
+	// LeaveDateTime is the moment access ends; zero leaves it unset.
+	LeaveDateTime time.Time `json:"leaveDateTime,omitzero"`
+	// Enabled says whether a created account may sign in.
+	Enabled bool `json:"enabled"`
+}
+
+// Field names for UpdateAccountInput.Fields: the Graph property names.
+const (
+	FieldGivenName     = "givenName"
+	FieldSurname       = "surname"
+	FieldDisplayName   = "displayName"
+	FieldUPN           = "userPrincipalName"
+	FieldMailNickname  = "mailNickname"
+	FieldMail          = "mail"
+	FieldJobTitle      = "jobTitle"
+	FieldDepartment    = "department"
+	FieldCompanyName   = "companyName"
+	FieldEmployeeType  = "employeeType"
+	FieldOrgData       = "employeeOrgData"
+	FieldUsageLocation = "usageLocation"
+	FieldHireDate      = "employeeHireDate"
+	FieldLeaveDateTime = "employeeLeaveDateTime"
+)
+
+// NameFields are the attributes a personal-data change touches.
+var NameFields = []string{FieldGivenName, FieldSurname, FieldDisplayName}
+
+// AddressFields are the attributes a new UPN changes.
+var AddressFields = []string{FieldUPN, FieldMailNickname, FieldMail}
+
+// OrgFields are the attributes a promotion or transfer touches.
+var OrgFields = []string{FieldJobTitle, FieldDepartment, FieldCompanyName, FieldEmployeeType, FieldOrgData}
+
+func (s AccountSpec) user() directory.User {
+	return directory.User{
+		EmployeeID: s.EmployeeID, GivenName: s.GivenName, Surname: s.Surname, DisplayName: s.DisplayName,
+		UserPrincipalName: s.UPN, MailNickname: s.MailNickname, Mail: s.Mail, JobTitle: s.JobTitle,
+		Department: s.Department, CompanyName: s.CompanyName, EmployeeType: s.EmployeeType,
+		EmployeeHireDate: s.HireDate, EmployeeLeaveDateTime: s.LeaveDateTime,
+		CostCenter: s.CostCenter, Division: s.Division, UsageLocation: s.UsageLocation,
+		AccountEnabled: s.Enabled,
+	}
+}
+
+// Account is an Entra account as the workflows track it.
+type Account struct {
+	// Found is false when no account exists (FindAccount only).
+	Found    bool   `json:"found"`
+	ObjectID string `json:"objectId,omitempty"`
+	UPN      string `json:"userPrincipalName,omitempty"`
+	Mail     string `json:"mail,omitempty"`
+	Enabled  bool   `json:"enabled"`
+	// Created is true when this call created the account.
+	Created bool `json:"created,omitempty"`
+	// Restored is true when the account came back from deleted items.
+	Restored bool `json:"restored,omitempty"`
+}
+
+func accountOf(u directory.User) Account {
+	return Account{Found: true, ObjectID: u.ID, UPN: u.UserPrincipalName, Mail: u.Mail, Enabled: u.AccountEnabled}
+}
+
+// FindAccountInput names the account to find.
+type FindAccountInput struct {
+	EmployeeID string `json:"employeeId"`
+	// KnownObjectID is the account the engine created before (a rehire): when
+	// nobody carries the employee id it is restored from deleted items.
+	KnownObjectID string `json:"knownObjectId,omitempty"`
+}
+
+// FindAccount finds the account carrying the employee id; failing that, it
+// restores the known account from deleted items. Found is false when there
+// is none.
+func (a *Activities) FindAccount(ctx context.Context, in FindAccountInput) (Account, error) {
+	d, err := a.dir()
+	if err != nil {
+		return Account{}, err
+	}
+	u, ok, err := d.FindUserByEmployeeID(ctx, in.EmployeeID)
+	if err != nil {
+		return Account{}, graphError("find account of employee "+in.EmployeeID, err)
+	}
+	if ok {
+		return accountOf(u), nil
+	}
+	if in.KnownObjectID == "" {
+		return Account{}, nil
+	}
+	u, err = d.RestoreUser(ctx, in.KnownObjectID)
+	if directory.KindOf(err) == directory.KindNotFound {
+		a.log().Info("earlier account is gone for good", "employeeId", in.EmployeeID, "id", in.KnownObjectID)
+		return Account{}, nil
+	}
+	if err != nil {
+		return Account{}, graphError("restore account of employee "+in.EmployeeID, err)
+	}
+	acc := accountOf(u)
+	acc.Restored = true
+	a.log().Info("account restored", "employeeId", in.EmployeeID, "id", u.ID)
+	return acc, nil
+}
+
+// CreateAccount creates the account (or returns the one that carries the
+// employee id already: the call is idempotent).
+func (a *Activities) CreateAccount(ctx context.Context, spec AccountSpec) (Account, error) {
+	d, err := a.dir()
+	if err != nil {
+		return Account{}, err
+	}
+	u, created, err := d.CreateUser(ctx, spec.user())
+	if err != nil {
+		return Account{}, graphError("create account of employee "+spec.EmployeeID, err)
+	}
+	acc := accountOf(u)
+	acc.Created = created
+	return acc, nil
+}
+
+// UpdateAccountInput brings some attributes of an account in line.
+type UpdateAccountInput struct {
+	ObjectID string      `json:"objectId"`
+	Spec     AccountSpec `json:"spec"`
+	// Fields are the attributes (Field* names) to bring in line; the rest of
+	// the account is left alone.
+	Fields []string `json:"fields"`
+}
+
+// UpdateAccountResult lists the attributes that were changed.
+type UpdateAccountResult struct {
+	Changed []string `json:"changed,omitempty"`
+}
+
+// UpdateAccount reads the account and patches only those of the named
+// attributes that differ, so a repeated call writes nothing.
+func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (UpdateAccountResult, error) {
+	d, err := a.dir()
+	if err != nil {
+		return UpdateAccountResult{}, err
+	}
+	cur, err := d.GetUser(ctx, in.ObjectID)
+	if err != nil {
+		return UpdateAccountResult{}, graphError("read account "+in.ObjectID, err)
+	}
+	want := cur
+	s := in.Spec
+	for _, f := range in.Fields {
+		switch f {
+		case FieldGivenName:
+			want.GivenName = s.GivenName
+		case FieldSurname:
+			want.Surname = s.Surname
+		case FieldDisplayName:
+			want.DisplayName = s.DisplayName
+		case FieldUPN:
+			want.UserPrincipalName = s.UPN
+		case FieldMailNickname:
+			want.MailNickname = s.MailNickname
+		case FieldMail:
+			want.Mail = s.Mail
+		case FieldJobTitle:
+			want.JobTitle = s.JobTitle
+		case FieldDepartment:
+			want.Department = s.Department
+		case FieldCompanyName:
+			want.CompanyName = s.CompanyName
+		case FieldEmployeeType:
+			want.EmployeeType = s.EmployeeType
+		case FieldOrgData:
+			want.CostCenter, want.Division = s.CostCenter, s.Division
+		case FieldUsageLocation:
+			want.UsageLocation = s.UsageLocation
+		case FieldHireDate:
+			want.EmployeeHireDate = s.HireDate
+		case FieldLeaveDateTime:
+			want.EmployeeLeaveDateTime = s.LeaveDateTime
+		default:
+			return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, fmt.Errorf("unknown field %q", f))
+		}
+	}
+	diff := directory.Diff(cur, want)
+	if diff.IsEmpty() {
+		return UpdateAccountResult{}, nil
+	}
+	if err := d.PatchUser(ctx, in.ObjectID, diff); err != nil {
+		return UpdateAccountResult{}, graphError("update account "+in.ObjectID, err)
+	}
+	return UpdateAccountResult{Changed: diff.Fields()}, nil
+}
+
+// SetEnabledInput enables or disables sign-in.
+type SetEnabledInput struct {
+	ObjectID string `json:"objectId"`
+	Enabled  bool   `json:"enabled"`
+}
+
+// SetAccountEnabled enables or disables sign-in (idempotent).
+func (a *Activities) SetAccountEnabled(ctx context.Context, in SetEnabledInput) error {
+	d, err := a.dir()
+	if err != nil {
+		return err
+	}
+	if in.Enabled {
+		return graphError("enable account "+in.ObjectID, d.EnableUser(ctx, in.ObjectID))
+	}
+	return graphError("disable account "+in.ObjectID, d.DisableUser(ctx, in.ObjectID))
+}
+
+// LinkManagerInput sets an account's manager by the manager's employee id.
+type LinkManagerInput struct {
+	ObjectID          string `json:"objectId"`
+	ManagerEmployeeID string `json:"managerEmployeeId"`
+}
+
+// LinkManagerResult says whether the manager was linked.
+type LinkManagerResult struct {
+	// Found is false when the manager has no account yet; nothing was changed.
+	Found           bool   `json:"found"`
+	ManagerObjectID string `json:"managerObjectId,omitempty"`
+}
+
+// LinkManager makes the manager's account the account's manager; with no
+// manager employee id it clears the manager. A manager without an account
+// is an answer (Found false), not a failure: the link is made later.
+func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (LinkManagerResult, error) {
+	d, err := a.dir()
+	if err != nil {
+		return LinkManagerResult{}, err
+	}
+	if in.ManagerEmployeeID == "" {
+		return LinkManagerResult{Found: true}, graphError("clear manager of "+in.ObjectID, d.ClearManager(ctx, in.ObjectID))
+	}
+	m, ok, err := d.FindUserByEmployeeID(ctx, in.ManagerEmployeeID)
+	if err != nil {
+		return LinkManagerResult{}, graphError("find manager "+in.ManagerEmployeeID, err)
+	}
+	if !ok {
+		return LinkManagerResult{}, nil
+	}
+	if err := d.SetManager(ctx, in.ObjectID, m.ID); err != nil {
+		return LinkManagerResult{}, graphError("set manager of "+in.ObjectID, err)
+	}
+	return LinkManagerResult{Found: true, ManagerObjectID: m.ID}, nil
+}
+
+// EntitlementsInput names an account and entitlements to grant or revoke.
+type EntitlementsInput struct {
+	ObjectID     string               `json:"objectId"`
+	Entitlements []policy.Entitlement `json:"entitlements"`
+}
+
+// split sorts entitlements by kind.
+func split(es []policy.Entitlement) (groups, licenses []string, roles []directory.AppRole) {
+	for _, e := range es {
+		switch e.Kind {
+		case policy.KindGroup:
+			groups = append(groups, e.Name)
+		case policy.KindLicense:
+			licenses = append(licenses, e.Name)
+		case policy.KindAppRole:
+			roles = append(roles, directory.AppRole{App: e.App, Role: e.Role})
+		}
+	}
+	return groups, licenses, roles
+}
+
+func groupIDs(m map[string]string, names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, m[n])
+	}
+	return out
+}
+
+// GrantEntitlements gives an account groups, licences and app roles in one
+// batch. What the account holds already is success, so it may be repeated.
+func (a *Activities) GrantEntitlements(ctx context.Context, in EntitlementsInput) error {
+	d, err := a.dir()
+	if err != nil {
+		return err
+	}
+	groups, licenses, roles := split(in.Entitlements)
+	g := directory.Grant{Licenses: licenses, AppRoles: roles}
+	if len(groups) > 0 {
+		ids, err := d.ResolveGroups(ctx, groups)
+		if err != nil {
+			return graphError("resolve groups", err)
+		}
+		g.GroupIDs = groupIDs(ids, groups)
+	}
+	return graphError("grant entitlements to "+in.ObjectID, d.Grant(ctx, in.ObjectID, g))
+}
+
+// RevokeEntitlements takes groups, licences and app roles from an account.
+// What the account does not hold is success.
+func (a *Activities) RevokeEntitlements(ctx context.Context, in EntitlementsInput) error {
+	d, err := a.dir()
+	if err != nil {
+		return err
+	}
+	groups, licenses, roles := split(in.Entitlements)
+	if len(groups) > 0 {
+		ids, err := d.ResolveGroups(ctx, groups)
+		if err != nil {
+			return graphError("resolve groups", err)
+		}
+		if err := d.RemoveFromGroups(ctx, in.ObjectID, groupIDs(ids, groups)); err != nil {
+			return graphError("remove "+in.ObjectID+" from groups", err)
+		}
+	}
+	if len(licenses) > 0 {
+		if err := d.RemoveLicenses(ctx, in.ObjectID, licenses); err != nil {
+			return graphError("remove licences of "+in.ObjectID, err)
+		}
+	}
+	for _, r := range roles {
+		if err := d.RemoveAppRole(ctx, in.ObjectID, r); err != nil {
+			return graphError("remove app role of "+in.ObjectID, err)
+		}
+	}
+	return nil
+}
+
+// ReadEntitlements lists the groups, licences and app roles an account holds.
+func (a *Activities) ReadEntitlements(ctx context.Context, objectID string) ([]policy.Entitlement, error) {
+	d, err := a.dir()
+	if err != nil {
+		return nil, err
+	}
+	held, err := d.Entitlements(ctx, objectID)
+	if err != nil {
+		return nil, graphError("read entitlements of "+objectID, err)
+	}
+	var out []policy.Entitlement
+	for _, g := range held.Groups {
+		out = append(out, policy.Group(g.DisplayName))
+	}
+	for _, l := range held.Licenses {
+		out = append(out, policy.License(l))
+	}
+	for _, r := range held.AppRoles {
+		if r.Role.App != "" {
+			out = append(out, policy.AppRoleOf(r.Role.App, r.Role.Role))
+		}
+	}
+	slices.SortFunc(out, policy.Compare)
+	return out, nil
+}
+
+// RevokeSessions invalidates an account's sign-in sessions.
+func (a *Activities) RevokeSessions(ctx context.Context, objectID string) error {
+	d, err := a.dir()
+	if err != nil {
+		return err
+	}
+	return graphError("revoke sign-in sessions of "+objectID, d.RevokeSignInSessions(ctx, objectID))
+}
+
+// DeleteAccount soft-deletes an account (a deleted account is success).
+func (a *Activities) DeleteAccount(ctx context.Context, objectID string) error {
+	d, err := a.dir()
+	if err != nil {
+		return err
+	}
+	return graphError("delete account "+objectID, d.DeleteUser(ctx, objectID))
+}
+
+// ChooseNamesInput asks for a person's names with a free UPN.
+type ChooseNamesInput struct {
+	Person policy.Person `json:"person"`
+	Naming policy.Naming `json:"naming"`
+	Domain string        `json:"domain"`
+	// ObjectID is the person's own account, whose addresses count as free.
+	ObjectID string `json:"objectId,omitempty"`
+	// OwnUPN is the person's current UPN, which counts as free.
+	OwnUPN string `json:"ownUpn,omitempty"`
+}
+
+// addressChecker adapts the directory to policy.UPNChecker.
+type addressChecker struct {
+	d      Directory
+	except string
+}
+
+// UPNTaken reports whether another user holds upn as UPN or mail.
+func (c addressChecker) UPNTaken(ctx context.Context, upn string) (bool, error) {
+	return c.d.AddressTaken(ctx, upn, c.except)
+}
+
+// ChooseNames derives the person's names and picks the lowest free UPN,
+// asking the directory about each candidate.
+func (a *Activities) ChooseNames(ctx context.Context, in ChooseNamesInput) (policy.Names, error) {
+	d, err := a.dir()
+	if err != nil {
+		return policy.Names{}, err
+	}
+	own := func(upn string) bool { return in.OwnUPN != "" && strings.EqualFold(upn, in.OwnUPN) }
+	names, err := in.Naming.UniqueUPN(ctx, in.Person, in.Domain, addressChecker{d: d, except: in.ObjectID}, own)
+	switch {
+	case err == nil:
+		return names, nil
+	case errors.Is(err, policy.ErrNoUsableName), errors.Is(err, policy.ErrNoFreeUPN):
+		return policy.Names{}, permanent("choose names", ErrTypeNoUsableName, err)
+	}
+	return policy.Names{}, graphError("choose names", err)
+}

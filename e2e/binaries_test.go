@@ -1,0 +1,225 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/entralifecycle/engine/internal/devstack"
+	"github.com/entralifecycle/engine/workflows"
+)
+
+// devProcess is a running `worker -dev`.
+type devProcess struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+type devAddrs struct{ frontend, ui, webhook string }
+
+func freeAddrs(t *testing.T) devAddrs {
+	t.Helper()
+	var a devAddrs
+	for _, p := range []*string{&a.frontend, &a.ui, &a.webhook} {
+		addr, err := devstack.FreeAddr()
+		if err != nil {
+			t.Fatal(err)
+		}
+		*p = addr
+	}
+	return a
+}
+
+func startDevWorker(t *testing.T, bin, data string, a devAddrs, env ...string) *devProcess {
+	t.Helper()
+	cmd := exec.Command(bin, "-dev", "-data", data, "-frontend", a.frontend, "-ui", a.ui)
+	cmd.Env = append(cleanEnv(), append([]string{"LIFECYCLE_WEBHOOK_ADDR=" + a.webhook}, env...)...)
+	p := &devProcess{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	cmd.Stdout = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// cleanEnv is the test's environment without any engine or Temporal settings.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "TEMPORAL_") || strings.HasPrefix(kv, "LIFECYCLE_") || strings.HasPrefix(kv, "AZURE_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// stop sends SIGINT and returns the exit error (nil for exit status 0).
+func (p *devProcess) stop(t *testing.T) error {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		t.Fatalf("worker did not stop within 30s after SIGINT; output:\n%s", p.stderr)
+		return nil
+	}
+}
+
+// waitUI waits until the UI answers and lists the namespace through its API.
+func waitUI(t *testing.T, p *devProcess, uiAddr string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.done:
+			t.Fatalf("worker -dev exited early (%v):\n%s", err, p.stderr)
+		default:
+		}
+		resp, err := http.Get("http://" + uiAddr + "/api/v1/namespaces")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && strings.Contains(string(b), `"default"`) {
+				return
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("UI on %s did not list namespace default within %s; output:\n%s", uiAddr, within, p.stderr)
+}
+
+// The dev stack from the real binary: UI up and listing `default`, Ctrl-C exits 0, a second
+// start reuses the state, and a workflow started before the restart (waiting on a durable
+// timer when the process stopped) is still there and completes.
+func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
+	bin := buildBinary(t, "worker")
+	data := t.TempDir()
+	a := freeAddrs(t)
+
+	p := startDevWorker(t, bin, data, a)
+	waitUI(t, p, a.ui, 60*time.Second)
+
+	c, err := client.Dial(client.Options{HostPort: a.frontend, Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "ping/restart", TaskQueue: workflows.DefaultTaskQueue},
+		workflows.PingWorkflowName, workflows.PingRequest{Message: "survives", Wait: 4 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := p.stop(t); err != nil {
+		t.Fatalf("worker -dev exit after SIGINT: %v, want status 0; output:\n%s", err, p.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(data, devstack.DatabaseFileName)); err != nil {
+		t.Fatalf("state database missing after stop: %v", err)
+	}
+
+	p2 := startDevWorker(t, bin, data, a)
+	waitUI(t, p2, a.ui, 60*time.Second)
+	c2, err := client.Dial(client.Options{HostPort: a.frontend, Namespace: "default"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	var res workflows.PingResult
+	if err := c2.GetWorkflow(ctx, "ping/restart", run.GetRunID()).Get(ctx, &res); err != nil {
+		t.Fatalf("workflow from before the restart: %v\n%s", err, p2.stderr)
+	}
+	if res.Activity.Message != "survives" {
+		t.Fatalf("result %+v", res)
+	}
+	// The starter's health check works against the same stack.
+	starter := buildBinary(t, "starter")
+	cmd := exec.Command(starter, "ping", "--json")
+	cmd.Env = append(cleanEnv(), "TEMPORAL_ADDRESS="+a.frontend)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("starter ping: %v", err)
+	}
+	var pr workflows.PingResult
+	if err := json.Unmarshal(out, &pr); err != nil || pr.Activity.Message != "ping" || !strings.HasPrefix(pr.Activity.Worker, "worker@") {
+		t.Fatalf("starter ping printed %s (%v)", out, err)
+	}
+	// status of an unknown employee: non-zero exit, one line naming it.
+	cmd = exec.Command(starter, "status", "9999")
+	cmd.Env = append(cleanEnv(), "TEMPORAL_ADDRESS="+a.frontend)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("starter status of an unknown employee exited 0")
+	}
+	if msg := strings.TrimSpace(stderr.String()); strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "9999") {
+		t.Fatalf("starter status stderr %q, want one line naming the employee", msg)
+	}
+	if err := p2.stop(t); err != nil {
+		t.Fatalf("second stop: %v\n%s", err, p2.stderr)
+	}
+}
+
+// A missing or malformed variable stops the binary with one line naming it.
+func TestBinariesRefuseBadConfig(t *testing.T) {
+	worker := buildBinary(t, "worker")
+	starter := buildBinary(t, "starter")
+	cases := []struct {
+		name string
+		bin  string
+		args []string
+		env  []string
+		want string
+	}{
+		{"worker bad address", worker, nil, []string{"TEMPORAL_ADDRESS=no-port"}, "TEMPORAL_ADDRESS"},
+		{"worker bad bool", worker, nil, []string{"LIFECYCLE_AZURE_MANAGED_IDENTITY=perhaps"}, "LIFECYCLE_AZURE_MANAGED_IDENTITY"},
+		{"worker short payload key", worker, nil, []string{"LIFECYCLE_PAYLOAD_KEY=c2hvcnQ="}, "LIFECYCLE_PAYLOAD_KEY"},
+		{"worker bad graph url", worker, nil, []string{"LIFECYCLE_GRAPH_BASE_URL=graph"}, "LIFECYCLE_GRAPH_BASE_URL"},
+		{"worker bad hr source", worker, nil, []string{"LIFECYCLE_HR_SOURCE=sap"}, "LIFECYCLE_HR_SOURCE"},
+		{"worker tls half", worker, nil, []string{"TEMPORAL_TLS_CERT=/x.pem"}, "TEMPORAL_TLS_KEY"},
+		{"starter bad log level", starter, []string{"ping"}, []string{"LIFECYCLE_LOG_LEVEL=loud"}, "LIFECYCLE_LOG_LEVEL"},
+		{"starter serve without secret", starter, []string{"serve"}, nil, "LIFECYCLE_WEBHOOK_SECRET"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(tc.bin, tc.args...)
+			cmd.Env = append(cleanEnv(), tc.env...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if err == nil {
+				t.Fatal("exited 0")
+			}
+			msg := strings.TrimRight(stderr.String(), "\n")
+			if strings.Contains(msg, "\n") || !strings.Contains(msg, tc.want) {
+				t.Fatalf("stderr %q: want one line naming %s", msg, tc.want)
+			}
+			if strings.Contains(msg, "c2hvcnQ=") {
+				t.Fatal("the secret value was echoed")
+			}
+		})
+	}
+}

@@ -1,0 +1,269 @@
+// Package devstack runs the whole engine's surroundings in one process for development and
+// tests: the Temporal server (SQLite in a state directory, so workflows and timers survive a
+// restart), the Temporal Web UI, the custom search attributes the engine needs, and the
+// Microsoft Graph simulator seeded with what the sample policy names.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
+	"go.temporal.io/sdk/client"
+
+	"github.com/entralifecycle/engine/internal/graphsim"
+)
+
+// Default addresses of the dev stack (DESIGN section 5).
+const (
+	DefaultFrontendAddr = "127.0.0.1:7233"
+	DefaultUIAddr       = "127.0.0.1:8233"
+	DefaultNamespace    = "default"
+	// DatabaseFileName is the SQLite file inside the state directory.
+	DatabaseFileName = "temporal.db"
+)
+
+// Options configure the dev stack.
+type Options struct {
+	// DataDir holds the SQLite database; empty keeps everything in memory (tests).
+	DataDir string
+	// Namespace is created when missing; default "default".
+	Namespace string
+	// FrontendAddr is the Temporal gRPC frontend, default 127.0.0.1:7233.
+	FrontendAddr string
+	// UIAddr is the Temporal Web UI; empty runs no UI.
+	UIAddr string
+	// CodecEndpoint, when set, is given to the UI as its remote codec (e.g. http://127.0.0.1:8235/codec).
+	CodecEndpoint string
+	// SearchAttributes are registered in the namespace, on a new and on an existing database.
+	SearchAttributes []SearchAttribute
+	// GraphAddr, when set, serves the Microsoft Graph simulator there (base URL
+	// http://<GraphAddr>/v1.0), seeded with GraphSeed.
+	GraphAddr string
+	// GraphSeed is the simulator's initial tenant; nil leaves it empty.
+	GraphSeed *graphsim.Seed
+	// OtherAddrs are further addresses the caller will bind (name → address); they are checked
+	// before anything starts so a taken port is reported up front.
+	OtherAddrs map[string]string
+	// Logger receives everything; nil means slog.Default().
+	Logger *slog.Logger
+	// ServerLogLevel filters the Temporal server's own logs; default Warn.
+	ServerLogLevel *slog.Level
+}
+
+// Stack is a running dev stack.
+type Stack struct {
+	opts     Options
+	temporal *temporalServer
+	ui       *uiserver.Server
+	uiDone   chan error
+	graph    *graphServer
+}
+
+// Start checks every port, then starts the Temporal server and the UI, waits until the
+// frontend answers and registers the search attributes.
+func Start(ctx context.Context, o Options) (*Stack, error) {
+	if o.Namespace == "" {
+		o.Namespace = DefaultNamespace
+	}
+	if o.FrontendAddr == "" {
+		o.FrontendAddr = DefaultFrontendAddr
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	level := slog.LevelWarn
+	if o.ServerLogLevel != nil {
+		level = *o.ServerLogLevel
+	}
+	if err := checkFree(o.FrontendAddr, "Temporal frontend"); err != nil {
+		return nil, err
+	}
+	if o.UIAddr != "" {
+		if err := checkFree(o.UIAddr, "Temporal UI"); err != nil {
+			return nil, err
+		}
+	}
+	if o.GraphAddr != "" {
+		if err := checkFree(o.GraphAddr, "Graph simulator"); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range sortedKeys(o.OtherAddrs) {
+		if err := checkFree(o.OtherAddrs[name], name); err != nil {
+			return nil, err
+		}
+	}
+	dbFile := ""
+	if o.DataDir != "" {
+		dbFile = filepath.Join(o.DataDir, DatabaseFileName)
+	}
+	ts, err := startTemporal(o.FrontendAddr, dbFile, o.Namespace, o.Logger, level)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stack{opts: o, temporal: ts}
+	if err := s.waitAndRegister(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	if o.UIAddr != "" {
+		if err := s.startUI(); err != nil {
+			s.Stop()
+			return nil, err
+		}
+	}
+	if o.GraphAddr != "" {
+		g, err := startGraph(o.GraphAddr, o.GraphSeed, o.Logger)
+		if err != nil {
+			s.Stop()
+			return nil, err
+		}
+		s.graph = g
+	}
+	return s, nil
+}
+
+func (s *Stack) waitAndRegister(ctx context.Context) error {
+	deadline := time.Now().Add(60 * time.Second)
+	var c client.Client
+	var err error
+	for {
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		c, err = client.DialContext(dctx, client.Options{
+			HostPort:  s.opts.FrontendAddr,
+			Namespace: s.opts.Namespace,
+			Logger:    quietSDKLogger{},
+		})
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return fmt.Errorf("Temporal frontend %s did not become ready: %w", s.opts.FrontendAddr, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	defer c.Close()
+	if len(s.opts.SearchAttributes) == 0 {
+		return nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return RegisterSearchAttributes(rctx, c.OperatorService(), s.opts.Namespace, s.opts.SearchAttributes)
+}
+
+func (s *Stack) startUI() error {
+	host, portStr, err := net.SplitHostPort(s.opts.UIAddr)
+	if err != nil {
+		return fmt.Errorf("UI address %q: %w", s.opts.UIAddr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return fmt.Errorf("UI address %q: bad port", s.opts.UIAddr)
+	}
+	cfg := &uiconfig.Config{
+		Host:                host,
+		Port:                port,
+		TemporalGRPCAddress: s.opts.FrontendAddr,
+		EnableUI:            true,
+		DefaultNamespace:    s.opts.Namespace,
+		CORS:                uiconfig.CORS{CookieInsecure: true},
+		HideLogs:            true,
+		DisableNewsFetch:    true,
+	}
+	if s.opts.CodecEndpoint != "" {
+		cfg.Codec = uiconfig.Codec{Endpoint: s.opts.CodecEndpoint}
+	}
+	// NewServer panics on a configuration it dislikes; turn that into an error.
+	var ui *uiserver.Server
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("Temporal UI configuration: %v", r)
+			}
+		}()
+		ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(cfg))
+	}()
+	if err != nil {
+		return err
+	}
+	s.ui = ui
+	s.uiDone = make(chan error, 1)
+	go func() { s.uiDone <- ui.Start() }()
+	// Wait until it answers, or report why it stopped.
+	url := "http://" + s.opts.UIAddr + "/"
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-s.uiDone:
+			s.ui = nil
+			return fmt.Errorf("Temporal UI on %s stopped: %w", s.opts.UIAddr, err)
+		default:
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			_ = resp.Body.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("Temporal UI on %s did not answer within 20s", s.opts.UIAddr)
+}
+
+// FrontendAddr is the Temporal gRPC address clients dial.
+func (s *Stack) FrontendAddr() string { return s.opts.FrontendAddr }
+
+// Namespace is the namespace the stack created.
+func (s *Stack) Namespace() string { return s.opts.Namespace }
+
+// UIURL is the Web UI's address, or "" when no UI runs.
+func (s *Stack) UIURL() string {
+	if s.opts.UIAddr == "" {
+		return ""
+	}
+	return "http://" + s.opts.UIAddr
+}
+
+// Graph is the running Graph simulator, or nil when none was asked for.
+func (s *Stack) Graph() *graphsim.Sim {
+	if s.graph == nil {
+		return nil
+	}
+	return s.graph.sim
+}
+
+// GraphBaseURL is the simulator's Graph v1.0 base URL, or "" when none runs.
+func (s *Stack) GraphBaseURL() string {
+	if s.opts.GraphAddr == "" {
+		return ""
+	}
+	return "http://" + s.opts.GraphAddr + "/v1.0"
+}
+
+// Stop stops the UI and the server. It is safe to call more than once.
+func (s *Stack) Stop() {
+	if s.graph != nil {
+		_ = s.graph.srv.Close()
+		s.graph = nil
+	}
+	if s.ui != nil {
+		s.ui.Stop()
+		s.ui = nil
+	}
+	if s.temporal != nil {
+		if err := s.temporal.stop(); err != nil && !errors.Is(err, context.Canceled) {
+			s.opts.Logger.Warn("Temporal server stop", "error", err)
+		}
+		s.temporal = nil
+	}
+}

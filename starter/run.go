@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/entralifecycle/engine/internal/config"
+	"github.com/entralifecycle/engine/internal/temporalclient"
+	"github.com/entralifecycle/engine/workflows"
+)
+
+const usage = `usage: starter <command> [arguments]
+
+commands:
+  ping                      run a health-check workflow through a worker and print its answer
+  status <employeeId>       print the employee's entity workflow state (--json for machines)
+  healthcheck [url]         exit 0 when the HTTP endpoint answers 200 (default http://127.0.0.1:8235/healthz)
+
+Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LIFECYCLE_TASK_QUEUE, ...).`
+
+// command is one subcommand: it gets a connected client and its own arguments.
+type command func(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error
+
+var commands = map[string]command{
+	"ping":   cmdPing,
+	"status": cmdStatus,
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(out, usage)
+		return nil
+	}
+	// healthcheck needs no Temporal connection: container health checks run it.
+	if args[0] == "healthcheck" {
+		return cmdHealthcheck(ctx, args[1:], out)
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown command %q (run without arguments for help)", args[0])
+	}
+	cfg, err := config.LoadStarter(args[0] == "serve")
+	if err != nil {
+		return err
+	}
+	logger, _, err := cfg.Logging.Logger()
+	if err != nil {
+		return err
+	}
+	// The CLI keeps the SDK quiet unless asked: its output is for people and scripts.
+	if os.Getenv("LIFECYCLE_LOG_LEVEL") == "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	host, _ := os.Hostname()
+	topts, err := cfg.Temporal.ClientOptions("starter@"+host, logger)
+	if err != nil {
+		return err
+	}
+	c, err := temporalclient.Dial(ctx, topts, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return cmd(ctx, c, cfg, args[1:], out)
+}
+
+func cmdPing(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("ping", flag.ContinueOnError)
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for a worker")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       fmt.Sprintf("ping/%d", time.Now().UnixNano()),
+		TaskQueue:                cfg.TaskQueue,
+		WorkflowExecutionTimeout: *timeout,
+	}, workflows.PingWorkflowName, workflows.PingRequest{Message: "ping"})
+	if err != nil {
+		return fmt.Errorf("start ping workflow: %w", err)
+	}
+	var res workflows.PingResult
+	if err := run.Get(ctx, &res); err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("no worker answered on task queue %s within %s", cfg.TaskQueue, *timeout)
+		}
+		return fmt.Errorf("ping workflow: %w", err)
+	}
+	if *asJSON {
+		return json.NewEncoder(out).Encode(res)
+	}
+	fmt.Fprintf(out, "ok: worker %s answered on task queue %s (workflow %s)\n", res.Activity.Worker, res.Activity.TaskQueue, res.WorkflowID)
+	return nil
+}
+
+func cmdStatus(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
+		return errors.New("status needs exactly one employee id")
+	}
+	id := fs.Arg(0)
+	wfID := workflows.EmployeeWorkflowID(id)
+	resp, err := c.QueryWorkflow(ctx, wfID, "", workflows.QueryState)
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return fmt.Errorf("no entity workflow for employee %s (%s)", id, wfID)
+		}
+		return fmt.Errorf("query %s: %w", wfID, err)
+	}
+	var state any
+	if err := resp.Get(&state); err != nil {
+		return fmt.Errorf("decode state of %s: %w", wfID, err)
+	}
+	enc := json.NewEncoder(out)
+	if !*asJSON {
+		enc.SetIndent("", "  ")
+	}
+	return enc.Encode(state)
+}
+
+// reorder moves flags before positional arguments so "status 1001 --json" works too.
+func reorder(args []string) []string {
+	var flags, pos []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			flags = append(flags, a)
+		} else {
+			pos = append(pos, a)
+		}
+	}
+	return append(flags, pos...)
+}
+
+func cmdHealthcheck(ctx context.Context, args []string, out io.Writer) error {
+	url := "http://127.0.0.1:8235/healthz"
+	if len(args) > 0 {
+		url = args[0]
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck %s: %w", url, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck %s: status %d", url, resp.StatusCode)
+	}
+	fmt.Fprintln(out, "ok")
+	return nil
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/codec"
+	"github.com/entralifecycle/engine/internal/config"
+	"github.com/entralifecycle/engine/internal/devstack"
+	"github.com/entralifecycle/engine/internal/temporalclient"
+	"github.com/entralifecycle/engine/workflows"
+)
+
+// flags are the command-line options; the environment holds everything else.
+type flags struct {
+	dev      bool
+	data     string
+	frontend string
+	ui       string
+	hrFile   string
+	policy   string
+}
+
+func parseFlags(args []string) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.BoolVar(&f.dev, "dev", false, "start an embedded Temporal server, UI and Graph simulator and work against them")
+	fs.StringVar(&f.data, "data", ".lifecycle", "dev mode: state directory (Temporal's SQLite database)")
+	fs.StringVar(&f.frontend, "frontend", devstack.DefaultFrontendAddr, "dev mode: Temporal frontend address")
+	fs.StringVar(&f.ui, "ui", devstack.DefaultUIAddr, "dev mode: Temporal Web UI address (empty: no UI)")
+	fs.StringVar(&f.hrFile, "hr", "", "dev mode: HR file (default: the bundled sample)")
+	fs.StringVar(&f.policy, "policy", "", "dev mode: access policy file (default: the bundled sample)")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return f, nil
+}
+
+func run(ctx context.Context, args []string) error {
+	f, err := parseFlags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg, err := config.LoadWorker(f.dev)
+	if err != nil {
+		return err
+	}
+	logger, _, err := cfg.Logging.Logger()
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(logger)
+	host, _ := os.Hostname()
+	identity := fmt.Sprintf("worker@%s/%d", host, os.Getpid())
+
+	var codecHandler http.Handler
+	if cfg.PayloadKey != "" {
+		key, err := codec.ParseKey(cfg.PayloadKey)
+		if err != nil {
+			return fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
+		}
+		c, err := codec.New(key)
+		if err != nil {
+			return fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
+		}
+		codecHandler = codec.Handler(c, cfg.Webhook.Origins())
+	}
+
+	if f.dev {
+		stack, err := startDev(ctx, f, &cfg, logger, codecHandler != nil)
+		if err != nil {
+			return err
+		}
+		defer stack.Stop()
+	}
+
+	topts, err := cfg.Temporal.ClientOptions(identity, logger)
+	if err != nil {
+		return err
+	}
+	c, err := temporalclient.Dial(ctx, topts, 15*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	// In dev mode the HTTP side (health, codec; webhook later) runs in this process.
+	if f.dev {
+		srv, err := serveHTTP(cfg.Webhook.Addr, codecHandler, logger)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+	}
+	return runWorker(ctx, c, cfg, identity, logger)
+}
+
+// runWorker registers everything and polls until ctx ends.
+func runWorker(ctx context.Context, c client.Client, cfg config.Worker, identity string, logger *slog.Logger) error {
+	acts := &activities.Activities{Identity: identity}
+	w := worker.New(c, cfg.TaskQueue, worker.Options{Identity: identity})
+	workflows.Register(w, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
+	}
+	logger.Info("worker started", "taskQueue", cfg.TaskQueue, "namespace", cfg.Namespace, "address", cfg.Address)
+	<-ctx.Done()
+	logger.Info("stopping worker")
+	w.Stop()
+	return nil
+}
+
+func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Logger, withCodec bool) (*devstack.Stack, error) {
+	searchAttrs := make([]devstack.SearchAttribute, 0)
+	for _, sa := range workflows.SearchAttributes() {
+		searchAttrs = append(searchAttrs, devstack.SearchAttribute{Name: sa.Name, Type: sa.Type})
+	}
+	opts := devstack.Options{
+		DataDir:          f.data,
+		FrontendAddr:     f.frontend,
+		UIAddr:           f.ui,
+		Namespace:        cfg.Namespace,
+		SearchAttributes: searchAttrs,
+		OtherAddrs:       map[string]string{"webhook": cfg.Webhook.Addr},
+		Logger:           logger,
+	}
+	if withCodec {
+		opts.CodecEndpoint = "http://" + cfg.Webhook.Addr + "/codec"
+	}
+	logger.Info("starting dev stack", "data", f.data, "frontend", f.frontend, "ui", f.ui)
+	stack, err := devstack.Start(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Address = stack.FrontendAddr()
+	logger.Info("dev stack ready", "ui", stack.UIURL(), "frontend", stack.FrontendAddr(), "namespace", stack.Namespace())
+	return stack, nil
+}
+
+// serveHTTP binds addr now (so a taken port fails start-up) and serves in the background.
+func serveHTTP(addr string, codecHandler http.Handler, logger *slog.Logger) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	if codecHandler != nil {
+		mux.Handle("/codec/", codecHandler)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("webhook address %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server stopped", "addr", addr, "error", err)
+		}
+	}()
+	return srv, nil
+}

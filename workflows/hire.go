@@ -1,0 +1,226 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/policy"
+)
+
+// HireInput is what a hire (or rehire) needs, computed by the entity.
+type HireInput struct {
+	EmployeeID string `json:"employeeId"`
+	// KnownObjectID is the account of an earlier employment, restored from
+	// deleted items when nobody carries the employee id any more.
+	KnownObjectID string `json:"knownObjectId,omitempty"`
+	// Person, Naming and Domain choose the names of a new account.
+	Person policy.Person `json:"person"`
+	Naming policy.Naming `json:"naming"`
+	Domain string        `json:"domain"`
+	// Spec holds the organisational attributes; names are filled in here.
+	Spec              activities.AccountSpec `json:"spec"`
+	ManagerEmployeeID string                 `json:"managerEmployeeId,omitempty"`
+	Entitlements      []policy.Entitlement   `json:"entitlements,omitempty"`
+	// Enable is true from the start moment on; before it the account stays disabled.
+	Enable bool `json:"enable"`
+	// TemporaryAccessPass issues a pass to the manager when the account is enabled.
+	TemporaryAccessPass bool `json:"temporaryAccessPass"`
+}
+
+// HireResult is the outcome of a hire. A hire that fails permanently is not
+// a workflow error: Failed and Reason say what happened, after the partial
+// grants were undone and the account left disabled.
+type HireResult struct {
+	Account         activities.Account      `json:"account"`
+	Names           policy.Names            `json:"names"`
+	ManagerObjectID string                  `json:"managerObjectId,omitempty"`
+	ManagerPending  bool                    `json:"managerPending,omitempty"`
+	Granted         []policy.Entitlement    `json:"granted,omitempty"`
+	Enabled         bool                    `json:"enabled"`
+	Pass            *activities.PassReceipt `json:"pass,omitempty"`
+	Failed          bool                    `json:"failed,omitempty"`
+	Reason          string                  `json:"reason,omitempty"`
+	// Compensated lists what the saga undid after a failure.
+	Compensated []string `json:"compensated,omitempty"`
+}
+
+// Hire finds or creates the account (a rehire finds the disabled account or
+// restores a deleted one), brings its attributes in line, links the manager
+// (a manager without an account does not fail the hire), grants the
+// entitlements, and — from the start moment on — enables it and hands a
+// Temporary Access Pass to the manager. New accounts are created disabled
+// and enabled only after their access is right.
+func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
+	var res HireResult
+	names, err := policy.Naming.Names(in.Naming, in.Person, in.Domain)
+	if err != nil {
+		res.Failed, res.Reason = true, fmt.Sprintf("deriving names: %v", err)
+		return res, nil
+	}
+	res.Names = names
+
+	var acc activities.Account
+	if err := workflow.ExecuteActivity(graphReads(ctx), a.FindAccount, activities.FindAccountInput{
+		EmployeeID: in.EmployeeID, KnownObjectID: in.KnownObjectID,
+	}).Get(ctx, &acc); err != nil {
+		res.Failed, res.Reason = true, reason("find the account", err)
+		return res, nil
+	}
+	spec := in.Spec
+	spec.GivenName, spec.Surname, spec.DisplayName = names.GivenName, names.Surname, names.DisplayName
+	if !acc.Found {
+		if err := workflow.ExecuteActivity(graphReads(ctx), a.ChooseNames, activities.ChooseNamesInput{
+			Person: in.Person, Naming: in.Naming, Domain: in.Domain,
+		}).Get(ctx, &names); err != nil {
+			res.Failed, res.Reason = true, reason("choose a user principal name", err)
+			return res, nil
+		}
+		res.Names = names
+		spec.UPN, spec.MailNickname, spec.Mail = names.UPN, names.MailNickname, names.UPN
+		spec.Enabled = false
+		if err := workflow.ExecuteActivity(graphWrites(ctx), a.CreateAccount, spec).Get(ctx, &acc); err != nil {
+			res.Failed, res.Reason = true, reason("create the account", err)
+			return res, nil
+		}
+	} else {
+		names.UPN, names.MailNickname = acc.UPN, ""
+		res.Names = names
+	}
+	res.Account = acc
+
+	// From here on the account exists: a permanent failure undoes the grants
+	// and leaves the account disabled.
+	if err := hireSteps(ctx, in, spec, &res); err != nil {
+		res.Failed, res.Reason = true, reason("hire", err)
+		res.Compensated = compensateHire(ctx, acc.ObjectID, in.Entitlements)
+		res.Enabled = false
+		res.Granted = nil
+		return res, nil
+	}
+	return res, nil
+}
+
+// hireSteps are the hire's steps after the account exists.
+func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult) error {
+	id := res.Account.ObjectID
+	fields := append([]string{}, activities.NameFields...)
+	fields = append(fields, activities.OrgFields...)
+	fields = append(fields, activities.FieldUsageLocation, activities.FieldHireDate, activities.FieldLeaveDateTime)
+	if err := workflow.ExecuteActivity(graphWrites(ctx), a.UpdateAccount, activities.UpdateAccountInput{
+		ObjectID: id, Spec: spec, Fields: fields,
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	if in.ManagerEmployeeID != "" {
+		var link activities.LinkManagerResult
+		if err := workflow.ExecuteActivity(graphWrites(ctx), a.LinkManager, activities.LinkManagerInput{
+			ObjectID: id, ManagerEmployeeID: in.ManagerEmployeeID,
+		}).Get(ctx, &link); err != nil {
+			return err
+		}
+		res.ManagerObjectID, res.ManagerPending = link.ManagerObjectID, !link.Found
+	}
+	if len(in.Entitlements) > 0 {
+		if err := workflow.ExecuteActivity(graphWrites(ctx), a.GrantEntitlements, activities.EntitlementsInput{
+			ObjectID: id, Entitlements: in.Entitlements,
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+		res.Granted = in.Entitlements
+	}
+	if in.Enable != res.Account.Enabled || res.Account.Created {
+		if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
+			ObjectID: id, Enabled: in.Enable,
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	res.Enabled = in.Enable
+	if in.Enable && in.TemporaryAccessPass {
+		res.Pass = issuePass(ctx, in.EmployeeID, res.Account.ObjectID, spec.DisplayName, res.Account.UPN, res.ManagerObjectID)
+	}
+	return nil
+}
+
+// issuePass hands a Temporary Access Pass to the manager. A failure to do so
+// does not undo the hire: the receipt says why no pass was sent.
+func issuePass(ctx workflow.Context, employeeID, objectID, displayName, upn, managerID string) *activities.PassReceipt {
+	var receipt activities.PassReceipt
+	if err := workflow.ExecuteActivity(graphWrites(ctx), a.IssueTemporaryAccessPass, activities.IssuePassInput{
+		ObjectID: objectID, EmployeeID: employeeID, DisplayName: displayName, UPN: upn, ManagerObjectID: managerID,
+	}).Get(ctx, &receipt); err != nil {
+		receipt = activities.PassReceipt{Reason: reason("issue a Temporary Access Pass", err)}
+	}
+	return &receipt
+}
+
+// compensateHire is the hire saga's undo: revoke what the hire meant to
+// grant (revoking what is not held is success) and disable the account. It
+// runs on a disconnected context so that it also runs when the hire is
+// cancelled, and reports what it did.
+func compensateHire(ctx workflow.Context, objectID string, grants []policy.Entitlement) []string {
+	dctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	var done []string
+	if len(grants) > 0 {
+		if err := workflow.ExecuteActivity(graphWrites(dctx), a.RevokeEntitlements, activities.EntitlementsInput{
+			ObjectID: objectID, Entitlements: grants,
+		}).Get(dctx, nil); err != nil {
+			done = append(done, "revoking the grants failed: "+err.Error())
+		} else {
+			done = append(done, fmt.Sprintf("revoked %d entitlements", len(grants)))
+		}
+	}
+	if err := workflow.ExecuteActivity(graphWrites(dctx), a.SetAccountEnabled, activities.SetEnabledInput{
+		ObjectID: objectID, Enabled: false,
+	}).Get(dctx, nil); err != nil {
+		done = append(done, "disabling the account failed: "+err.Error())
+	} else {
+		done = append(done, "account disabled")
+	}
+	return done
+}
+
+// reason renders an activity failure for a result: the application error's
+// message and type when there is one.
+func reason(what string, err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return fmt.Sprintf("%s: %s (%s)", what, app.Error(), app.Type())
+	}
+	return fmt.Sprintf("%s: %v", what, err)
+}
+
+// ActivateInput enables an account created ahead of the start moment.
+type ActivateInput struct {
+	EmployeeID          string `json:"employeeId"`
+	ObjectID            string `json:"objectId"`
+	DisplayName         string `json:"displayName"`
+	UPN                 string `json:"userPrincipalName"`
+	ManagerObjectID     string `json:"managerObjectId,omitempty"`
+	TemporaryAccessPass bool   `json:"temporaryAccessPass"`
+}
+
+// ActivateResult reports the pass handed to the manager, if any.
+type ActivateResult struct {
+	Pass *activities.PassReceipt `json:"pass,omitempty"`
+}
+
+// Activate enables the account at the start moment and hands a Temporary
+// Access Pass to the manager.
+func Activate(ctx workflow.Context, in ActivateInput) (ActivateResult, error) {
+	if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
+		ObjectID: in.ObjectID, Enabled: true,
+	}).Get(ctx, nil); err != nil {
+		return ActivateResult{}, fmt.Errorf("enable the account: %w", err)
+	}
+	var res ActivateResult
+	if in.TemporaryAccessPass {
+		res.Pass = issuePass(ctx, in.EmployeeID, in.ObjectID, in.DisplayName, in.UPN, in.ManagerObjectID)
+	}
+	return res, nil
+}

@@ -1,0 +1,137 @@
+// Package workflows holds the deterministic orchestration of the lifecycle engine:
+// the employee entity workflow, one child workflow per lifecycle event, reconciliation
+// and policy rollout. Workflow code does no I/O and reads no clock; every side effect
+// runs in an activity.
+package workflows
+
+import (
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Task queue, workflow, signal, query and update names: the one place they are spelled.
+const (
+	// DefaultTaskQueue is the task queue the worker polls unless LIFECYCLE_TASK_QUEUE says otherwise.
+	DefaultTaskQueue = "lifecycle"
+
+	// PingWorkflowName is the registered name of the health-check workflow.
+	PingWorkflowName = "Ping"
+
+	// QueryState is the query every long-running workflow answers with its current state.
+	QueryState = "state"
+
+	// EmployeeWorkflowName is the registered name of the employee entity workflow.
+	EmployeeWorkflowName = "Employee"
+	// HireWorkflowName finds or creates an account and grants the birthright access.
+	HireWorkflowName = "Hire"
+	// ActivateWorkflowName enables an account created ahead of the start moment.
+	ActivateWorkflowName = "Activate"
+	// MoveWorkflowName applies a promotion, transfer or entitlement change.
+	MoveWorkflowName = "Move"
+	// RenameWorkflowName applies a personal data change.
+	RenameWorkflowName = "Rename"
+	// ReplaceWorkflowName grants or revokes a temporary replacement's entitlements.
+	ReplaceWorkflowName = "Replace"
+	// ExitWorkflowName ends access at the leave moment.
+	ExitWorkflowName = "Exit"
+	// DeleteWorkflowName deletes a leaver's account after the retention period.
+	DeleteWorkflowName = "Delete"
+	// PolicyRolloutWorkflowName rolls a changed policy out to every affected employee.
+	PolicyRolloutWorkflowName = "PolicyRollout"
+
+	// SignalHRChanged tells an entity that the employee's HR record changed
+	// (payload HRChanged); sent with Signal-With-Start.
+	SignalHRChanged = "hr-changed"
+	// SignalReportWaiting tells a manager's entity that a report waits for the
+	// manager's account (payload ReportWaiting).
+	SignalReportWaiting = "report-waiting"
+	// SignalApprove releases a policy rollout paused by the mass-change guard.
+	SignalApprove = "approve"
+	// SignalReject cancels a policy rollout paused by the mass-change guard.
+	SignalReject = "reject"
+
+	// UpdateReplace starts a temporary replacement (payload ReplaceRequest),
+	// sent to the substitute's entity.
+	UpdateReplace = "replace"
+	// UpdateExtend moves a replacement's end (payload ExtendRequest).
+	UpdateExtend = "extend"
+	// UpdateEndReplacement ends a replacement now or at a given moment
+	// (payload EndReplacementRequest).
+	UpdateEndReplacement = "end-replacement"
+)
+
+// Reasons carried by HRChanged.
+const (
+	// ReasonPolicyChanged makes the entity reload the policy and apply it.
+	ReasonPolicyChanged = "policy-changed"
+	// ReasonManagerReady tells a report's entity that its manager's account exists.
+	ReasonManagerReady = "manager-ready"
+)
+
+// Lifecycle events (the LifecycleEvent search attribute and child workflow ids).
+const (
+	EventHire        = "hire"
+	EventRehire      = "rehire"
+	EventActivate    = "activate"
+	EventMove        = "move"
+	EventRename      = "rename"
+	EventReplace     = "replace"
+	EventExit        = "exit"
+	EventDelete      = "delete"
+	EventHRChanged   = "hr-changed"
+	EventReplacement = "replacement"
+)
+
+// Entity statuses (the LifecycleStatus search attribute).
+const (
+	StatusNew              = "new"
+	StatusPreHire          = "pre-hire"
+	StatusActive           = "active"
+	StatusLeft             = "left"
+	StatusDeleted          = "deleted"
+	StatusFailed           = "failed"
+	StatusAwaitingApproval = "awaiting-approval"
+	StatusRunning          = "running"
+	StatusDone             = "done"
+	StatusRejected         = "rejected"
+)
+
+// Search attribute names, registered by dev mode and documented for clusters.
+const (
+	// SAEmployeeID is the HR employee id.
+	SAEmployeeID      = "EmployeeId"
+	SALifecycleEvent  = "LifecycleEvent"
+	SADepartment      = "Department"
+	SALifecycleStatus = "LifecycleStatus"
+	SAEffectiveDate   = "EffectiveDate"
+)
+
+// Typed search attribute keys for use inside workflows.
+var (
+	EmployeeIDKey      = temporal.NewSearchAttributeKeyKeyword(SAEmployeeID)
+	LifecycleEventKey  = temporal.NewSearchAttributeKeyKeyword(SALifecycleEvent)
+	DepartmentKey      = temporal.NewSearchAttributeKeyKeyword(SADepartment)
+	LifecycleStatusKey = temporal.NewSearchAttributeKeyKeyword(SALifecycleStatus)
+	EffectiveDateKey   = temporal.NewSearchAttributeKeyTime(SAEffectiveDate)
+)
+
+// SearchAttributes returns the custom search attributes the engine needs, by name and type.
+// The slice order is fixed so callers that register them behave the same on every run.
+func SearchAttributes() []SearchAttribute {
+	return []SearchAttribute{
+		{Name: SAEmployeeID, Type: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+		{Name: SALifecycleEvent, Type: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+		{Name: SADepartment, Type: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+		{Name: SALifecycleStatus, Type: enumspb.INDEXED_VALUE_TYPE_KEYWORD},
+		{Name: SAEffectiveDate, Type: enumspb.INDEXED_VALUE_TYPE_DATETIME},
+	}
+}
+
+// SearchAttribute is one custom search attribute: its name and indexed value type.
+type SearchAttribute struct {
+	Name string
+	Type enumspb.IndexedValueType
+}
+
+// EmployeeWorkflowID is the id of an employee's entity workflow: employee/<employeeId>.
+func EmployeeWorkflowID(employeeID string) string { return "employee/" + employeeID }
