@@ -27,12 +27,12 @@ type devProcess struct {
 	done   chan error
 }
 
-type devAddrs struct{ frontend, ui, webhook string }
+type devAddrs struct{ frontend, ui, webhook, graph string }
 
 func freeAddrs(t *testing.T) devAddrs {
 	t.Helper()
 	var a devAddrs
-	for _, p := range []*string{&a.frontend, &a.ui, &a.webhook} {
+	for _, p := range []*string{&a.frontend, &a.ui, &a.webhook, &a.graph} {
 		addr, err := devstack.FreeAddr()
 		if err != nil {
 			t.Fatal(err)
@@ -44,7 +44,7 @@ func freeAddrs(t *testing.T) devAddrs {
 
 func startDevWorker(t *testing.T, bin, data string, a devAddrs, env ...string) *devProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "-dev", "-data", data, "-frontend", a.frontend, "-ui", a.ui)
+	cmd := exec.Command(bin, "-dev", "-data", data, "-frontend", a.frontend, "-ui", a.ui, "-graph", a.graph)
 	cmd.Env = append(cleanEnv(), append([]string{"LIFECYCLE_WEBHOOK_ADDR=" + a.webhook}, env...)...)
 	p := &devProcess{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
@@ -121,6 +121,17 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 
 	p := startDevWorker(t, bin, data, a)
 	waitUI(t, p, a.ui, 60*time.Second)
+
+	// The Graph simulator is up and seeded with what the sample policy names.
+	resp, err := http.Get("http://" + a.graph + "/v1.0/groups?$filter=displayName%20eq%20'All%20Staff'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"All Staff"`) {
+		t.Fatalf("Graph simulator groups: %d %s", resp.StatusCode, body)
+	}
 
 	c, err := client.Dial(client.Options{HostPort: a.frontend, Namespace: "default"})
 	if err != nil {

@@ -26,6 +26,14 @@ const usage = `usage: starter <command> [arguments]
 commands:
   ping                      run a health-check workflow through a worker and print its answer
   status <employeeId>       print the employee's entity workflow state (--json for machines)
+  sync <employeeId>         re-read the employee from HR and apply the change
+  replace --substitute X --replaced Y [--from D] --until D [--id R]
+                            X holds Y's role entitlements from D until D (YYYY-MM-DD or RFC 3339)
+  extend <replacementId> --substitute X --until D
+                            move the end of a replacement
+  end-replacement <replacementId> --substitute X [--at D]
+                            end a replacement now (or at D)
+  serve                     run the HR webhook server (POST /v1/hr/events, GET /healthz)
   healthcheck [url]         exit 0 when the HTTP endpoint answers 200 (default http://127.0.0.1:8235/healthz)
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LIFECYCLE_TASK_QUEUE, ...).`
@@ -34,8 +42,13 @@ Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LIFECY
 type command func(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error
 
 var commands = map[string]command{
-	"ping":   cmdPing,
-	"status": cmdStatus,
+	"ping":            cmdPing,
+	"status":          cmdStatus,
+	"sync":            cmdSync,
+	"replace":         cmdReplace,
+	"extend":          cmdExtend,
+	"end-replacement": cmdEndReplacement,
+	"serve":           cmdServe,
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {

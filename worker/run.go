@@ -18,6 +18,7 @@ import (
 	"github.com/entralifecycle/engine/internal/codec"
 	"github.com/entralifecycle/engine/internal/config"
 	"github.com/entralifecycle/engine/internal/devstack"
+	"github.com/entralifecycle/engine/internal/dispatch"
 	"github.com/entralifecycle/engine/internal/temporalclient"
 	"github.com/entralifecycle/engine/workflows"
 )
@@ -28,6 +29,7 @@ type flags struct {
 	data     string
 	frontend string
 	ui       string
+	graph    string
 	hrFile   string
 	policy   string
 }
@@ -39,6 +41,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.StringVar(&f.data, "data", ".lifecycle", "dev mode: state directory (Temporal's SQLite database)")
 	fs.StringVar(&f.frontend, "frontend", devstack.DefaultFrontendAddr, "dev mode: Temporal frontend address")
 	fs.StringVar(&f.ui, "ui", devstack.DefaultUIAddr, "dev mode: Temporal Web UI address (empty: no UI)")
+	fs.StringVar(&f.graph, "graph", devstack.DefaultGraphAddr, "dev mode: Microsoft Graph simulator address (base URL http://<addr>/v1.0)")
 	fs.StringVar(&f.hrFile, "hr", "", "dev mode: HR file (default: the bundled sample)")
 	fs.StringVar(&f.policy, "policy", "", "dev mode: access policy file (default: the bundled sample)")
 	if err := fs.Parse(args); err != nil {
@@ -70,25 +73,24 @@ func run(ctx context.Context, args []string) error {
 	host, _ := os.Hostname()
 	identity := fmt.Sprintf("worker@%s/%d", host, os.Getpid())
 
-	var codecHandler http.Handler
+	var payloadKey []byte
 	if cfg.PayloadKey != "" {
-		key, err := codec.ParseKey(cfg.PayloadKey)
-		if err != nil {
+		if payloadKey, err = codec.ParseKey(cfg.PayloadKey); err != nil {
 			return fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
 		}
-		c, err := codec.New(key)
-		if err != nil {
-			return fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
-		}
-		codecHandler = codec.Handler(c, cfg.Webhook.Origins())
 	}
 
+	var stack *devstack.Stack
 	if f.dev {
-		stack, err := startDev(ctx, f, &cfg, logger, codecHandler != nil)
+		stack, err = startDev(ctx, f, &cfg, logger, payloadKey != nil)
 		if err != nil {
 			return err
 		}
 		defer stack.Stop()
+	}
+	acts, err := buildActivities(ctx, cfg, f, stack, identity, logger)
+	if err != nil {
+		return err
 	}
 
 	topts, err := cfg.Temporal.ClientOptions(identity, logger)
@@ -101,9 +103,20 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer c.Close()
 
-	// In dev mode the HTTP side (health, codec; webhook later) runs in this process.
+	d := dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}
+	// In dev mode the HTTP side (HR webhook, health, codec) runs in this process.
 	if f.dev {
-		srv, err := serveHTTP(cfg.Webhook.Addr, codecHandler, logger)
+		secret := cfg.Webhook.Secret
+		if secret == "" {
+			secret = DevWebhookSecret
+		}
+		h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
+			Secret: []byte(secret), PayloadKey: payloadKey, CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
+		})
+		if err != nil {
+			return err
+		}
+		srv, err := serveHTTP(cfg.Webhook.Addr, h, logger)
 		if err != nil {
 			return err
 		}
@@ -113,18 +126,48 @@ func run(ctx context.Context, args []string) error {
 			_ = srv.Shutdown(sctx)
 		}()
 	}
-	return runWorker(ctx, c, cfg, identity, logger)
+	var onStart func()
+	if f.dev {
+		// Dev mode applies the whole HR snapshot at every start (entities ignore what is
+		// already applied), so the sample organisation is provisioned on the first run.
+		onStart = func() { syncAll(ctx, d, acts, logger) }
+	}
+	return runWorker(ctx, c, cfg, acts, identity, logger, onStart)
+}
+
+// DevWebhookSecret is the webhook secret dev mode uses when LIFECYCLE_WEBHOOK_SECRET is unset.
+// It is public: never use dev mode's webhook on a network.
+const DevWebhookSecret = "lifecycle-dev-webhook-secret"
+
+// syncAll signals every employee of the HR snapshot to their entity workflow.
+func syncAll(ctx context.Context, d dispatch.Dispatcher, acts *activities.Activities, logger *slog.Logger) {
+	snap, err := acts.HR.Snapshot(ctx)
+	if err != nil {
+		logger.Error("initial HR sync: read snapshot", "error", err)
+		return
+	}
+	for _, r := range snap.Rejected {
+		logger.Warn("HR record rejected", "employeeId", r.EmployeeID, "reason", r.Reason)
+	}
+	n, err := d.SyncAll(ctx, snap, "dev-start")
+	if err != nil {
+		logger.Error("initial HR sync", "signalled", n, "error", err)
+		return
+	}
+	logger.Info("initial HR sync", "employees", n, "rejected", len(snap.Rejected))
 }
 
 // runWorker registers everything and polls until ctx ends.
-func runWorker(ctx context.Context, c client.Client, cfg config.Worker, identity string, logger *slog.Logger) error {
-	acts := &activities.Activities{Identity: identity}
+func runWorker(ctx context.Context, c client.Client, cfg config.Worker, acts *activities.Activities, identity string, logger *slog.Logger, onStart func()) error {
 	w := worker.New(c, cfg.TaskQueue, worker.Options{Identity: identity})
 	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 	}
 	logger.Info("worker started", "taskQueue", cfg.TaskQueue, "namespace", cfg.Namespace, "address", cfg.Address)
+	if onStart != nil {
+		go onStart()
+	}
 	<-ctx.Done()
 	logger.Info("stopping worker")
 	w.Stop()
@@ -142,8 +185,15 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		UIAddr:           f.ui,
 		Namespace:        cfg.Namespace,
 		SearchAttributes: searchAttrs,
+		GraphAddr:        f.graph,
 		OtherAddrs:       map[string]string{"webhook": cfg.Webhook.Addr},
 		Logger:           logger,
+	}
+	if !cfg.HasCredentials() {
+		seed := devstack.SampleSeed()
+		opts.GraphSeed = &seed
+	} else {
+		opts.GraphAddr = ""
 	}
 	if withCodec {
 		opts.CodecEndpoint = "http://" + cfg.Webhook.Addr + "/codec"
@@ -154,25 +204,17 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		return nil, err
 	}
 	cfg.Address = stack.FrontendAddr()
-	logger.Info("dev stack ready", "ui", stack.UIURL(), "frontend", stack.FrontendAddr(), "namespace", stack.Namespace())
+	logger.Info("dev stack ready", "ui", stack.UIURL(), "frontend", stack.FrontendAddr(), "namespace", stack.Namespace(), "graph", stack.GraphBaseURL())
 	return stack, nil
 }
 
 // serveHTTP binds addr now (so a taken port fails start-up) and serves in the background.
-func serveHTTP(addr string, codecHandler http.Handler, logger *slog.Logger) (*http.Server, error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}`))
-	})
-	if codecHandler != nil {
-		mux.Handle("/codec/", codecHandler)
-	}
+func serveHTTP(addr string, h http.Handler, logger *slog.Logger) (*http.Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("webhook address %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("http server stopped", "addr", addr, "error", err)

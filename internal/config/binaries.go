@@ -95,7 +95,10 @@ type Worker struct {
 	Azure
 	Webhook
 	HR
+	HRConnectors
 	PolicyFile string `envconfig:"LIFECYCLE_POLICY_FILE"`
+	// MailSender is the mailbox (UPN or id) manager notifications are sent from.
+	MailSender string `envconfig:"LIFECYCLE_MAIL_SENDER"`
 }
 
 // LoadWorker reads and validates the worker's configuration. dev relaxes what dev mode

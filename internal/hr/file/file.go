@@ -29,8 +29,8 @@ const (
 //
 // Environment (mapped by the binaries):
 //
-//	LIFECYCLE_FILE_PATH    Path   (required unless the data is supplied in code)
-//	LIFECYCLE_FILE_FORMAT  Format ("json" or "csv"; default from the extension, else json)
+//	LIFECYCLE_HR_FILE    Path   (required unless the data is supplied in code)
+//	LIFECYCLE_HR_FILE_FORMAT  Format ("json" or "csv"; default from the extension, else json)
 type Config struct {
 	Path   string
 	Format string
@@ -64,7 +64,7 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 		s.load = func(context.Context) ([]byte, error) {
 			b, err := os.ReadFile(path)
 			if err != nil {
-				return nil, fmt.Errorf("file: read HR file (LIFECYCLE_FILE_PATH): %w", err)
+				return nil, fmt.Errorf("file: read HR file (LIFECYCLE_HR_FILE): %w", err)
 			}
 			return b, nil
 		}
@@ -73,7 +73,7 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 		o(s)
 	}
 	if s.load == nil {
-		return nil, errors.New("file: no HR file given: set LIFECYCLE_FILE_PATH")
+		return nil, errors.New("file: no HR file given: set LIFECYCLE_HR_FILE")
 	}
 	switch f := strings.ToLower(cfg.Format); f {
 	case FormatJSON, FormatCSV:
@@ -85,7 +85,7 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 			s.format = FormatJSON
 		}
 	default:
-		return nil, fmt.Errorf("file: LIFECYCLE_FILE_FORMAT %q: want json or csv", cfg.Format)
+		return nil, fmt.Errorf("file: LIFECYCLE_HR_FILE_FORMAT %q: want json or csv", cfg.Format)
 	}
 	return s, nil
 }

@@ -94,14 +94,14 @@ func TestJSONDocumentErrors(t *testing.T) {
 }
 
 func TestNewConfigErrors(t *testing.T) {
-	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_FILE_PATH") {
+	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_HR_FILE") {
 		t.Errorf("New without path: %v", err)
 	}
-	if _, err := New(Config{Path: "x.json", Format: "xml"}); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_FILE_FORMAT") {
+	if _, err := New(Config{Path: "x.json", Format: "xml"}); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_HR_FILE_FORMAT") {
 		t.Errorf("New with bad format: %v", err)
 	}
 	src, _ := New(Config{Path: filepath.Join(t.TempDir(), "missing.json")})
-	if _, err := src.Snapshot(context.Background()); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_FILE_PATH") {
+	if _, err := src.Snapshot(context.Background()); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_HR_FILE") {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/entralifecycle/engine/internal/codec"
+	"github.com/entralifecycle/engine/internal/config"
+	"github.com/entralifecycle/engine/internal/dispatch"
+	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/webhook"
+	"github.com/entralifecycle/engine/workflows"
+)
+
+// cmdSync asks an employee's entity workflow to re-read the employee from HR and apply it.
+func cmdSync(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
+	if len(args) != 1 || !hr.ValidID(args[0]) {
+		return errors.New("sync needs exactly one valid employee id")
+	}
+	d := dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}
+	id, err := d.HRChanged(ctx, args[0], workflows.HRChanged{Reason: "manual-sync", Source: "cli"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "signalled %s\n", id)
+	return nil
+}
+
+// checkMoment accepts YYYY-MM-DD (a day in the policy's time zone) or an RFC 3339 moment.
+func checkMoment(flagName, v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := hr.ParseDate(v); err == nil {
+		return nil
+	}
+	if _, err := time.Parse(time.RFC3339, v); err == nil {
+		return nil
+	}
+	return fmt.Errorf("--%s %q: want YYYY-MM-DD or an RFC 3339 date-time", flagName, v)
+}
+
+// cmdReplace starts a temporary replacement on the substitute's entity workflow.
+func cmdReplace(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("replace", flag.ContinueOnError)
+	sub := fs.String("substitute", "", "employee id of the substitute")
+	replaced := fs.String("replaced", "", "employee id of the person replaced")
+	from := fs.String("from", "", "first day (YYYY-MM-DD) or moment (RFC 3339); default now")
+	until := fs.String("until", "", "last day (YYYY-MM-DD, inclusive) or moment (RFC 3339)")
+	id := fs.String("id", "", "replacement id (default generated)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !hr.ValidID(*sub) || !hr.ValidID(*replaced) {
+		return errors.New("replace needs --substitute and --replaced employee ids")
+	}
+	if *sub == *replaced {
+		return errors.New("--substitute and --replaced are the same person")
+	}
+	if *until == "" {
+		return errors.New("replace needs --until")
+	}
+	for _, f := range [][2]string{{"from", *from}, {"until", *until}} {
+		if err := checkMoment(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	if *id == "" {
+		*id = fmt.Sprintf("r-%s-%s-%d", *sub, *replaced, time.Now().Unix())
+	}
+	var res workflows.ReplacementStatus
+	req := workflows.ReplaceRequest{ReplacementID: *id, ReplacedEmployeeID: *replaced, From: *from, Until: *until}
+	if err := (dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}).Update(ctx, *sub, workflows.UpdateReplace, req, &res); err != nil {
+		return err
+	}
+	return printResult(out, *asJSON, res, fmt.Sprintf("replacement %s: %s replaces %s", *id, *sub, *replaced))
+}
+
+// cmdExtend moves a replacement's end.
+func cmdExtend(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("extend", flag.ContinueOnError)
+	sub := fs.String("substitute", "", "employee id of the substitute (whose entity holds the replacement)")
+	until := fs.String("until", "", "new last day (YYYY-MM-DD) or moment (RFC 3339)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("extend needs exactly one replacement id")
+	}
+	if !hr.ValidID(*sub) || *until == "" {
+		return errors.New("extend needs --substitute and --until")
+	}
+	if err := checkMoment("until", *until); err != nil {
+		return err
+	}
+	var res workflows.ReplacementStatus
+	req := workflows.ExtendRequest{ReplacementID: fs.Arg(0), Until: *until}
+	if err := (dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}).Update(ctx, *sub, workflows.UpdateExtend, req, &res); err != nil {
+		return err
+	}
+	return printResult(out, *asJSON, res, fmt.Sprintf("replacement %s now ends %s", fs.Arg(0), *until))
+}
+
+// cmdEndReplacement ends a replacement now or at a given moment.
+func cmdEndReplacement(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("end-replacement", flag.ContinueOnError)
+	sub := fs.String("substitute", "", "employee id of the substitute")
+	at := fs.String("at", "", "when (YYYY-MM-DD or RFC 3339); default now")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(reorder(args)); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || !hr.ValidID(*sub) {
+		return errors.New("end-replacement needs one replacement id and --substitute")
+	}
+	if err := checkMoment("at", *at); err != nil {
+		return err
+	}
+	var res workflows.ReplacementStatus
+	req := workflows.EndReplacementRequest{ReplacementID: fs.Arg(0), At: *at}
+	if err := (dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}).Update(ctx, *sub, workflows.UpdateEndReplacement, req, &res); err != nil {
+		return err
+	}
+	return printResult(out, *asJSON, res, fmt.Sprintf("replacement %s ended", fs.Arg(0)))
+}
+
+func printResult(out io.Writer, asJSON bool, v any, line string) error {
+	if asJSON {
+		return json.NewEncoder(out).Encode(v)
+	}
+	_, err := fmt.Fprintln(out, line)
+	return err
+}
+
+// cmdServe runs the HR webhook server (DESIGN 4.2) until interrupted, with the payload codec
+// endpoint beside it when LIFECYCLE_PAYLOAD_KEY is set.
+func cmdServe(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
+	if len(args) != 0 {
+		return fmt.Errorf("serve takes no arguments (set LIFECYCLE_WEBHOOK_ADDR)")
+	}
+	logger, _, err := cfg.Logging.Logger()
+	if err != nil {
+		return err
+	}
+	var key []byte
+	if cfg.PayloadKey != "" {
+		if key, err = codec.ParseKey(cfg.PayloadKey); err != nil {
+			return fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
+		}
+	}
+	h, err := dispatch.HTTPHandler(dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}, dispatch.HTTPOptions{
+		Secret: []byte(cfg.Webhook.Secret), PayloadKey: key, CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	logger.Info("webhook server listening", "addr", cfg.Webhook.Addr)
+	return webhook.Run(ctx, cfg.Webhook.Addr, h)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/config"
+	"github.com/entralifecycle/engine/internal/devstack"
+	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/hr/file"
+	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/sample"
+)
+
+// buildActivities wires the activities' ports: Entra through msgraph-sdk-go (the simulator in
+// dev mode), the configured HR source (the bundled sample in dev mode unless -hr is given),
+// and the access policy, which is checked against the tenant before the worker starts.
+func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *devstack.Stack, identity string, logger *slog.Logger) (*activities.Activities, error) {
+	dcfg := directory.Config{
+		BaseURL:             cfg.GraphBaseURL,
+		TenantID:            cfg.TenantID,
+		ClientID:            cfg.ClientID,
+		ClientSecret:        cfg.ClientSecret,
+		CertificatePath:     cfg.CertificatePath,
+		CertificatePassword: cfg.CertificatePassword,
+		FederatedTokenFile:  cfg.FederatedTokenFile,
+		ManagedIdentity:     cfg.UseManagedIdentity,
+		MailSender:          cfg.MailSender,
+	}
+	var (
+		source     hr.Source
+		loadPolicy func(ctx context.Context) (*policy.Policy, error)
+		err        error
+	)
+	if f.dev {
+		if !cfg.HasCredentials() {
+			// Dev mode talks to the embedded simulator unless real credentials are configured.
+			dcfg.BaseURL = stack.GraphBaseURL()
+		}
+		if dcfg.MailSender == "" {
+			dcfg.MailSender = devstack.MailSender + "@" + sample.Domain()
+		}
+		if source, err = devHRSource(f.hrFile); err != nil {
+			return nil, err
+		}
+		loadPolicy = devPolicy(f.policy)
+	} else {
+		if cfg.PolicyFile == "" {
+			return nil, errors.New("LIFECYCLE_POLICY_FILE: required but not set")
+		}
+		if source, err = cfg.HR.Open(cfg.HRConnectors); err != nil {
+			return nil, err
+		}
+		path := cfg.PolicyFile
+		loadPolicy = func(context.Context) (*policy.Policy, error) { return policy.Load(path) }
+	}
+	dir, err := directory.New(ctx, dcfg, directory.WithLogger(logger.With("component", "directory")))
+	if err != nil {
+		return nil, fmt.Errorf("Microsoft Graph client: %w", err)
+	}
+	pol, err := loadPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := pol.CheckTenant(cctx, catalog{dir}); err != nil {
+		return nil, fmt.Errorf("policy %s does not fit the tenant: %w", pol.Source(), err)
+	}
+	return &activities.Activities{
+		Identity:  identity,
+		Directory: dir,
+		HR:        source,
+		Policy:    loadPolicy,
+		Logger:    logger.With("component", "activities"),
+	}, nil
+}
+
+// devHRSource is the -hr file, or the bundled sample with its dates shifted to today on every read.
+func devHRSource(path string) (hr.Source, error) {
+	if path != "" {
+		return file.New(file.Config{Path: path})
+	}
+	return file.New(file.Config{}, file.WithLoader("bundled sample", func(context.Context) ([]byte, error) {
+		return sample.HR(time.Now())
+	}))
+}
+
+// devPolicy is the -policy file, or the bundled sample policy.
+func devPolicy(path string) func(context.Context) (*policy.Policy, error) {
+	if path != "" {
+		return func(context.Context) (*policy.Policy, error) { return policy.Load(path) }
+	}
+	return func(context.Context) (*policy.Policy, error) {
+		return policy.Parse("sample policy.yaml", sample.Policy())
+	}
+}
+
+// catalog answers the policy's tenant check through the directory's cached resolvers.
+type catalog struct{ dir *directory.Client }
+
+var _ policy.Catalog = catalog{}
+
+func (c catalog) MissingGroups(ctx context.Context, names []string) ([]string, error) {
+	_, err := c.dir.ResolveGroups(ctx, names)
+	return missingNames(err)
+}
+
+func (c catalog) MissingSKUs(ctx context.Context, skus []string) ([]string, error) {
+	_, err := c.dir.ResolveSKUs(ctx, skus)
+	return missingNames(err)
+}
+
+func (c catalog) MissingAppRoles(ctx context.Context, roles []policy.AppRole) ([]policy.AppRole, error) {
+	var missing []policy.AppRole
+	for _, r := range roles {
+		_, err := c.dir.ResolveAppRoles(ctx, []directory.AppRole{{App: r.App, Role: r.Role}})
+		names, err := missingNames(err)
+		if err != nil {
+			return nil, err
+		}
+		if len(names) > 0 {
+			missing = append(missing, r)
+		}
+	}
+	return missing, nil
+}
+
+// missingNames extracts the names a resolver did not find; other errors pass through.
+func missingNames(err error) ([]string, error) {
+	if err == nil {
+		return nil, nil
+	}
+	var un *directory.UnknownNamesError
+	if errors.As(err, &un) {
+		return un.Names, nil
+	}
+	return nil, err
+}
