@@ -107,7 +107,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if o.DataDir != "" {
 		dbFile = filepath.Join(o.DataDir, DatabaseFileName)
 	}
-	ts, err := startTemporal(o.FrontendAddr, dbFile, o.Namespace, o.Logger, level)
+	ts, err := startTemporal(o.FrontendAddr, dbFile, o.Namespace, o.SearchAttributes, o.Logger, level)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,10 @@ func (s *Stack) waitAndRegister(ctx context.Context) error {
 	}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return RegisterSearchAttributes(rctx, c.OperatorService(), s.opts.Namespace, s.opts.SearchAttributes)
+	if err := RegisterSearchAttributes(rctx, c.OperatorService(), s.opts.Namespace, s.opts.SearchAttributes); err != nil {
+		return err
+	}
+	return WaitSearchAttributes(rctx, c.WorkflowService(), s.opts.Namespace, s.opts.SearchAttributes)
 }
 
 func (s *Stack) startUI() error {

@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
@@ -32,7 +35,7 @@ type temporalServer struct {
 }
 
 // startTemporal starts the embedded server. dbFile empty means an in-memory database.
-func startTemporal(frontend string, dbFile, namespace string, logger *slog.Logger, level slog.Level) (*temporalServer, error) {
+func startTemporal(frontend string, dbFile, namespace string, attrs []SearchAttribute, logger *slog.Logger, level slog.Level) (*temporalServer, error) {
 	host, portStr, err := net.SplitHostPort(frontend)
 	if err != nil {
 		return nil, fmt.Errorf("frontend address %q: %w", frontend, err)
@@ -46,7 +49,7 @@ func startTemporal(frontend string, dbFile, namespace string, logger *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	sqlConf, err := sqliteConfig(dbFile, namespace)
+	sqlConf, err := sqliteConfig(dbFile, namespace, attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +125,9 @@ func (t *temporalServer) stop() error { return t.server.Stop() }
 
 // sqliteConfig returns the SQLite persistence settings, creating the schema only when the
 // database file is new, and making sure the namespace exists.
-func sqliteConfig(dbFile, namespace string) (*config.SQL, error) {
+// A new namespace gets the search attributes right away; for an existing one they are added
+// through the OperatorService once the server runs (RegisterSearchAttributes).
+func sqliteConfig(dbFile, namespace string, attrs []SearchAttribute) (*config.SQL, error) {
 	conf := &config.SQL{PluginName: sqliteplugin.PluginName}
 	if dbFile == "" {
 		conf.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
@@ -148,7 +153,11 @@ func sqliteConfig(dbFile, namespace string) (*config.SQL, error) {
 			return nil, fmt.Errorf("create Temporal schema in %s: %w", dbFile, err)
 		}
 	}
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, namespace, false, nil)
+	sas := make(map[string]enumspb.IndexedValueType, len(attrs))
+	for _, a := range attrs {
+		sas[a.Name] = a.Type
+	}
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, namespace, false, sas)
 	if err != nil {
 		return nil, fmt.Errorf("namespace %s: %w", namespace, err)
 	}
@@ -198,4 +207,42 @@ func RegisterSearchAttributes(ctx context.Context, op operatorClient, namespace 
 		return fmt.Errorf("register search attributes in %s: %w", namespace, err)
 	}
 	return nil
+}
+
+// visibilityClient is the part of the WorkflowService the readiness probe needs.
+type visibilityClient interface {
+	ListWorkflowExecutions(ctx context.Context, in *workflowservice.ListWorkflowExecutionsRequest, opts ...grpc.CallOption) (*workflowservice.ListWorkflowExecutionsResponse, error)
+}
+
+// WaitSearchAttributes waits until the frontend accepts queries on every attribute: a newly
+// added attribute is usable only after the server's namespace cache refreshes.
+func WaitSearchAttributes(ctx context.Context, wf visibilityClient, namespace string, attrs []SearchAttribute) error {
+	var clauses []string
+	for _, a := range attrs {
+		switch a.Type {
+		case enumspb.INDEXED_VALUE_TYPE_DATETIME:
+			clauses = append(clauses, a.Name+" > '2000-01-01T00:00:00Z'")
+		case enumspb.INDEXED_VALUE_TYPE_INT, enumspb.INDEXED_VALUE_TYPE_DOUBLE:
+			clauses = append(clauses, a.Name+" > 0")
+		case enumspb.INDEXED_VALUE_TYPE_BOOL:
+			clauses = append(clauses, a.Name+" = true")
+		default:
+			clauses = append(clauses, a.Name+" = 'probe'")
+		}
+	}
+	if len(clauses) == 0 {
+		return nil
+	}
+	query := strings.Join(clauses, " AND ")
+	for {
+		_, err := wf.ListWorkflowExecutions(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: namespace, PageSize: 1, Query: query})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("search attributes not usable in %s: %w", namespace, err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
