@@ -100,3 +100,33 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		})
 	}
 }
+
+func TestHROpenNamesTheSetting(t *testing.T) {
+	cases := []struct {
+		hr   HR
+		c    HRConnectors
+		want string // "" means success
+	}{
+		{HR{Source: "file"}, HRConnectors{}, "LIFECYCLE_HR_FILE"},
+		{HR{Source: "file", File: "people.json"}, HRConnectors{}, ""},
+		{HR{Source: "file", File: "people.json"}, HRConnectors{FileFormat: "xlsx"}, "LIFECYCLE_HR_FILE_FORMAT"},
+		{HR{Source: "afas"}, HRConnectors{}, "LIFECYCLE_AFAS_BASE_URL"},
+		{HR{Source: "raet"}, HRConnectors{}, "LIFECYCLE_RAET_"},
+		{HR{Source: "nmbrs"}, HRConnectors{}, "LIFECYCLE_NMBRS_"},
+		{HR{Source: "workday"}, HRConnectors{}, "LIFECYCLE_WORKDAY_"},
+		{HR{Source: "workday"}, HRConnectors{Workday: Workday{ReportURL: "https://wd.example/ccx/service/customreport2/t/o/r", Columns: "nonsense"}}, "LIFECYCLE_WORKDAY_COLUMNS"},
+		{HR{Source: "sap"}, HRConnectors{}, "LIFECYCLE_HR_SOURCE"},
+	}
+	for _, tc := range cases {
+		src, err := tc.hr.Open(tc.c)
+		if tc.want == "" {
+			if err != nil || src == nil {
+				t.Errorf("%+v: %v", tc.hr, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %+v: error %v, want one naming %s", tc.hr.Source, tc.c, err, tc.want)
+		}
+	}
+}
