@@ -353,15 +353,26 @@ func (a *Activities) RevokeEntitlements(ctx context.Context, in EntitlementsInpu
 	return nil
 }
 
-// ReadEntitlements lists the groups, licences and app roles an account holds.
-func (a *Activities) ReadEntitlements(ctx context.Context, objectID string) ([]policy.Entitlement, error) {
+// ReadEntitlementsInput names the account to read and the app roles to
+// recognise among its assignments (typically every app role the policy
+// manages): Graph reports assignments by ids, and policies name roles by
+// display name or value.
+type ReadEntitlementsInput struct {
+	ObjectID string               `json:"objectId"`
+	AppRoles []policy.Entitlement `json:"appRoles,omitempty"`
+}
+
+// ReadEntitlements lists the groups, licences and app roles an account
+// holds. App role assignments matching one of in.AppRoles are reported with
+// that spelling; others with the names the directory knows, if any.
+func (a *Activities) ReadEntitlements(ctx context.Context, in ReadEntitlementsInput) ([]policy.Entitlement, error) {
 	d, err := a.dir()
 	if err != nil {
 		return nil, err
 	}
-	held, err := d.Entitlements(ctx, objectID)
+	held, err := d.Entitlements(ctx, in.ObjectID)
 	if err != nil {
-		return nil, graphError("read entitlements of "+objectID, err)
+		return nil, graphError("read entitlements of "+in.ObjectID, err)
 	}
 	var out []policy.Entitlement
 	for _, g := range held.Groups {
@@ -370,8 +381,26 @@ func (a *Activities) ReadEntitlements(ctx context.Context, objectID string) ([]p
 	for _, l := range held.Licenses {
 		out = append(out, policy.License(l))
 	}
+	known := map[string]policy.Entitlement{}
+	if len(held.AppRoles) > 0 && len(in.AppRoles) > 0 {
+		var want []directory.AppRole
+		for _, e := range in.AppRoles {
+			if e.Kind == policy.KindAppRole {
+				want = append(want, directory.AppRole{App: e.App, Role: e.Role})
+			}
+		}
+		resolved, err := d.ResolveAppRoles(ctx, want)
+		if err != nil {
+			return nil, graphError("resolve app roles", err)
+		}
+		for r, res := range resolved {
+			known[strings.ToLower(res.ResourceID+"/"+res.AppRoleID)] = policy.AppRoleOf(r.App, r.Role)
+		}
+	}
 	for _, r := range held.AppRoles {
-		if r.Role.App != "" {
+		if e, ok := known[strings.ToLower(r.ResourceID+"/"+r.AppRoleID)]; ok {
+			out = append(out, e)
+		} else if r.Role.App != "" {
 			out = append(out, policy.AppRoleOf(r.Role.App, r.Role.Role))
 		}
 	}

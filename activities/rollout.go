@@ -72,6 +72,12 @@ func (a *Activities) PlanRolloutPage(ctx context.Context, in RolloutPageInput) (
 	if end < len(emps) {
 		out.Next = end
 	}
+	var managedRoles []policy.Entitlement
+	for _, m := range p.Managed() {
+		if m.Kind == policy.KindAppRole {
+			managedRoles = append(managedRoles, m)
+		}
+	}
 	for _, e := range emps[in.Offset:end] {
 		v := e.ViewAt(in.At, p.Location())
 		attrs := AttributesOf(v)
@@ -86,7 +92,7 @@ func (a *Activities) PlanRolloutPage(ctx context.Context, in RolloutPageInput) (
 			continue
 		}
 		out.Accounts++
-		have, err := a.ReadEntitlements(ctx, u.ID)
+		have, err := a.ReadEntitlements(ctx, ReadEntitlementsInput{ObjectID: u.ID, AppRoles: managedRoles})
 		if err != nil {
 			return RolloutPage{}, err
 		}

@@ -33,6 +33,10 @@ commands:
                             move the end of a replacement
   end-replacement <replacementId> --substitute X [--at D]
                             end a replacement now (or at D)
+  reconcile [--dry-run] [--json] [--wait=false] | approve|reject|progress <workflowId>
+                            reconcile HR with Entra ID now (a dry run prints the plan); release or stop held exits
+  schedule create [--every 15m] [--dry-run] | describe | pause | unpause | delete
+                            the Temporal Schedule of the periodic reconciliation (overlap skip, catch-up window)
   serve                     run the HR webhook server (POST /v1/hr/events, GET /healthz)
   healthcheck [url]         exit 0 when the HTTP endpoint answers 200 (default http://127.0.0.1:8235/healthz)
 
@@ -49,6 +53,8 @@ var commands = map[string]command{
 	"extend":          cmdExtend,
 	"end-replacement": cmdEndReplacement,
 	"serve":           cmdServe,
+	"reconcile":       cmdReconcile,
+	"schedule":        cmdSchedule,
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {

@@ -43,7 +43,7 @@ func Exit(ctx workflow.Context, in ExitInput) (ExitResult, error) {
 		return res, fmt.Errorf("revoke sign-in sessions: %w", err)
 	}
 	var have []policy.Entitlement
-	if err := workflow.ExecuteActivity(graphReads(ctx), a.ReadEntitlements, in.ObjectID).Get(ctx, &have); err != nil {
+	if err := workflow.ExecuteActivity(graphReads(ctx), a.ReadEntitlements, activities.ReadEntitlementsInput{ObjectID: in.ObjectID, AppRoles: in.Managed}).Get(ctx, &have); err != nil {
 		return res, fmt.Errorf("read entitlements: %w", err)
 	}
 	res.Revoked = managedOnly(have, in.Managed)

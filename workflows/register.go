@@ -11,5 +11,15 @@ import (
 // The worker binary and the end-to-end tests use exactly this registration.
 func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(Ping, workflow.RegisterOptions{Name: PingWorkflowName})
+	r.RegisterWorkflowWithOptions(EmployeeEntity, workflow.RegisterOptions{Name: EmployeeWorkflowName})
+	r.RegisterWorkflowWithOptions(Hire, workflow.RegisterOptions{Name: HireWorkflowName})
+	r.RegisterWorkflowWithOptions(Activate, workflow.RegisterOptions{Name: ActivateWorkflowName})
+	r.RegisterWorkflowWithOptions(Move, workflow.RegisterOptions{Name: MoveWorkflowName})
+	r.RegisterWorkflowWithOptions(Rename, workflow.RegisterOptions{Name: RenameWorkflowName})
+	r.RegisterWorkflowWithOptions(Replace, workflow.RegisterOptions{Name: ReplaceWorkflowName})
+	r.RegisterWorkflowWithOptions(Exit, workflow.RegisterOptions{Name: ExitWorkflowName})
+	r.RegisterWorkflowWithOptions(Delete, workflow.RegisterOptions{Name: DeleteWorkflowName})
+	r.RegisterWorkflowWithOptions(PolicyRollout, workflow.RegisterOptions{Name: PolicyRolloutWorkflowName})
+	registerReconcile(r)
 	r.RegisterActivity(acts)
 }

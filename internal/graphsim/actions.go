@@ -200,24 +200,39 @@ func (s *Sim) sendMail(c *call) *response {
 	if r != nil {
 		return r
 	}
-	msg, ok := body["message"].(map[string]any)
+	// Action parameter names are matched case-insensitively, as Graph does: msgraph-sdk-go
+	// sends "Message" and "SaveToSentItems".
+	msg, ok := fold(body, "message").(map[string]any)
 	if !ok {
 		return s.fail(c, http.StatusBadRequest, "ErrorInvalidParameter", "The value of the parameter 'Message' is empty.")
 	}
-	to, ok1 := recipients(msg["toRecipients"])
-	cc, ok2 := recipients(msg["ccRecipients"])
-	bcc, ok3 := recipients(msg["bccRecipients"])
+	to, ok1 := recipients(fold(msg, "toRecipients"))
+	cc, ok2 := recipients(fold(msg, "ccRecipients"))
+	bcc, ok3 := recipients(fold(msg, "bccRecipients"))
 	if !ok1 || !ok2 || !ok3 || len(to)+len(cc)+len(bcc) == 0 {
 		return s.fail(c, http.StatusBadRequest, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
 	}
 	m := Mail{FromUserID: u.id, From: from, To: to, Cc: cc, SentAt: c.now, Message: copyJSON(msg).(map[string]any)}
-	m.Subject, _ = msg["subject"].(string)
-	if b, ok := msg["body"].(map[string]any); ok {
-		m.ContentType, _ = b["contentType"].(string)
-		m.Body, _ = b["content"].(string)
+	m.Subject, _ = fold(msg, "subject").(string)
+	if b, ok := fold(msg, "body").(map[string]any); ok {
+		m.ContentType, _ = fold(b, "contentType").(string)
+		m.Body, _ = fold(b, "content").(string)
 	}
 	s.t.mail = append(s.t.mail, m)
 	return &response{status: http.StatusAccepted, header: c.baseHeader()}
+}
+
+// fold returns m's value for key, matching the key case-insensitively (an exact match wins).
+func fold(m map[string]any, key string) any {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return nil
 }
 
 // listDomains serves GET /domains with the verified domains.

@@ -1,0 +1,521 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/policy"
+)
+
+// entraLister is what reading the tenant in bulk needs: one paged listing of
+// the users and one of each group's members (*directory.Client has both).
+type entraLister interface {
+	ListUsers(ctx context.Context, fn func(directory.User) error) error
+	ListGroupMembers(ctx context.Context, groupID string, fn func(directory.User) error) error
+}
+
+// licenseLister, when the directory offers it, lists every user's licences
+// (skuPartNumbers) in one paged listing, e.g. users with
+// $select=id,assignedLicenses. Without it licences are read per account.
+type licenseLister interface {
+	ListUserLicenses(ctx context.Context, fn func(userID string, skuPartNumbers []string) error) error
+}
+
+// appAssignmentLister, when the directory offers it, lists one
+// application's assignments in one paged listing
+// (GET /servicePrincipals/{id}/appRoleAssignedTo). Without it app roles are
+// read per account.
+type appAssignmentLister interface {
+	ListAppRoleAssignedTo(ctx context.Context, app string, fn func(userID string, role directory.AppRole) error) error
+}
+
+// ReadEntra reads every user that carries an employeeId together with the
+// managed entitlements it holds, as cheaply as the directory allows: one
+// paged user listing, one paged member listing per managed group, and (when
+// the directory lists them in bulk) one listing of licences and one per
+// managed application. Nothing is written.
+func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAccount, error) {
+	d, err := a.dir()
+	if err != nil {
+		return nil, err
+	}
+	lister, ok := d.(entraLister)
+	if !ok {
+		return nil, permanent("read Entra accounts", ErrTypeInvalidInput, errors.New("the directory cannot list users and group members"))
+	}
+	var accounts []EntraAccount
+	index := map[string]int{}
+	err = lister.ListUsers(ctx, func(u directory.User) error {
+		if u.EmployeeID == "" {
+			return nil
+		}
+		index[u.ID] = len(accounts)
+		accounts = append(accounts, EntraAccount{User: u})
+		return nil
+	})
+	if err != nil {
+		return nil, graphError("list users", err)
+	}
+	hold := func(userID string, e policy.Entitlement) {
+		if i, ok := index[userID]; ok {
+			accounts[i].Held = append(accounts[i].Held, e)
+		}
+	}
+	groups, licenses, roles := split(p.Managed())
+	if len(groups) > 0 {
+		ids, err := d.ResolveGroups(ctx, groups)
+		if err != nil {
+			return nil, graphError("resolve managed groups", err)
+		}
+		for _, name := range groups {
+			err := lister.ListGroupMembers(ctx, ids[name], func(u directory.User) error {
+				hold(u.ID, policy.Group(name))
+				return nil
+			})
+			if err != nil {
+				return nil, graphError("list members of group "+name, err)
+			}
+		}
+	}
+	if len(licenses) > 0 {
+		if err := a.readLicenses(ctx, d, accounts, licenses, hold); err != nil {
+			return nil, err
+		}
+	}
+	if len(roles) > 0 {
+		if err := a.readAppRoles(ctx, d, accounts, roles, hold); err != nil {
+			return nil, err
+		}
+	}
+	for i := range accounts {
+		accounts[i].Held = policy.Distinct(grantsOf(accounts[i].Held))
+	}
+	return accounts, nil
+}
+
+func grantsOf(es []policy.Entitlement) []policy.Grant {
+	out := make([]policy.Grant, len(es))
+	for i, e := range es {
+		out[i] = policy.Grant{Entitlement: e}
+	}
+	return out
+}
+
+func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []EntraAccount, managed []string, hold func(string, policy.Entitlement)) error {
+	want := map[string]string{}
+	for _, l := range managed {
+		want[strings.ToLower(l)] = l
+	}
+	keep := func(userID string, skus []string) {
+		for _, s := range skus {
+			if name, ok := want[strings.ToLower(s)]; ok {
+				hold(userID, policy.License(name))
+			}
+		}
+	}
+	if ll, ok := d.(licenseLister); ok {
+		return graphError("list licences", ll.ListUserLicenses(ctx, func(userID string, skus []string) error {
+			keep(userID, skus)
+			return nil
+		}))
+	}
+	a.log().Warn("the directory lists no licences in bulk: reading them per account", "accounts", len(accounts))
+	for i := range accounts {
+		skus, err := d.Licenses(ctx, accounts[i].User.ID)
+		if err != nil {
+			return graphError("read licences of "+accounts[i].User.ID, err)
+		}
+		keep(accounts[i].User.ID, skus)
+	}
+	return nil
+}
+
+func (a *Activities) readAppRoles(ctx context.Context, d Directory, accounts []EntraAccount, managed []directory.AppRole, hold func(string, policy.Entitlement)) error {
+	if al, ok := d.(appAssignmentLister); ok {
+		apps := map[string]bool{}
+		wanted := map[string]directory.AppRole{}
+		for _, r := range managed {
+			apps[r.App] = true
+			wanted[strings.ToLower(r.App+"\x00"+r.Role)] = r
+		}
+		names := make([]string, 0, len(apps))
+		for app := range apps {
+			names = append(names, app)
+		}
+		slices.Sort(names)
+		for _, app := range names {
+			err := al.ListAppRoleAssignedTo(ctx, app, func(userID string, r directory.AppRole) error {
+				if m, ok := wanted[strings.ToLower(r.App+"\x00"+r.Role)]; ok {
+					hold(userID, policy.AppRoleOf(m.App, m.Role))
+				}
+				return nil
+			})
+			if err != nil {
+				return graphError("list assignments of application "+app, err)
+			}
+		}
+		return nil
+	}
+	resolved, err := d.ResolveAppRoles(ctx, managed)
+	if err != nil {
+		return graphError("resolve managed app roles", err)
+	}
+	byID := map[string]directory.AppRole{}
+	for r, res := range resolved {
+		byID[strings.ToLower(res.ResourceID+"/"+res.AppRoleID)] = r
+	}
+	a.log().Warn("the directory lists no application assignments in bulk: reading them per account", "accounts", len(accounts))
+	for i := range accounts {
+		held, err := d.AppRoleAssignments(ctx, accounts[i].User.ID)
+		if err != nil {
+			return graphError("read app roles of "+accounts[i].User.ID, err)
+		}
+		for _, h := range held {
+			if r, ok := byID[strings.ToLower(h.ResourceID+"/"+h.AppRoleID)]; ok {
+				hold(accounts[i].User.ID, policy.AppRoleOf(r.App, r.Role))
+			}
+		}
+	}
+	return nil
+}
+
+// ReconcilePageInput asks for one page of a reconciliation plan.
+type ReconcilePageInput struct {
+	// PlanKey names the run's plan in the worker's cache (the workflow id
+	// and first run id); empty disables the cache.
+	PlanKey string `json:"planKey,omitempty"`
+	// At is the moment HR is viewed at; the same for every page of a run.
+	At time.Time `json:"at"`
+	// After is the employee id the previous page ended with; "" for the
+	// first page, which also carries the summary.
+	After string `json:"after,omitempty"`
+	// Limit is the page size (default 500).
+	Limit int `json:"limit,omitempty"`
+	// PreviousEmployees is the HR snapshot size a previous run saw (the
+	// outage rule); zero when unknown.
+	PreviousEmployees int `json:"previousEmployees,omitempty"`
+}
+
+// ReconcilePage is one page of a plan: actions in employee id order.
+type ReconcilePage struct {
+	// Summary counts the whole plan (first page only).
+	Summary *PlanSummary `json:"summary,omitempty"`
+	Actions []PlanAction `json:"actions,omitempty"`
+	// Next is the cursor of the following page; "" after the last.
+	Next string `json:"next,omitempty"`
+}
+
+// DefaultReconcilePageSize is the number of actions per plan page.
+const DefaultReconcilePageSize = 500
+
+// planCacheTTL bounds how long a computed plan is kept for its later pages.
+const planCacheTTL = time.Hour
+
+type cachedPlan struct {
+	plan Plan
+	at   time.Time
+}
+
+// planCache keeps each run's plan on this worker so that later pages do not
+// read HR and Entra again. A page asked of another worker (or after a
+// restart) recomputes the plan; pages are cut by employee id, not offset, so
+// a recomputed plan continues exactly after the last delivered employee.
+var planCache = struct {
+	sync.Mutex
+	m map[string]cachedPlan
+}{m: map[string]cachedPlan{}}
+
+func (a *Activities) cachedPlan(key string) (Plan, bool) {
+	if key == "" {
+		return Plan{}, false
+	}
+	planCache.Lock()
+	defer planCache.Unlock()
+	c, ok := planCache.m[key]
+	if !ok || a.now().Sub(c.at) > planCacheTTL {
+		return Plan{}, false
+	}
+	return c.plan, true
+}
+
+func (a *Activities) storePlan(key string, p Plan) {
+	if key == "" {
+		return
+	}
+	planCache.Lock()
+	defer planCache.Unlock()
+	now := a.now()
+	for k, c := range planCache.m {
+		if now.Sub(c.at) > planCacheTTL {
+			delete(planCache.m, k)
+		}
+	}
+	planCache.m[key] = cachedPlan{plan: p, at: now}
+}
+
+// ComputeReconcilePlan reads the HR snapshot, the policy and the Entra state
+// and computes the plan. It writes nothing.
+func (a *Activities) ComputeReconcilePlan(ctx context.Context, at time.Time, previous int) (Plan, error) {
+	if a.HR == nil {
+		return Plan{}, permanent("plan reconciliation", ErrTypeInvalidInput, errors.New("HR source "+errNotConfigured.Error()))
+	}
+	ps, err := a.LoadPolicy(ctx)
+	if err != nil {
+		return Plan{}, err
+	}
+	p := &ps.Policy
+	snap, err := a.HR.Snapshot(ctx)
+	if err != nil {
+		return Plan{}, fmt.Errorf("read HR snapshot: %w", err)
+	}
+	accounts, err := a.ReadEntra(ctx, p)
+	if err != nil {
+		return Plan{}, err
+	}
+	plan := ComputePlan(PlanInput{Snapshot: snap, Policy: p, At: at, Accounts: accounts, PreviousEmployees: previous})
+	a.log().Info("reconciliation planned", "employees", plan.Summary.Employees, "accounts", plan.Summary.Accounts,
+		"actions", plan.Summary.Actionable(), "orphans", plan.Summary.Orphan, "guardTripped", plan.Summary.Guard.Tripped,
+		"outage", plan.Summary.Outage != "")
+	return plan, nil
+}
+
+// PlanReconcilePage returns one page of the run's plan. The first page
+// computes the plan (and keeps it for the run's later pages) and carries
+// its summary. It writes nothing.
+func (a *Activities) PlanReconcilePage(ctx context.Context, in ReconcilePageInput) (ReconcilePage, error) {
+	plan, ok := a.cachedPlan(in.PlanKey)
+	if !ok {
+		var err error
+		if plan, err = a.ComputeReconcilePlan(ctx, in.At, in.PreviousEmployees); err != nil {
+			return ReconcilePage{}, err
+		}
+		a.storePlan(in.PlanKey, plan)
+	}
+	limit := in.Limit
+	if limit <= 0 {
+		limit = DefaultReconcilePageSize
+	}
+	start, _ := slices.BinarySearchFunc(plan.Actions, in.After, func(x PlanAction, id string) int { return strings.Compare(x.EmployeeID, id) })
+	for start < len(plan.Actions) && in.After != "" && plan.Actions[start].EmployeeID <= in.After {
+		start++
+	}
+	end := min(start+limit, len(plan.Actions))
+	out := ReconcilePage{Actions: slices.Clone(plan.Actions[start:end])}
+	if end < len(plan.Actions) && end > start {
+		out.Next = plan.Actions[end-1].EmployeeID
+	}
+	if in.After == "" {
+		s := plan.Summary
+		out.Summary = &s
+	}
+	return out, nil
+}
+
+// EntityTarget says how to reach the employee entity workflows: the
+// workflow package owns these names and passes them in.
+type EntityTarget struct {
+	// WorkflowType is the entity's registered workflow name.
+	WorkflowType string `json:"workflowType"`
+	// IDPrefix + employee id is the entity's workflow id.
+	IDPrefix string `json:"idPrefix"`
+	// Signal is the hr-changed signal name.
+	Signal string `json:"signal"`
+	// TaskQueue is where a new entity runs.
+	TaskQueue string `json:"taskQueue"`
+	// SearchAttribute is the Keyword attribute carrying the employee id.
+	SearchAttribute string `json:"searchAttribute,omitempty"`
+	// Reason and Source go into the signal.
+	Reason string `json:"reason"`
+	Source string `json:"source"`
+}
+
+// ApplyReconcileInput is one page of actions to apply.
+type ApplyReconcileInput struct {
+	Actions []PlanAction `json:"actions"`
+	Entity  EntityTarget `json:"entity"`
+}
+
+// ApplyReconcileResult counts what a page applied.
+type ApplyReconcileResult struct {
+	Applied int `json:"applied"`
+	Failed  int `json:"failed"`
+	// Failures are the first failures, one line each.
+	Failures []string `json:"failures,omitempty"`
+}
+
+// maxReportedFailures bounds ApplyReconcileResult.Failures.
+const maxReportedFailures = 20
+
+// entitySignal and entityStart mirror the entity workflow's signal payload
+// and input in their JSON form.
+type entitySignal struct {
+	Reason string `json:"reason,omitempty"`
+	Source string `json:"source,omitempty"`
+}
+
+type entityStart struct {
+	EmployeeID string `json:"employeeId"`
+}
+
+// signaller is what delivering to the entities needs of a Temporal client.
+type signaller interface {
+	SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any,
+		options client.StartWorkflowOptions, workflow any, workflowArgs ...any) (client.WorkflowRun, error)
+}
+
+// ApplyReconcilePage applies one page of a plan. Hires, rehires, moves and
+// exits go to the employee's entity workflow (Signal-With-Start), which does
+// the real work; a repair is applied here with the minimal writes: one per
+// group membership added or removed, one per licence change, one per app
+// role. Orphans and held actions are never applied. A failure of one
+// employee is counted and reported, and does not stop the others; a
+// retryable directory failure fails the activity, whose retry resumes after
+// the last employee done (heartbeat details).
+func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileInput) (ApplyReconcileResult, error) {
+	var res ApplyReconcileResult
+	done := 0
+	if activity.HasHeartbeatDetails(ctx) {
+		var prev struct {
+			Done   int
+			Result ApplyReconcileResult
+		}
+		if err := activity.GetHeartbeatDetails(ctx, &prev); err == nil {
+			done, res = prev.Done, prev.Result
+		}
+	}
+	var sig signaller
+	for i := done; i < len(in.Actions); i++ {
+		act := in.Actions[i]
+		var err error
+		switch {
+		case act.Held != "" || act.Action == ActionOrphan:
+			continue
+		case act.Action == ActionRepair:
+			err = a.applyRepair(ctx, act)
+		default:
+			if sig == nil {
+				sig = activity.GetClient(ctx)
+			}
+			err = deliver(ctx, sig, in.Entity, act.EmployeeID)
+		}
+		if err != nil {
+			if failsPage(ctx, err) {
+				return res, err
+			}
+			res.Failed++
+			if len(res.Failures) < maxReportedFailures {
+				res.Failures = append(res.Failures, fmt.Sprintf("%s %s: %v", act.Action, act.EmployeeID, err))
+			}
+			a.log().Warn("reconciliation action failed", "employeeId", act.EmployeeID, "action", act.Action, "error", err)
+		} else {
+			res.Applied++
+		}
+		activity.RecordHeartbeat(ctx, struct {
+			Done   int
+			Result ApplyReconcileResult
+		}{i + 1, res})
+	}
+	return res, nil
+}
+
+// failsPage reports whether an action's failure should fail (and so retry)
+// the page: a cancelled activity and every retryable failure do; a permanent
+// failure is the employee's alone.
+func failsPage(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	return !errors.Is(err, errPermanentDelivery) && !isNonRetryable(err)
+}
+
+func isNonRetryable(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.NonRetryable()
+}
+
+// errPermanentDelivery marks a delivery that cannot succeed on retry.
+var errPermanentDelivery = errors.New("cannot deliver to the entity")
+
+// deliver signals the employee's entity, starting it when it does not run.
+func deliver(ctx context.Context, c signaller, t EntityTarget, employeeID string) error {
+	if c == nil {
+		return fmt.Errorf("%w: no Temporal client on this worker", errPermanentDelivery)
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                    t.IDPrefix + employeeID,
+		TaskQueue:             t.TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}
+	if t.SearchAttribute != "" {
+		opts.TypedSearchAttributes = temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(t.SearchAttribute).ValueSet(employeeID))
+	}
+	_, err := c.SignalWithStartWorkflow(ctx, opts.ID, t.Signal, entitySignal{Reason: t.Reason, Source: t.Source}, opts,
+		t.WorkflowType, entityStart{EmployeeID: employeeID})
+	if err != nil {
+		return fmt.Errorf("signal %s: %w", opts.ID, err)
+	}
+	return nil
+}
+
+// applyRepair brings one account's managed entitlements in line with the
+// minimal writes.
+func (a *Activities) applyRepair(ctx context.Context, act PlanAction) error {
+	d, err := a.dir()
+	if err != nil {
+		return err
+	}
+	if act.ObjectID == "" {
+		return permanent("repair "+act.EmployeeID, ErrTypeInvalidInput, errors.New("no account object id"))
+	}
+	addG, addL, addR := split(act.Add)
+	remG, remL, remR := split(act.Remove)
+	if len(addG)+len(remG) > 0 {
+		ids, err := d.ResolveGroups(ctx, append(slices.Clone(addG), remG...))
+		if err != nil {
+			return graphError("resolve groups", err)
+		}
+		for _, g := range addG {
+			if err := d.AddGroupMember(ctx, ids[g], act.ObjectID); err != nil {
+				return graphError("add "+act.ObjectID+" to group "+g, err)
+			}
+		}
+		for _, g := range remG {
+			if err := d.RemoveGroupMember(ctx, ids[g], act.ObjectID); err != nil {
+				return graphError("remove "+act.ObjectID+" from group "+g, err)
+			}
+		}
+	}
+	if len(addL) > 0 {
+		if err := d.AssignLicenses(ctx, act.ObjectID, addL); err != nil {
+			return graphError("assign licences to "+act.ObjectID, err)
+		}
+	}
+	if len(remL) > 0 {
+		if err := d.RemoveLicenses(ctx, act.ObjectID, remL); err != nil {
+			return graphError("remove licences of "+act.ObjectID, err)
+		}
+	}
+	for _, r := range addR {
+		if err := d.AssignAppRole(ctx, act.ObjectID, r); err != nil {
+			return graphError("assign app role to "+act.ObjectID, err)
+		}
+	}
+	for _, r := range remR {
+		if err := d.RemoveAppRole(ctx, act.ObjectID, r); err != nil {
+			return graphError("remove app role of "+act.ObjectID, err)
+		}
+	}
+	a.log().Info("drift repaired", "employeeId", act.EmployeeID, "id", act.ObjectID, "added", len(act.Add), "removed", len(act.Remove))
+	return nil
+}

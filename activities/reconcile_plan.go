@@ -1,0 +1,417 @@
+package activities
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/policy"
+)
+
+// Reconciliation plan actions (the "action" values of the plan's JSON form).
+const (
+	// ActionHire: an employee who should have an account has none (or holds
+	// a disabled pre-hire account that is due); delivered to the entity.
+	ActionHire = "hire"
+	// ActionRehire: a returning employee's account is disabled from an
+	// earlier exit; delivered to the entity.
+	ActionRehire = "rehire"
+	// ActionMove: HR's organisational attributes differ from the account's
+	// (promotion, transfer); delivered to the entity.
+	ActionMove = "move"
+	// ActionExit: an employee HR says has left still has an enabled
+	// account; delivered to the entity.
+	ActionExit = "exit"
+	// ActionRepair: the account's attributes agree with HR but its managed
+	// groups, licences or app roles were changed by hand; the minimal
+	// writes are applied directly.
+	ActionRepair = "repair"
+	// ActionOrphan: an enabled account carries an employee id HR does not
+	// know. Reported only, never changed or deleted automatically.
+	ActionOrphan = "orphan"
+)
+
+// EntraAccount is one Entra user carrying an employeeId, with the managed
+// entitlements it holds.
+type EntraAccount struct {
+	User directory.User `json:"user"`
+	// Held are the managed groups, licences and app roles the user holds.
+	Held []policy.Entitlement `json:"held,omitempty"`
+}
+
+// PlanInput is everything a plan is computed from.
+type PlanInput struct {
+	Snapshot hr.Snapshot
+	Policy   *policy.Policy
+	// At is the moment HR records are viewed at.
+	At time.Time
+	// Accounts are the tenant's users that carry an employeeId.
+	Accounts []EntraAccount
+	// PreviousEmployees is the HR snapshot size a previous run saw; zero
+	// when unknown.
+	PreviousEmployees int
+}
+
+// PlanAction is one employee's line of the plan.
+type PlanAction struct {
+	EmployeeID string `json:"employeeId"`
+	Action     string `json:"action"`
+	// ObjectID is the Entra account, when there is one.
+	ObjectID    string `json:"objectId,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+	// Changes describe the action for people, one line each.
+	Changes []string `json:"changes"`
+	// Add and Remove are the managed entitlements to grant and take
+	// (repair and move).
+	Add    []policy.Entitlement `json:"add,omitempty"`
+	Remove []policy.Entitlement `json:"remove,omitempty"`
+	// Org is what the account's organisational attributes should be, and
+	// OrgFields the ones that differ (move, and repair of hand-edited
+	// attributes).
+	Org       *OrgAttributes `json:"org,omitempty"`
+	OrgFields []string       `json:"orgFields,omitempty"`
+	// Held explains why the action is not applied (a suspected HR outage).
+	Held string `json:"held,omitempty"`
+}
+
+// OrgAttributes are the organisational attributes the engine writes on an
+// account, as HR's view gives them.
+type OrgAttributes struct {
+	JobTitle     string `json:"jobTitle,omitempty"`
+	Department   string `json:"department,omitempty"`
+	CompanyName  string `json:"companyName,omitempty"`
+	EmployeeType string `json:"employeeType,omitempty"`
+	CostCenter   string `json:"costCenter,omitempty"`
+	Division     string `json:"division,omitempty"`
+}
+
+func orgOf(v hr.View) OrgAttributes {
+	return OrgAttributes{JobTitle: v.JobTitle, Department: v.Department, CompanyName: v.Company,
+		EmployeeType: v.EmployeeType, CostCenter: v.CostCenter, Division: v.DepartmentName}
+}
+
+// Removes reports whether the action disables an account (an exit): the
+// mass-change guard holds these back while a plan awaits approval; joiners,
+// movers and repairs proceed.
+func (a PlanAction) Removes() bool { return a.Action == ActionExit }
+
+// PlanSummary counts a plan.
+type PlanSummary struct {
+	// Employees is the HR snapshot size; Rejected the refused records.
+	Employees int `json:"employees"`
+	Rejected  int `json:"rejected"`
+	// Accounts are the Entra users with an employeeId.
+	Accounts int `json:"accounts"`
+	// Managed are the enabled, in-scope accounts the engine manages (the
+	// guard's total).
+	Managed int `json:"managed"`
+	// InSync are employees whose account needs nothing; OutOfScope are
+	// employees and accounts the policy's scope leaves alone.
+	InSync     int `json:"inSync"`
+	OutOfScope int `json:"outOfScope"`
+	Hire       int `json:"hire"`
+	Rehire     int `json:"rehire"`
+	Move       int `json:"move"`
+	Exit       int `json:"exit"`
+	Repair     int `json:"repair"`
+	Orphan     int `json:"orphan"`
+	// Held counts actions refused because of a suspected HR outage.
+	Held int `json:"held"`
+	// Outage explains why exits are refused; empty when the snapshot looks
+	// normal.
+	Outage string `json:"outage,omitempty"`
+	// Guard is the mass-change guard's verdict on the plan's disables.
+	Guard policy.GuardResult `json:"guard"`
+}
+
+// Actionable is the number of actions that change something when applied
+// (orphans and held actions excluded).
+func (s PlanSummary) Actionable() int {
+	return s.Hire + s.Rehire + s.Move + s.Exit + s.Repair
+}
+
+// Plan is a computed reconciliation plan: actions sorted by employee id.
+type Plan struct {
+	Actions []PlanAction `json:"actions"`
+	Summary PlanSummary  `json:"summary"`
+}
+
+// outageShare is the share of the expected employee count below which a
+// snapshot is taken for an HR outage: exits are then refused.
+const outageShare = 0.5
+
+// orgDiff lists the organisational attributes where the account differs
+// from what the HR view gives: the field names and "field: old → new"
+// lines. These are the attributes the entity workflow writes on hire and
+// move.
+func orgDiff(u directory.User, want OrgAttributes) (fields, lines []string) {
+	cmpField := func(name, have, want string) {
+		if have != want {
+			fields = append(fields, name)
+			lines = append(lines, fmt.Sprintf("%s: %q → %q", name, have, want))
+		}
+	}
+	cmpField(FieldJobTitle, u.JobTitle, want.JobTitle)
+	cmpField(FieldDepartment, u.Department, want.Department)
+	cmpField(FieldCompanyName, u.CompanyName, want.CompanyName)
+	cmpField(FieldEmployeeType, u.EmployeeType, want.EmployeeType)
+	cmpField(fieldCostCenter, u.CostCenter, want.CostCenter)
+	cmpField(fieldDivision, u.Division, want.Division)
+	return fields, lines
+}
+
+// Field names of employeeOrgData's parts in OrgFields.
+const (
+	fieldCostCenter = "costCenter"
+	fieldDivision   = "division"
+)
+
+// employment is where an employee stands at a moment, as the entity
+// workflow decides it: employed until the leave moment on the last day,
+// upcoming before the first, due for a pre-hire account from
+// createDaysBeforeStart days ahead.
+type employment struct {
+	view     hr.View
+	employed bool
+	upcoming bool
+	due      bool
+}
+
+func employmentAt(e hr.Employee, p *policy.Policy, at time.Time) employment {
+	loc := p.Location()
+	v := e.ViewAt(at, loc)
+	m := employment{view: v}
+	var leave time.Time
+	if v.LeaveDate != nil {
+		d := *v.LeaveDate
+		leave = p.LeaveAt(d.Year, d.Month, d.Day)
+	}
+	m.employed = v.Active && (leave.IsZero() || at.Before(leave))
+	m.upcoming = v.Status == hr.StatusPreHire
+	if m.upcoming && v.EmploymentStart != nil {
+		c := v.EmploymentStart.AddDays(-p.Lifecycle.CreateDaysBeforeStart)
+		m.due = !at.Before(p.StartOfDay(c.Year, c.Month, c.Day))
+	}
+	return m
+}
+
+func entitlementLines(prefix string, es []policy.Entitlement) []string {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		out = append(out, prefix+" "+e.String())
+	}
+	return out
+}
+
+// accountAttributes is the part of an account the policy's scope looks at,
+// for accounts HR does not know.
+func accountAttributes(u directory.User) policy.Attributes {
+	return policy.Attributes{Department: u.Department, JobTitle: u.JobTitle, EmployeeType: u.EmployeeType, Company: u.CompanyName, CostCenter: u.CostCenter}
+}
+
+// ComputePlan compares the HR snapshot with the Entra accounts under the
+// policy and returns what reconciliation would do. It is pure and
+// deterministic, and writes nothing.
+//
+// Rules: employees outside the policy's scope and their accounts are never
+// touched; a rejected HR record is neither a leaver nor an orphan; only
+// managed entitlements are ever removed; an enabled account whose employee
+// id HR does not know is an orphan, reported only. When the snapshot holds
+// fewer than half the employees a previous run saw, or fewer than half the
+// managed accounts, it is taken for an HR outage and every exit is held.
+// The mass-change guard weighs the exits (disables) against the managed
+// accounts; reconciliation itself never deletes an account.
+func ComputePlan(in PlanInput) Plan {
+	p := in.Policy
+	snap := in.Snapshot
+	var s PlanSummary
+	s.Employees = len(snap.Employees)
+	s.Accounts = len(in.Accounts)
+
+	rejected := make(map[string]bool, len(snap.Rejected))
+	for _, r := range snap.Rejected {
+		if r.EmployeeID != "" && r.ReplacementID == "" {
+			rejected[r.EmployeeID] = true
+		}
+	}
+	s.Rejected = len(rejected)
+
+	// Several accounts may carry one employee id; the enabled one (then the
+	// lowest object id) is the employee's account, the others are left alone.
+	byEmployee := make(map[string]*EntraAccount, len(in.Accounts))
+	for i := range in.Accounts {
+		acc := &in.Accounts[i]
+		id := acc.User.EmployeeID
+		if id == "" {
+			continue
+		}
+		cur, ok := byEmployee[id]
+		if !ok || (acc.User.AccountEnabled && !cur.User.AccountEnabled) ||
+			(acc.User.AccountEnabled == cur.User.AccountEnabled && acc.User.ID < cur.User.ID) {
+			byEmployee[id] = acc
+		}
+	}
+
+	var actions []PlanAction
+	known := make(map[string]bool, len(snap.Employees))
+	for _, e := range snap.Employees {
+		known[e.EmployeeID] = true
+		if rejected[e.EmployeeID] {
+			continue
+		}
+		m := employmentAt(e, p, in.At)
+		v := m.view
+		attrs := AttributesOf(v)
+		acc := byEmployee[e.EmployeeID]
+		if !p.InScope(attrs) {
+			s.OutOfScope++
+			continue
+		}
+		if acc != nil && acc.User.AccountEnabled {
+			s.Managed++
+		}
+		want := policy.Distinct(p.Entitlements(attrs))
+		switch {
+		case acc == nil && (m.employed || m.due):
+			actions = append(actions, PlanAction{
+				EmployeeID: e.EmployeeID, Action: ActionHire,
+				Changes: append([]string{"create account"}, entitlementLines("grant", want)...),
+			})
+		case acc == nil:
+			s.InSync++
+		case !acc.User.AccountEnabled && m.employed:
+			a := PlanAction{EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionHire,
+				Changes: []string{"enable account"}}
+			if !acc.User.EmployeeLeaveDateTime.IsZero() {
+				a.Action = ActionRehire
+				a.Changes = []string{"enable account left on " + acc.User.EmployeeLeaveDateTime.Format(time.DateOnly)}
+			}
+			add, _ := p.Diff(acc.Held, want)
+			a.Changes = append(a.Changes, entitlementLines("grant", add)...)
+			actions = append(actions, a)
+		case !acc.User.AccountEnabled:
+			// A disabled pre-hire or leaver account: nothing to do now.
+			s.InSync++
+		case !m.employed && !m.upcoming:
+			actions = append(actions, PlanAction{
+				EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionExit,
+				Changes: append([]string{"disable account", "revoke sign-in sessions"}, entitlementLines("remove", acc.Held)...),
+			})
+		case m.upcoming:
+			// An enabled account ahead of the start date is the entity's
+			// business on the start date; reconciliation leaves it.
+			s.InSync++
+		default:
+			add, remove := p.Diff(acc.Held, want)
+			org := orgOf(v)
+			fields, diff := orgDiff(acc.User, org)
+			ents := append(entitlementLines("add", add), entitlementLines("remove", remove)...)
+			switch {
+			case len(diff) > 0:
+				actions = append(actions, PlanAction{
+					EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionMove,
+					Changes: append(diff, ents...), Add: add, Remove: remove, Org: &org, OrgFields: fields,
+				})
+			case len(ents) > 0:
+				actions = append(actions, PlanAction{
+					EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionRepair,
+					Changes: ents, Add: add, Remove: remove,
+				})
+			default:
+				s.InSync++
+			}
+		}
+	}
+	for id, acc := range byEmployee {
+		if known[id] || rejected[id] {
+			continue
+		}
+		if !p.InScope(accountAttributes(acc.User)) {
+			s.OutOfScope++
+			continue
+		}
+		if !acc.User.AccountEnabled {
+			continue
+		}
+		s.Managed++
+		actions = append(actions, PlanAction{
+			EmployeeID: id, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionOrphan,
+			Changes: []string{"HR does not know this employee id: review by hand (never deleted automatically)"},
+		})
+	}
+	slices.SortFunc(actions, func(a, b PlanAction) int {
+		return cmp.Or(cmp.Compare(a.EmployeeID, b.EmployeeID), cmp.Compare(a.Action, b.Action))
+	})
+
+	hrCount := len(snap.Employees) + len(rejected)
+	switch {
+	case in.PreviousEmployees > 0 && float64(hrCount) < outageShare*float64(in.PreviousEmployees):
+		s.Outage = fmt.Sprintf("the HR snapshot holds %d employees, less than half of the %d a previous run saw: exits are refused until HR is back", hrCount, in.PreviousEmployees)
+	case s.Managed > 0 && float64(hrCount) < outageShare*float64(s.Managed):
+		s.Outage = fmt.Sprintf("the HR snapshot holds %d employees, less than half of the %d managed accounts: exits are refused until HR is back", hrCount, s.Managed)
+	}
+	for i := range actions {
+		a := &actions[i]
+		if a.Action == ActionExit && s.Outage != "" {
+			a.Held = "suspected HR outage"
+			s.Held++
+			continue
+		}
+		switch a.Action {
+		case ActionHire:
+			s.Hire++
+		case ActionRehire:
+			s.Rehire++
+		case ActionMove:
+			s.Move++
+		case ActionExit:
+			s.Exit++
+		case ActionRepair:
+			s.Repair++
+		case ActionOrphan:
+			s.Orphan++
+		}
+	}
+	s.Guard = p.Guard.Check(s.Managed, s.Exit, 0)
+	return Plan{Actions: actions, Summary: s}
+}
+
+// PlanTable renders actions as an aligned, human-readable table.
+func PlanTable(actions []PlanAction) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-12s %-8s %-28s %s\n", "EMPLOYEE", "ACTION", "ACCOUNT", "CHANGES")
+	for _, a := range actions {
+		name := a.DisplayName
+		if name == "" {
+			name = "-"
+		}
+		action := a.Action
+		if a.Held != "" {
+			action += " (held)"
+		}
+		changes := a.Changes
+		if len(changes) == 0 {
+			changes = []string{""}
+		}
+		for i, c := range changes {
+			if i == 0 {
+				fmt.Fprintf(&b, "%-12s %-8s %-28s %s\n", a.EmployeeID, action, truncate(name, 28), c)
+				continue
+			}
+			fmt.Fprintf(&b, "%-12s %-8s %-28s %s\n", "", "", "", c)
+		}
+	}
+	return b.String()
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,222 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/graphsim"
+	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/hr/file"
+	"github.com/entralifecycle/engine/internal/policy"
+)
+
+// These tests run the reconciliation activities through the real
+// msgraph-sdk-go directory client against the Graph simulator over HTTP and
+// the real file HR connector.
+
+const rcActivityPolicy = `
+tenant: {domain: contoso.example, usageLocation: NL}
+lifecycle: {timezone: Europe/Amsterdam, createDaysBeforeStart: 14, leaveTime: "17:00", deleteAfterDays: 30}
+guard: {maxDisablePercent: 50, maxDeletePercent: 2}
+rules:
+  - name: all-staff
+    groups: ["All Staff"]
+    licenses: ["SPE_E3"]
+  - name: ict
+    when: {department: ["ICT"]}
+    groups: ["ICT Admins"]
+    appRoles: [{app: "Salesforce", role: "Standard User"}]
+`
+
+type rcEnv struct {
+	sim  *graphsim.Sim
+	acts *Activities
+	ids  graphsim.SeedResult
+}
+
+// newRCEnv seeds n ICT employees whose accounts hold everything the policy
+// grants: All Staff, ICT Admins, SPE_E3 and the Salesforce role, plus an
+// unmanaged group.
+func newRCEnv(t *testing.T, n int) *rcEnv {
+	t.Helper()
+	sim := graphsim.New()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	seed := graphsim.Seed{
+		Domains: []string{"contoso.example"},
+		Groups:  []graphsim.SeedGroup{{DisplayName: "All Staff"}, {DisplayName: "ICT Admins"}, {DisplayName: "Unmanaged Club"}},
+		SKUs:    []graphsim.SeedSKU{{SkuPartNumber: "SPE_E3", PrepaidUnits: 100}},
+		ServicePrincipals: []graphsim.SeedServicePrincipal{{DisplayName: "Salesforce", AppRoles: []graphsim.SeedAppRole{
+			{Value: "standard", DisplayName: "Standard User"}}}},
+	}
+	var emps []hr.Employee
+	for i := 1; i <= n; i++ {
+		id := strconv.Itoa(i)
+		upn := "p" + id + "@contoso.example"
+		emps = append(emps, emp(id, "ICT", "Contoso B.V.", d(2024, 1, 1), nil))
+		seed.Users = append(seed.Users, map[string]any{
+			"displayName": "P" + id + " Test", "userPrincipalName": upn, "employeeId": id, "jobTitle": "Engineer",
+			"department": "ICT", "companyName": "Contoso B.V.", "employeeType": "Employee", "usageLocation": "NL",
+			"employeeOrgData": map[string]any{"costCenter": "4100", "division": "ICT dept"}, "accountEnabled": true,
+		})
+		seed.Memberships = append(seed.Memberships, graphsim.SeedMembership{Group: "All Staff", Member: upn},
+			graphsim.SeedMembership{Group: "ICT Admins", Member: upn}, graphsim.SeedMembership{Group: "Unmanaged Club", Member: upn})
+		seed.Licenses = append(seed.Licenses, graphsim.SeedLicense{User: upn, SKU: "SPE_E3"})
+		seed.AppRoleAssignments = append(seed.AppRoleAssignments, graphsim.SeedAppRoleAssignment{User: upn, ServicePrincipal: "Salesforce", AppRole: "standard"})
+	}
+	ids, err := sim.SeedWithResult(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir, err := directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0"}, directory.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := json.Marshal(map[string]any{"employees": emps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := file.New(file.Config{}, file.WithLoader("test", func(context.Context) ([]byte, error) { return doc, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := &Activities{Directory: dir, HR: src, Logger: quiet, Now: func() time.Time { return planNow },
+		Policy: func(context.Context) (*policy.Policy, error) { return policy.Parse("p.yaml", []byte(rcActivityPolicy)) }}
+	return &rcEnv{sim: sim, acts: acts, ids: ids}
+}
+
+func TestReadEntraHeldEntitlements(t *testing.T) {
+	e := newRCEnv(t, 3)
+	p, err := e.acts.Policy(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.ResetStats()
+	accs, err := e.acts.ReadEntra(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(accs) != 3 {
+		t.Fatalf("%d accounts, want 3", len(accs))
+	}
+	want := []policy.Entitlement{policy.Group("All Staff"), policy.Group("ICT Admins"), policy.License("SPE_E3"), policy.AppRoleOf("Salesforce", "Standard User")}
+	for _, a := range accs {
+		if !slices.Equal(a.Held, want) {
+			t.Errorf("%s holds %v, want the managed %v (the unmanaged group left out)", a.User.EmployeeID, a.Held, want)
+		}
+	}
+	st := e.sim.Stats()
+	if st.Writes != 0 {
+		t.Errorf("reading wrote %d times", st.Writes)
+	}
+	// One user listing and one member listing per managed group; licences
+	// and app roles are read per account while the directory cannot list
+	// them in bulk.
+	if st.ByRoute["GET /users"] != 1 || st.ByRoute["GET /groups/{id}/members"] != 2 {
+		t.Errorf("reads %v", st.ByRoute)
+	}
+}
+
+func TestPlanReconcilePagesByCursor(t *testing.T) {
+	e := newRCEnv(t, 0)
+	var emps []hr.Employee
+	for i := range 7 {
+		emps = append(emps, emp("x"+strconv.Itoa(i), "ICT", "Contoso B.V.", d(2024, 1, 1), nil))
+	}
+	doc, _ := json.Marshal(map[string]any{"employees": emps})
+	src, err := file.New(file.Config{}, file.WithLoader("test", func(context.Context) ([]byte, error) { return doc, nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.acts.HR = src
+	for _, cached := range []bool{true, false} {
+		key := ""
+		if cached {
+			key = t.Name() + "/run"
+		}
+		var got []string
+		after := ""
+		for page := 0; ; page++ {
+			pg, err := e.acts.PlanReconcilePage(context.Background(), ReconcilePageInput{PlanKey: key, At: planNow, After: after, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (page == 0) != (pg.Summary != nil) {
+				t.Errorf("page %d summary %v", page, pg.Summary)
+			}
+			for _, a := range pg.Actions {
+				got = append(got, a.EmployeeID)
+			}
+			if pg.Next == "" {
+				break
+			}
+			after = pg.Next
+		}
+		if want := []string{"x0", "x1", "x2", "x3", "x4", "x5", "x6"}; !slices.Equal(got, want) {
+			t.Errorf("cached=%v: pages gave %v, want %v", cached, got, want)
+		}
+	}
+}
+
+func TestApplyReconcilePageRepairsMinimally(t *testing.T) {
+	e := newRCEnv(t, 2)
+	ctx := context.Background()
+	// Hand edits: p1 left ICT Admins and lost its licence.
+	p1 := e.ids.Users["p1@contoso.example"]
+	ictAdmins := e.ids.Groups["ICT Admins"]
+	for _, c := range []struct{ method, path, body string }{
+		{"DELETE", "/v1.0/groups/" + ictAdmins + "/members/" + p1 + "/$ref", ""},
+		{"POST", "/v1.0/users/" + p1 + "/assignLicense", `{"addLicenses":[],"removeLicenses":["` + e.ids.SKUs["SPE_E3"] + `"]}`},
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		e.sim.ServeHTTP(rec, req)
+		if rec.Code >= 300 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, rec.Code, rec.Body)
+		}
+	}
+	pg, err := e.acts.PlanReconcilePage(ctx, ReconcilePageInput{At: planNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.Actions) != 1 || pg.Actions[0].Action != ActionRepair || pg.Actions[0].EmployeeID != "1" {
+		t.Fatalf("plan %+v, want one repair of 1", pg.Actions)
+	}
+	e.sim.ResetStats()
+	env := (&testsuite.WorkflowTestSuite{}).NewTestActivityEnvironment()
+	env.RegisterActivity(e.acts)
+	v, err := env.ExecuteActivity(e.acts.ApplyReconcilePage, ApplyReconcileInput{Actions: pg.Actions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res ApplyReconcileResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Applied != 1 || res.Failed != 0 {
+		t.Errorf("result %+v", res)
+	}
+	st := e.sim.Stats()
+	if st.Writes != 2 || st.ByRoute["POST /groups/{id}/members/$ref"] != 1 || st.ByRoute["POST /users/{id}/assignLicense"] != 1 {
+		t.Errorf("writes %d %v, want one member add and one licence assignment", st.Writes, st.ByRoute)
+	}
+	if gs := e.sim.UserGroups(p1); !slices.Contains(gs, "ICT Admins") || !slices.Contains(gs, "Unmanaged Club") {
+		t.Errorf("groups after repair %v", gs)
+	}
+	if ls := e.sim.UserLicenses(p1); !slices.Equal(ls, []string{"SPE_E3"}) {
+		t.Errorf("licences after repair %v", ls)
+	}
+}
