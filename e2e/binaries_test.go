@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"encoding/json"
 	"io"
@@ -145,6 +146,8 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
+	// Dev mode provisions the bundled sample organisation: wait for the first accounts.
+	before := waitUsers(t, a.graph, 5, 60*time.Second)
 	if err := p.stop(t); err != nil {
 		t.Fatalf("worker -dev exit after SIGINT: %v, want status 0; output:\n%s", err, p.stderr)
 	}
@@ -165,6 +168,17 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 	}
 	if res.Activity.Message != "survives" {
 		t.Fatalf("result %+v", res)
+	}
+	// The simulated tenant was kept across the restart (same object ids), and the whole
+	// sample organisation ends up provisioned exactly once: 45 employees plus the mailbox.
+	after := waitUsers(t, a.graph, 46, 90*time.Second)
+	for empID, id := range before {
+		if after[empID] != id {
+			t.Fatalf("employee %s: account %s before the restart, %q after", empID, id, after[empID])
+		}
+	}
+	if len(after) != 45 {
+		t.Fatalf("%d distinct employeeIds in Entra, want 45", len(after))
 	}
 	// The starter's health check works against the same stack.
 	starter := buildBinary(t, "starter")
@@ -233,4 +247,44 @@ func TestBinariesRefuseBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitUsers waits until the simulator holds at least n users and returns employeeId → object
+// id for those that have one, failing on a duplicate employeeId.
+func waitUsers(t *testing.T, graphAddr string, n int, within time.Duration) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + graphAddr + "/v1.0/users?$select=id,employeeId&$top=999")
+		if err == nil {
+			var page struct {
+				Value []struct {
+					ID         string `json:"id"`
+					EmployeeID string `json:"employeeId"`
+				} `json:"value"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&page)
+			_ = resp.Body.Close()
+			if err == nil {
+				out := map[string]string{}
+				for _, u := range page.Value {
+					if u.EmployeeID == "" {
+						continue
+					}
+					if _, dup := out[u.EmployeeID]; dup {
+						t.Fatalf("two accounts for employee %s", u.EmployeeID)
+					}
+					out[u.EmployeeID] = u.ID
+				}
+				if len(page.Value) >= n {
+					return out
+				}
+				last = fmt.Sprintf("%d users", len(page.Value))
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("Graph simulator did not reach %d users within %s (last: %s)", n, within, last)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -19,6 +20,7 @@ import (
 	"github.com/entralifecycle/engine/internal/config"
 	"github.com/entralifecycle/engine/internal/devstack"
 	"github.com/entralifecycle/engine/internal/dispatch"
+	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/temporalclient"
 	"github.com/entralifecycle/engine/workflows"
 )
@@ -155,6 +157,14 @@ func syncAll(ctx context.Context, d dispatch.Dispatcher, acts *activities.Activi
 		return
 	}
 	logger.Info("initial HR sync", "employees", n, "rejected", len(snap.Rejected))
+	if len(snap.Replacements) > 0 {
+		n, err := d.SyncReplacements(ctx, snap, hr.DateOf(time.Now()), 2*time.Minute)
+		if err != nil {
+			logger.Error("initial replacement sync", "applied", n, "error", err)
+			return
+		}
+		logger.Info("initial replacement sync", "replacements", n)
+	}
 }
 
 // runWorker registers everything and polls until ctx ends.
@@ -192,6 +202,7 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 	if !cfg.HasCredentials() {
 		seed := devstack.SampleSeed()
 		opts.GraphSeed = &seed
+		opts.GraphStateFile = filepath.Join(f.data, "graph.json")
 	} else {
 		opts.GraphAddr = ""
 	}

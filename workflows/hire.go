@@ -73,16 +73,26 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	spec := in.Spec
 	spec.GivenName, spec.Surname, spec.DisplayName = names.GivenName, names.Surname, names.DisplayName
 	if !acc.Found {
-		if err := workflow.ExecuteActivity(graphReads(ctx), a.ChooseNames, activities.ChooseNamesInput{
-			Person: in.Person, Naming: in.Naming, Domain: in.Domain,
-		}).Get(ctx, &names); err != nil {
-			res.Failed, res.Reason = true, reason("choose a user principal name", err)
-			return res, nil
-		}
-		res.Names = names
-		spec.UPN, spec.MailNickname, spec.Mail = names.UPN, names.MailNickname, names.UPN
-		spec.Enabled = false
-		if err := workflow.ExecuteActivity(graphWrites(ctx), a.CreateAccount, spec).Get(ctx, &acc); err != nil {
+		// Two people with the same name hired at the same moment may both find the same UPN
+		// free; the loser of that race gets a conflict and chooses again, a few times.
+		for attempt := 1; ; attempt++ {
+			if err := workflow.ExecuteActivity(graphReads(ctx), a.ChooseNames, activities.ChooseNamesInput{
+				Person: in.Person, Naming: in.Naming, Domain: in.Domain,
+			}).Get(ctx, &names); err != nil {
+				res.Failed, res.Reason = true, reason("choose a user principal name", err)
+				return res, nil
+			}
+			res.Names = names
+			spec.UPN, spec.MailNickname, spec.Mail = names.UPN, names.MailNickname, names.UPN
+			spec.Enabled = false
+			err := workflow.ExecuteActivity(graphWrites(ctx), a.CreateAccount, spec).Get(ctx, &acc)
+			if err == nil {
+				break
+			}
+			var appErr *temporal.ApplicationError
+			if attempt < maxNameAttempts && errors.As(err, &appErr) && appErr.Type() == "GraphConflict" {
+				continue
+			}
 			res.Failed, res.Reason = true, reason("create the account", err)
 			return res, nil
 		}
@@ -103,6 +113,9 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	}
 	return res, nil
 }
+
+// maxNameAttempts bounds how often a hire chooses a new UPN after losing a race for one.
+const maxNameAttempts = 5
 
 // hireSteps are the hire's steps after the account exists.
 func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult) error {

@@ -1,11 +1,13 @@
 package devstack
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/sample"
@@ -19,12 +21,33 @@ const MailSender = "lifecycle-notifications"
 
 // graphServer is the Graph simulator served on a loopback address.
 type graphServer struct {
-	sim *graphsim.Sim
-	srv *http.Server
+	sim       *graphsim.Sim
+	srv       *http.Server
+	stateFile string
 }
 
-func startGraph(addr string, seed *graphsim.Seed, logger *slog.Logger) (*graphServer, error) {
+// startGraph serves a simulator on addr. When stateFile holds a tenant saved by a previous
+// run, that tenant is restored instead of seed, so dev mode's Entra state survives a restart
+// as Temporal's does.
+func startGraph(addr string, seed *graphsim.Seed, stateFile string, logger *slog.Logger) (*graphServer, error) {
 	sim := graphsim.New()
+	if stateFile != "" {
+		b, err := os.ReadFile(stateFile)
+		switch {
+		case err == nil:
+			var saved graphsim.Seed
+			if err := json.Unmarshal(b, &saved); err != nil {
+				return nil, fmt.Errorf("Graph simulator state %s: %w", stateFile, err)
+			}
+			if err := sim.Seed(saved); err != nil {
+				return nil, fmt.Errorf("restore Graph simulator state from %s: %w", stateFile, err)
+			}
+			seed = nil
+			logger.Info("Graph simulator tenant restored", "file", stateFile, "users", len(saved.Users))
+		case !errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("Graph simulator state %s: %w", stateFile, err)
+		}
+	}
 	if seed != nil {
 		if err := sim.Seed(*seed); err != nil {
 			return nil, fmt.Errorf("seed Graph simulator: %w", err)
@@ -40,7 +63,24 @@ func startGraph(addr string, seed *graphsim.Seed, logger *slog.Logger) (*graphSe
 			logger.Error("Graph simulator stopped", "addr", addr, "error", err)
 		}
 	}()
-	return &graphServer{sim: sim, srv: srv}, nil
+	return &graphServer{sim: sim, srv: srv, stateFile: stateFile}, nil
+}
+
+// stop closes the server and saves the tenant when a state file is configured.
+func (g *graphServer) stop() error {
+	_ = g.srv.Close()
+	if g.stateFile == "" {
+		return nil
+	}
+	b, err := json.Marshal(g.sim.Snapshot())
+	if err != nil {
+		return fmt.Errorf("save Graph simulator state: %w", err)
+	}
+	tmp := g.stateFile + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("save Graph simulator state: %w", err)
+	}
+	return os.Rename(tmp, g.stateFile)
 }
 
 // SampleSeed is the tenant the bundled sample policy needs: its verified domain, every group,

@@ -51,6 +51,9 @@ type Options struct {
 	GraphAddr string
 	// GraphSeed is the simulator's initial tenant; nil leaves it empty.
 	GraphSeed *graphsim.Seed
+	// GraphStateFile, when set, keeps the simulated tenant across restarts: it is saved
+	// there on Stop and restored (instead of GraphSeed) at the next Start.
+	GraphStateFile string
 	// OtherAddrs are further addresses the caller will bind (name → address); they are checked
 	// before anything starts so a taken port is reported up front.
 	OtherAddrs map[string]string
@@ -123,7 +126,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 	}
 	if o.GraphAddr != "" {
-		g, err := startGraph(o.GraphAddr, o.GraphSeed, o.Logger)
+		g, err := startGraph(o.GraphAddr, o.GraphSeed, o.GraphStateFile, o.Logger)
 		if err != nil {
 			s.Stop()
 			return nil, err
@@ -256,7 +259,9 @@ func (s *Stack) GraphBaseURL() string {
 // Stop stops the UI and the server. It is safe to call more than once.
 func (s *Stack) Stop() {
 	if s.graph != nil {
-		_ = s.graph.srv.Close()
+		if err := s.graph.stop(); err != nil {
+			s.opts.Logger.Error("Graph simulator stop", "error", err)
+		}
 		s.graph = nil
 	}
 	if s.ui != nil {

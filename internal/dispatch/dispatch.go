@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -94,4 +95,35 @@ func (d Dispatcher) Update(ctx context.Context, employeeID, name string, arg any
 		return fmt.Errorf("%s on %s: %s", name, workflows.EmployeeWorkflowID(employeeID), strings.TrimSpace(err.Error()))
 	}
 	return nil
+}
+
+// SyncReplacements hands the snapshot's replacements to the substitutes' entity workflows:
+// a replace request (a repeated one is a no-op for the entity) and, when HR gives an end,
+// an extend to that end, so an end moved in HR moves the revocation timer. Replacements that
+// ended before yesterday are skipped. Failures are collected and do not stop the others.
+func (d Dispatcher) SyncReplacements(ctx context.Context, snap hr.Snapshot, today hr.Date, perRequest time.Duration) (int, error) {
+	var errs []error
+	n := 0
+	for _, r := range snap.Replacements {
+		if r.End != nil && r.End.Before(today.AddDays(-1)) {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, perRequest)
+		req := workflows.ReplaceRequest{ReplacementID: r.ID, ReplacedEmployeeID: r.ReplacedEmployeeID, From: r.Start.String()}
+		if r.End != nil {
+			req.Until = r.End.String()
+		}
+		var st workflows.ReplacementStatus
+		err := d.Update(rctx, r.SubstituteEmployeeID, workflows.UpdateReplace, req, &st)
+		if err == nil && r.End != nil && st.State != workflows.ReplacementEnded {
+			err = d.Update(rctx, r.SubstituteEmployeeID, workflows.UpdateExtend, workflows.ExtendRequest{ReplacementID: r.ID, Until: r.End.String()}, &st)
+		}
+		cancel()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("replacement %s: %w", r.ID, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }
