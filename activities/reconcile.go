@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -12,9 +13,11 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -205,6 +208,10 @@ type ReconcilePageInput struct {
 	// PreviousEmployees is the HR snapshot size a previous run saw (the
 	// outage rule); zero when unknown.
 	PreviousEmployees int `json:"previousEmployees,omitempty"`
+	// Entity names the entity workflows, whose state tells a hand edit from
+	// an HR change (SettleMoves); without a StateQuery every attribute
+	// difference stays a move.
+	Entity EntityTarget `json:"entity,omitzero"`
 }
 
 // ReconcilePage is one page of a plan: actions in employee id order.
@@ -300,6 +307,11 @@ func (a *Activities) PlanReconcilePage(ctx context.Context, in ReconcilePageInpu
 		if plan, err = a.ComputeReconcilePlan(ctx, in.At, in.PreviousEmployees); err != nil {
 			return ReconcilePage{}, err
 		}
+		if in.Entity.StateQuery != "" && activity.IsActivity(ctx) {
+			if c := temporalClient(ctx); c != nil {
+				a.settleMoves(ctx, &plan, c, in.Entity)
+			}
+		}
 		a.storePlan(in.PlanKey, plan)
 	}
 	limit := in.Limit
@@ -322,6 +334,47 @@ func (a *Activities) PlanReconcilePage(ctx context.Context, in ReconcilePageInpu
 	return out, nil
 }
 
+// temporalClient is the worker's client inside an activity; nil where there
+// is none (a test environment holds a typed nil).
+func temporalClient(ctx context.Context) client.Client {
+	c := activity.GetClient(ctx)
+	if v := reflect.ValueOf(c); !v.IsValid() || (v.Kind() == reflect.Pointer && v.IsNil()) {
+		return nil
+	}
+	return c
+}
+
+// stateQuerier is what reading an entity's state needs of a Temporal client.
+type stateQuerier interface {
+	QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error)
+}
+
+// maxSettleQueries bounds the entity queries of one plan: a mass of moves is
+// an HR reorganisation, which the entities apply themselves.
+const maxSettleQueries = 500
+
+// settleMoves asks the entities of the plan's moves what they last applied
+// (see SettleMoves).
+func (a *Activities) settleMoves(ctx context.Context, plan *Plan, q stateQuerier, t EntityTarget) {
+	if q == nil || plan.Summary.Move == 0 || plan.Summary.Move > maxSettleQueries {
+		return
+	}
+	SettleMoves(plan, func(employeeID string) (OrgAttributes, bool) {
+		v, err := q.QueryWorkflow(ctx, t.IDPrefix+employeeID, "", t.StateQuery)
+		if err != nil {
+			return OrgAttributes{}, false
+		}
+		var st struct {
+			AppliedView *hr.View `json:"appliedView"`
+		}
+		if err := v.Get(&st); err != nil || st.AppliedView == nil {
+			a.log().Warn("entity state unreadable; the difference stays a move", "employeeId", employeeID, "error", err)
+			return OrgAttributes{}, false
+		}
+		return orgOf(*st.AppliedView), true
+	})
+}
+
 // EntityTarget says how to reach the employee entity workflows: the
 // workflow package owns these names and passes them in.
 type EntityTarget struct {
@@ -336,8 +389,11 @@ type EntityTarget struct {
 	// SearchAttribute is the Keyword attribute carrying the employee id.
 	SearchAttribute string `json:"searchAttribute,omitempty"`
 	// Reason and Source go into the signal.
-	Reason string `json:"reason"`
-	Source string `json:"source"`
+	Reason string `json:"reason,omitempty"`
+	Source string `json:"source,omitempty"`
+	// StateQuery is the entity's state query (whose appliedView the
+	// planner compares with HR).
+	StateQuery string `json:"stateQuery,omitempty"`
 }
 
 // ApplyReconcileInput is one page of actions to apply.
@@ -405,7 +461,9 @@ func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileIn
 			err = a.applyRepair(ctx, act)
 		default:
 			if sig == nil {
-				sig = activity.GetClient(ctx)
+				if c := temporalClient(ctx); c != nil {
+					sig = c
+				}
 			}
 			err = deliver(ctx, sig, in.Entity, act.EmployeeID)
 		}
@@ -478,6 +536,11 @@ func (a *Activities) applyRepair(ctx context.Context, act PlanAction) error {
 	if act.ObjectID == "" {
 		return permanent("repair "+act.EmployeeID, ErrTypeInvalidInput, errors.New("no account object id"))
 	}
+	if act.Org != nil && len(act.OrgFields) > 0 {
+		if err := d.PatchUser(ctx, act.ObjectID, orgPatch(*act.Org, act.OrgFields)); err != nil {
+			return graphError("restore attributes of "+act.ObjectID, err)
+		}
+	}
 	addG, addL, addR := split(act.Add)
 	remG, remL, remR := split(act.Remove)
 	if len(addG)+len(remG) > 0 {
@@ -518,4 +581,25 @@ func (a *Activities) applyRepair(ctx context.Context, act PlanAction) error {
 	}
 	a.log().Info("drift repaired", "employeeId", act.EmployeeID, "id", act.ObjectID, "added", len(act.Add), "removed", len(act.Remove))
 	return nil
+}
+
+// orgPatch is the partial update that restores the named organisational
+// attributes; cost centre and division travel together as employeeOrgData.
+func orgPatch(o OrgAttributes, fields []string) directory.UserAttributes {
+	var u directory.UserAttributes
+	for _, f := range fields {
+		switch f {
+		case FieldJobTitle:
+			u.JobTitle = &o.JobTitle
+		case FieldDepartment:
+			u.Department = &o.Department
+		case FieldCompanyName:
+			u.CompanyName = &o.CompanyName
+		case FieldEmployeeType:
+			u.EmployeeType = &o.EmployeeType
+		case fieldCostCenter, fieldDivision:
+			u.CostCenter, u.Division = &o.CostCenter, &o.Division
+		}
+	}
+	return u
 }

@@ -94,10 +94,13 @@ func orgOf(v hr.View) OrgAttributes {
 		EmployeeType: v.EmployeeType, CostCenter: v.CostCenter, Division: v.DepartmentName}
 }
 
-// Removes reports whether the action disables an account (an exit): the
-// mass-change guard holds these back while a plan awaits approval; joiners,
-// movers and repairs proceed.
-func (a PlanAction) Removes() bool { return a.Action == ActionExit }
+// Removes reports whether the action takes access away: an exit, or a move
+// or repair that removes a managed entitlement. While a plan awaits the
+// mass-change guard's approval these are held back; joiners and additions
+// proceed.
+func (a PlanAction) Removes() bool {
+	return a.Action == ActionExit || ((a.Action == ActionMove || a.Action == ActionRepair) && len(a.Remove) > 0)
+}
 
 // PlanSummary counts a plan.
 type PlanSummary struct {
@@ -121,6 +124,9 @@ type PlanSummary struct {
 	Orphan     int `json:"orphan"`
 	// Held counts actions refused because of a suspected HR outage.
 	Held int `json:"held"`
+	// Removals counts the actions that take access away (see
+	// PlanAction.Removes): what a tripped guard holds until approval.
+	Removals int `json:"removals"`
 	// Outage explains why exits are refused; empty when the snapshot looks
 	// normal.
 	Outage string `json:"outage,omitempty"`
@@ -376,6 +382,11 @@ func ComputePlan(in PlanInput) Plan {
 			s.Orphan++
 		}
 	}
+	for _, a := range actions {
+		if a.Held == "" && a.Removes() {
+			s.Removals++
+		}
+	}
 	s.Guard = p.Guard.Check(s.Managed, s.Exit, 0)
 	return Plan{Actions: actions, Summary: s}
 }
@@ -414,4 +425,27 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// SettleMoves tells hand edits from HR changes. A move whose organisational
+// attributes the employee's entity workflow has already applied means HR did
+// not change: someone edited the account in Entra. Such a move becomes a
+// repair (the attributes are patched back directly, with the entitlement
+// drift), since the entity, already in line with HR, would do nothing.
+// applied returns what the entity last applied, false when there is no
+// entity or it cannot say; those moves stay moves. The summary is updated.
+func SettleMoves(plan *Plan, applied func(employeeID string) (OrgAttributes, bool)) {
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		if a.Action != ActionMove || a.Held != "" || a.Org == nil {
+			continue
+		}
+		got, ok := applied(a.EmployeeID)
+		if !ok || got != *a.Org {
+			continue
+		}
+		a.Action = ActionRepair
+		plan.Summary.Move--
+		plan.Summary.Repair++
+	}
 }

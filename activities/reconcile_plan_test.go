@@ -2,6 +2,7 @@ package activities
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -341,4 +342,169 @@ func TestPlanTable(t *testing.T) {
 	if !strings.Contains(lines[3], "exit (held)") {
 		t.Errorf("held exit not marked:\n%s", out)
 	}
+}
+
+func TestSettleMoves(t *testing.T) {
+	start := d(2025, 1, 1)
+	// 20 and 21 both show department ICT in Entra while HR says Sales.
+	emps := []hr.Employee{emp("20", "Sales", "Contoso B.V.", start, nil), emp("21", "Sales", "Contoso B.V.", start, nil), emp("22", "Sales", "Contoso B.V.", start, nil)}
+	accs := []EntraAccount{inSync("20", "ICT", policy.Group("All Staff"), policy.Group("Sales")), inSync("21", "ICT"), inSync("22", "ICT")}
+	plan := ComputePlan(PlanInput{Snapshot: hr.Snapshot{Employees: emps}, Policy: planPolicy(t), At: planNow, Accounts: accs})
+	if plan.Summary.Move != 3 {
+		t.Fatalf("want 3 moves before settling, got %+v", plan.Summary)
+	}
+	sales := OrgAttributes{JobTitle: "Engineer", Department: "Sales", CompanyName: "Contoso B.V.", EmployeeType: "Employee", CostCenter: "4100", Division: "Sales dept"}
+	ict := sales
+	ict.Department, ict.Division = "ICT", "ICT dept"
+	applied := map[string]OrgAttributes{
+		"20": sales, // the entity applied Sales: someone set ICT by hand
+		"21": ict,   // the entity still has ICT: HR changed, a real move
+		// 22 has no entity
+	}
+	SettleMoves(&plan, func(id string) (OrgAttributes, bool) { o, ok := applied[id]; return o, ok })
+	want := map[string]string{"20": ActionRepair, "21": ActionMove, "22": ActionMove}
+	for _, a := range plan.Actions {
+		if want[a.EmployeeID] != a.Action {
+			t.Errorf("%s: %s, want %s", a.EmployeeID, a.Action, want[a.EmployeeID])
+		}
+		if a.EmployeeID == "20" && (!slices.Equal(a.OrgFields, []string{FieldDepartment, "division"}) || a.Org == nil || a.Org.Department != "Sales") {
+			t.Errorf("repair of 20 carries org %+v fields %v", a.Org, a.OrgFields)
+		}
+	}
+	if plan.Summary.Move != 2 || plan.Summary.Repair != 1 {
+		t.Errorf("summary after settling %+v", plan.Summary)
+	}
+}
+
+func TestOrgPatch(t *testing.T) {
+	o := OrgAttributes{JobTitle: "Lead", Department: "Sales", CompanyName: "C", EmployeeType: "Employee", CostCenter: "41", Division: "Sales dept"}
+	cases := []struct {
+		fields []string
+		want   []string
+	}{
+		{[]string{FieldJobTitle}, []string{"jobTitle"}},
+		{[]string{FieldDepartment, "division"}, []string{"department", "employeeOrgData"}},
+		{[]string{"costCenter"}, []string{"employeeOrgData"}},
+		{nil, nil},
+	}
+	for _, tc := range cases {
+		u := orgPatch(o, tc.fields)
+		if got := u.Fields(); !slices.Equal(got, tc.want) {
+			t.Errorf("orgPatch(%v) sets %v, want %v", tc.fields, got, tc.want)
+		}
+		if u.CostCenter != nil && (*u.CostCenter != "41" || u.Division == nil || *u.Division != "Sales dept") {
+			t.Errorf("employeeOrgData must carry both parts: %v %v", u.CostCenter, u.Division)
+		}
+	}
+}
+
+func TestPlanActionRemoves(t *testing.T) {
+	g := []policy.Entitlement{policy.Group("Sales")}
+	cases := []struct {
+		a    PlanAction
+		want bool
+	}{
+		{PlanAction{Action: ActionExit}, true},
+		{PlanAction{Action: ActionRepair, Remove: g}, true},
+		{PlanAction{Action: ActionMove, Remove: g, Add: g}, true},
+		{PlanAction{Action: ActionRepair, Add: g}, false},
+		{PlanAction{Action: ActionMove}, false},
+		{PlanAction{Action: ActionHire}, false},
+		{PlanAction{Action: ActionRehire}, false},
+		{PlanAction{Action: ActionOrphan}, false},
+	}
+	for _, tc := range cases {
+		if got := tc.a.Removes(); got != tc.want {
+			t.Errorf("%s add=%v remove=%v: Removes() = %v, want %v", tc.a.Action, tc.a.Add, tc.a.Remove, got, tc.want)
+		}
+	}
+}
+
+// FuzzComputePlan builds organisations from the fuzzer's bytes (each byte
+// one employee or account: department, company, contract end, account state,
+// held groups) and checks the plan's invariants: sorted, one action per
+// employee, never an action for an out-of-scope or rejected employee, never
+// a removal of an unmanaged entitlement, and the counts add up.
+func FuzzComputePlan(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7})
+	f.Add([]byte{0xff, 0x80, 0x41, 0x12, 0x00})
+	f.Add([]byte{})
+	p, err := policy.Parse("fuzz.yaml", []byte(planPolicyYAML))
+	if err != nil {
+		f.Fatal(err)
+	}
+	depts := []string{"ICT", "Sales", "HR"}
+	groups := []policy.Entitlement{policy.Group("All Staff"), policy.Group("ICT Admins"), policy.Group("Sales")}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 64 {
+			data = data[:64]
+		}
+		var in PlanInput
+		in.Policy, in.At = p, planNow
+		outOfScope, rejected := map[string]bool{}, map[string]bool{}
+		for i, b := range data {
+			id := strconv.Itoa(i)
+			dept := depts[int(b)%3]
+			company := "Contoso B.V."
+			if b&0x08 != 0 {
+				company = "Fabrikam Ltd"
+			}
+			var end *hr.Date
+			if b&0x10 != 0 {
+				end = dp(2026, 5, 1)
+			}
+			switch {
+			case b&0xc0 == 0xc0:
+				rejected[id] = true
+				in.Snapshot.Rejected = append(in.Snapshot.Rejected, hr.Rejection{EmployeeID: id, Reason: "fuzz"})
+			case b&0x20 == 0:
+				in.Snapshot.Employees = append(in.Snapshot.Employees, emp(id, dept, company, d(2025, 1, 1), end))
+				if company != "Contoso B.V." {
+					outOfScope[id] = true
+				}
+			}
+			if b&0x40 != 0 {
+				acc := inSync(id, depts[int(b>>1)%3])
+				acc.User.CompanyName = company
+				acc.User.AccountEnabled = b&0x04 == 0
+				for j, g := range groups {
+					if b&(1<<j) != 0 {
+						acc.Held = append(acc.Held, g)
+					}
+				}
+				in.Accounts = append(in.Accounts, acc)
+			}
+		}
+		plan := ComputePlan(in)
+		seen := map[string]bool{}
+		counts := map[string]int{}
+		for i, a := range plan.Actions {
+			if i > 0 && plan.Actions[i-1].EmployeeID >= a.EmployeeID {
+				t.Fatalf("actions not sorted or duplicated at %d: %v", i, a.EmployeeID)
+			}
+			if seen[a.EmployeeID] {
+				t.Fatalf("two actions for %s", a.EmployeeID)
+			}
+			seen[a.EmployeeID] = true
+			if outOfScope[a.EmployeeID] || rejected[a.EmployeeID] {
+				t.Fatalf("action %s for out-of-scope or rejected %s", a.Action, a.EmployeeID)
+			}
+			for _, r := range a.Remove {
+				if !p.IsManaged(r) {
+					t.Fatalf("removes unmanaged %v", r)
+				}
+			}
+			if a.Held == "" {
+				counts[a.Action]++
+			}
+		}
+		s := plan.Summary
+		if counts[ActionHire] != s.Hire || counts[ActionRehire] != s.Rehire || counts[ActionMove] != s.Move ||
+			counts[ActionExit] != s.Exit || counts[ActionRepair] != s.Repair || counts[ActionOrphan] != s.Orphan {
+			t.Fatalf("summary %+v does not match actions %v", s, counts)
+		}
+		if s.Guard.Disables != s.Exit || s.Guard.Total != s.Managed {
+			t.Fatalf("guard %+v for %d exits of %d managed", s.Guard, s.Exit, s.Managed)
+		}
+	})
 }

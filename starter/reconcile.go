@@ -21,8 +21,8 @@ import (
 )
 
 const reconcileUsage = `usage: starter reconcile [--dry-run] [--json] [--wait=true] [--page-size N] [--timeout D]
-       starter reconcile approve <workflowId> [--by NAME]
-       starter reconcile reject <workflowId> [--by NAME]
+       starter reconcile approve <workflowId> [--by NAME] [--note TEXT]
+       starter reconcile reject <workflowId> [--by NAME] [--note TEXT]
        starter reconcile progress <workflowId> [--json]`
 
 // cmdReconcile starts a reconciliation (or a dry run), shows its progress
@@ -225,7 +225,7 @@ func printAwaiting(out io.Writer, p workflows.ReconcileProgress, asJSON bool) er
 		return json.NewEncoder(out).Encode(toPlanJSON(p, nil, false))
 	}
 	printSummary(out, p)
-	fmt.Fprintf(out, "awaiting approval: %d exits are held; joiners, movers and repairs proceed.\n", p.Held)
+	fmt.Fprintf(out, "awaiting approval: %d actions that take access away (exits, removals of managed access) are held; joiners and additions proceed.\n", p.Held)
 	fmt.Fprintf(out, "  starter reconcile approve %s\n  starter reconcile reject %s\n", p.WorkflowID, p.WorkflowID)
 	return nil
 }
@@ -234,13 +234,10 @@ func reconcileDecide(ctx context.Context, c client.Client, decision string, args
 	fs := flag.NewFlagSet("reconcile "+decision, flag.ContinueOnError)
 	by := fs.String("by", os.Getenv("USER"), "who decides (kept in the run's progress)")
 	note := fs.String("note", "", "why")
-	if err := fs.Parse(reorder(args)); err != nil {
-		return err
+	id, err := idAndFlags(fs, args)
+	if err != nil {
+		return fmt.Errorf("reconcile %s: %w", decision, err)
 	}
-	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
-		return fmt.Errorf("reconcile %s needs exactly one reconciliation workflow id", decision)
-	}
-	id := fs.Arg(0)
 	p, err := queryProgress(ctx, c, id)
 	if err != nil {
 		return err
@@ -263,13 +260,11 @@ func reconcileDecide(ctx context.Context, c client.Client, decision string, args
 func reconcileProgress(ctx context.Context, c client.Client, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("reconcile progress", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(reorder(args)); err != nil {
-		return err
+	id, err := idAndFlags(fs, args)
+	if err != nil {
+		return fmt.Errorf("reconcile progress: %w", err)
 	}
-	if fs.NArg() != 1 {
-		return errors.New("reconcile progress needs exactly one reconciliation workflow id")
-	}
-	p, err := queryProgress(ctx, c, fs.Arg(0))
+	p, err := queryProgress(ctx, c, id)
 	if err != nil {
 		return err
 	}
@@ -279,4 +274,25 @@ func reconcileProgress(ctx context.Context, c client.Client, args []string, out 
 	fmt.Fprintln(out, progressBar(p, 30))
 	printSummary(out, p)
 	return nil
+}
+
+// idAndFlags parses "<id> [flags]" or "[flags] <id>".
+func idAndFlags(fs *flag.FlagSet, args []string) (string, error) {
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if id == "" && fs.NArg() > 0 {
+		id = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return "", err
+		}
+	}
+	if strings.TrimSpace(id) == "" || fs.NArg() > 0 {
+		return "", errors.New("needs exactly one reconciliation workflow id")
+	}
+	return id, nil
 }

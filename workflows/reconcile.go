@@ -18,7 +18,8 @@ type ReconcileInput struct {
 	// PageSize is the number of plan actions per page (default 500).
 	PageSize int `json:"pageSize,omitempty"`
 	// PreviousEmployees is the HR snapshot size a previous run saw, for the
-	// HR outage rule; zero when unknown.
+	// HR outage rule; zero when unknown. A run started by the schedule takes
+	// it from the previous scheduled run's result.
 	PreviousEmployees int `json:"previousEmployees,omitempty"`
 	// MaxReportedActions bounds the actions a dry run returns (default 1000).
 	MaxReportedActions int `json:"maxReportedActions,omitempty"`
@@ -39,7 +40,8 @@ type ReconcileProgress struct {
 	Planned int `json:"planned"`
 	Applied int `json:"applied"`
 	Failed  int `json:"failed"`
-	// Held counts exits waiting for approval.
+	// Held counts the actions that take access away (exits, removals of
+	// managed entitlements) while they wait for approval.
 	Held     int                     `json:"held,omitempty"`
 	Summary  *activities.PlanSummary `json:"summary,omitempty"`
 	Failures []string                `json:"failures,omitempty"`
@@ -54,11 +56,11 @@ type ReconcileState struct {
 	Progress ReconcileProgress `json:"progress"`
 	// PlanKey names the plan in the workers' caches.
 	PlanKey string `json:"planKey"`
-	// Pass 1 delivers everything but exits the guard holds; pass 2 the held
-	// exits after approval.
+	// Pass 1 delivers everything but the removals a tripped guard holds;
+	// pass 2 the held removals after approval.
 	Pass   int    `json:"pass"`
 	Cursor string `json:"cursor,omitempty"`
-	// GuardHeld is true when the guard tripped and exits wait for approval.
+	// GuardHeld is true when the guard tripped and removals wait for approval.
 	GuardHeld bool `json:"guardHeld,omitempty"`
 	// Actions are the actions a dry run reports; Truncated when capped.
 	Actions   []activities.PlanAction `json:"actions,omitempty"`
@@ -112,9 +114,10 @@ func reconcilePages(ctx workflow.Context) workflow.Context {
 //
 // A dry run writes nothing and returns the plan. When the plan's exits trip
 // the policy's mass-change guard, the run sets LifecycleStatus to
-// awaiting-approval, delivers everything but the exits, and waits for the
-// approve or reject signal; only approval delivers the exits. A snapshot
-// that looks like an HR outage holds every exit in the plan itself.
+// awaiting-approval, delivers the joiners and additions, and waits for the
+// approve or reject signal; only approval delivers the exits and the other
+// removals of managed access. A snapshot that looks like an HR outage holds
+// every exit in the plan itself.
 func Reconcile(ctx workflow.Context, in ReconcileInput) (ReconcileResult, error) {
 	info := workflow.GetInfo(ctx)
 	st := in.State
@@ -127,6 +130,14 @@ func Reconcile(ctx workflow.Context, in ReconcileInput) (ReconcileResult, error)
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryReconcileProgress, func() (ReconcileProgress, error) { return st.Progress, nil }); err != nil {
 		return ReconcileResult{}, err
+	}
+	if in.State == nil && in.PreviousEmployees == 0 && workflow.HasLastCompletionResult(ctx) {
+		// A scheduled run knows the previous run's snapshot size: the HR
+		// outage rule compares with it.
+		var prev ReconcileResult
+		if err := workflow.GetLastCompletionResult(ctx, &prev); err == nil && prev.Progress.Summary != nil {
+			in.PreviousEmployees = prev.Progress.Summary.Employees + prev.Progress.Summary.Rejected
+		}
 	}
 	r := &reconciler{in: in, st: st, approveCh: workflow.GetSignalChannel(ctx, SignalApprove), rejectCh: workflow.GetSignalChannel(ctx, SignalReject)}
 	if in.State == nil {
@@ -147,7 +158,7 @@ func Reconcile(ctx workflow.Context, in ReconcileInput) (ReconcileResult, error)
 				r.setStatus(ctx, StatusRejected)
 				return r.result(), nil
 			}
-			st.Progress.Phase = PhaseApplyingExits
+			st.Progress.Phase = PhaseApplyingRemovals
 			r.setStatus(ctx, StatusRunning)
 		}
 		for {
@@ -246,6 +257,7 @@ func (r *reconciler) page(ctx workflow.Context) error {
 	var pg activities.ReconcilePage
 	err := workflow.ExecuteActivity(reconcilePages(ctx), a.PlanReconcilePage, activities.ReconcilePageInput{
 		PlanKey: st.PlanKey, At: st.Progress.At, After: st.Cursor, Limit: in.PageSize, PreviousEmployees: in.PreviousEmployees,
+		Entity: r.entityTarget(ctx),
 	}).Get(ctx, &pg)
 	if err != nil {
 		return fmt.Errorf("plan reconciliation: %w", err)
@@ -258,7 +270,7 @@ func (r *reconciler) page(ctx workflow.Context) error {
 		st.Progress.Phase = PhaseApplying
 		if s.Guard.Tripped && !in.DryRun {
 			st.GuardHeld = true
-			st.Progress.Held = s.Exit
+			st.Progress.Held = s.Removals
 			r.setStatus(ctx, StatusAwaitingApproval)
 		}
 	}
@@ -272,8 +284,8 @@ func (r *reconciler) page(ctx workflow.Context) error {
 		if act.Held != "" || act.Action == activities.ActionOrphan {
 			continue
 		}
-		exit := act.Removes()
-		if (st.Pass == 1 && !(exit && st.GuardHeld)) || (st.Pass == 2 && exit) {
+		removes := act.Removes()
+		if (st.Pass == 1 && !(removes && st.GuardHeld)) || (st.Pass == 2 && removes) {
 			todo = append(todo, act)
 		}
 	}
@@ -282,12 +294,7 @@ func (r *reconciler) page(ctx workflow.Context) error {
 	}
 	var res activities.ApplyReconcileResult
 	err = workflow.ExecuteActivity(graphWrites(ctx), a.ApplyReconcilePage, activities.ApplyReconcileInput{
-		Actions: todo,
-		Entity: activities.EntityTarget{
-			WorkflowType: EmployeeWorkflowName, IDPrefix: EmployeeWorkflowID(""), Signal: SignalHRChanged,
-			TaskQueue: workflow.GetInfo(ctx).TaskQueueName, SearchAttribute: SAEmployeeID,
-			Reason: ReasonReconcile, Source: ReconcileWorkflowName + ":" + st.Progress.WorkflowID,
-		},
+		Actions: todo, Entity: r.entityTarget(ctx),
 	}).Get(ctx, &res)
 	if err != nil {
 		return fmt.Errorf("apply reconciliation page: %w", err)
@@ -303,6 +310,15 @@ func (r *reconciler) page(ctx workflow.Context) error {
 		}
 	}
 	return nil
+}
+
+// entityTarget names the employee entity workflows for the activities.
+func (r *reconciler) entityTarget(ctx workflow.Context) activities.EntityTarget {
+	return activities.EntityTarget{
+		WorkflowType: EmployeeWorkflowName, IDPrefix: EmployeeWorkflowID(""), Signal: SignalHRChanged,
+		TaskQueue: workflow.GetInfo(ctx).TaskQueueName, SearchAttribute: SAEmployeeID, StateQuery: QueryState,
+		Reason: ReasonReconcile, Source: ReconcileWorkflowName + ":" + r.st.Progress.WorkflowID,
+	}
 }
 
 // report keeps a dry run's action for the result, up to the cap.

@@ -23,7 +23,7 @@ const (
 	PhasePlanning         = "planning"
 	PhaseApplying         = "applying"
 	PhaseAwaitingApproval = "awaiting-approval"
-	PhaseApplyingExits    = "applying-exits"
+	PhaseApplyingRemovals = "applying-removals"
 	PhaseDone             = "done"
 	PhaseRejected         = "rejected"
 )

@@ -143,6 +143,17 @@ func newRCFixture(t *testing.T) *rcFixture {
 	f.env.SetTestTimeout(2 * time.Minute)
 	// Plans are cached per workflow and run id: give each test its own.
 	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "reconcile/" + t.Name()})
+	// The test environment's client is a mock service: telling hand edits
+	// from HR changes by querying entities (SettleMoves, tested on its own
+	// and end to end) is left out here; the rest is the real planning.
+	f.env.OnActivity(a.PlanReconcilePage, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.ReconcilePageInput) (activities.ReconcilePage, error) {
+			if in.Entity.StateQuery != QueryState || in.Entity.IDPrefix != "employee/" {
+				t.Errorf("planning is not told how to read entity state: %+v", in.Entity)
+			}
+			in.Entity.StateQuery = ""
+			return f.acts.PlanReconcilePage(ctx, in)
+		}).Maybe()
 	f.env.OnActivity(a.ApplyReconcilePage, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ApplyReconcileInput) (activities.ApplyReconcileResult, error) {
 			f.mu.Lock()
@@ -208,8 +219,9 @@ func flatten(pages [][]string) []string {
 	return out
 }
 
-// guardPlan makes 3 of 10 ICT employees leave (30% > 20%), one join and one
-// drift (removed from ICT Admins by hand).
+// guardPlan makes 3 of 10 ICT employees leave (30% > 20%), one join, and
+// two drifts: 5 removed from ICT Admins by hand (repair adds), 6 added to
+// Sales by hand (repair removes).
 func guardPlan(f *rcFixture) {
 	f.change(func(es []hr.Employee) []hr.Employee {
 		for i := range es[:3] {
@@ -224,6 +236,10 @@ func guardPlan(f *rcFixture) {
 	f.sim.ServeHTTP(rec, req)
 	if rec.Code != 204 {
 		f.t.Fatalf("remove member by hand: %d %s", rec.Code, rec.Body)
+	}
+	// And 6 was added to Sales by hand: repairing it removes access.
+	if err := f.sim.Seed(graphsim.Seed{Memberships: []graphsim.SeedMembership{{Group: "Sales", Member: "p6@contoso.example"}}}); err != nil {
+		f.t.Fatal(err)
 	}
 }
 
@@ -241,14 +257,15 @@ func TestReconcileGuardTripsThenApproved(t *testing.T) {
 	if err := f.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if waiting.Phase != PhaseAwaitingApproval || waiting.Held != 3 || waiting.Summary == nil || !waiting.Summary.Guard.Tripped {
-		t.Errorf("while waiting: %+v, want awaiting-approval with 3 held exits", waiting)
+	if waiting.Phase != PhaseAwaitingApproval || waiting.Held != 4 || waiting.Summary == nil || !waiting.Summary.Guard.Tripped {
+		t.Errorf("while waiting: %+v, want awaiting-approval with 3 exits and a removal held", waiting)
 	}
-	// Joiner and repair went out before approval; no exit did.
+	// The joiner and the adding repair went out before approval; no exit
+	// and no removal did.
 	if got, want := flatten(beforeApproval), []string{"hire:11", "repair:5"}; !slices.Equal(got, want) {
 		t.Errorf("delivered before approval %v, want %v", got, want)
 	}
-	if got, want := flatten(f.deliveredActions()), []string{"exit:1", "exit:2", "exit:3", "hire:11", "repair:5"}; !slices.Equal(got, want) {
+	if got, want := flatten(f.deliveredActions()), []string{"exit:1", "exit:2", "exit:3", "hire:11", "repair:5", "repair:6"}; !slices.Equal(got, want) {
 		t.Errorf("delivered %v, want %v", got, want)
 	}
 	var res ReconcileResult
@@ -256,7 +273,7 @@ func TestReconcileGuardTripsThenApproved(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := res.Progress
-	if p.Phase != PhaseDone || p.Decision != DecisionApproved || p.DecidedBy != "alice" || p.Applied != 5 || p.Planned != 5 || p.Held != 0 || p.Counted != 11 {
+	if p.Phase != PhaseDone || p.Decision != DecisionApproved || p.DecidedBy != "alice" || p.Applied != 6 || p.Planned != 6 || p.Held != 0 || p.Counted != 11 {
 		t.Errorf("result %+v", p)
 	}
 	if !slices.Contains(f.statuses, StatusAwaitingApproval) || f.statuses[len(f.statuses)-1] != StatusDone {
@@ -265,6 +282,9 @@ func TestReconcileGuardTripsThenApproved(t *testing.T) {
 	// Planning wrote nothing to the tenant.
 	if w := f.sim.Stats().Writes; w != 1 {
 		t.Errorf("simulator saw %d writes, want only the test's own hand edit", w)
+	}
+	if got := f.sim.UserGroups("p6@contoso.example"); !slices.Contains(got, "Sales") {
+		t.Errorf("the recorded delivery must not have touched 6: %v", got)
 	}
 }
 
@@ -280,7 +300,7 @@ func TestReconcileGuardTripsThenRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, want := flatten(f.deliveredActions()), []string{"hire:11", "repair:5"}; !slices.Equal(got, want) {
-		t.Errorf("delivered %v, want no exits: %v", got, want)
+		t.Errorf("delivered %v, want no exits and no removals: %v", got, want)
 	}
 	if p := res.Progress; p.Phase != PhaseRejected || p.Decision != DecisionRejected || p.DecidedBy != "bob" || p.Applied != 2 {
 		t.Errorf("result %+v", p)
@@ -335,7 +355,7 @@ func TestReconcileDryRunWritesNothing(t *testing.T) {
 		got = append(got, act.Action+":"+act.EmployeeID)
 	}
 	slices.Sort(got)
-	if want := []string{"exit:1", "exit:2", "exit:3", "hire:11", "orphan:77", "repair:5"}; !slices.Equal(got, want) {
+	if want := []string{"exit:1", "exit:2", "exit:3", "hire:11", "orphan:77", "repair:5", "repair:6"}; !slices.Equal(got, want) {
 		t.Errorf("dry-run plan %v, want %v", got, want)
 	}
 	if res.Progress.Summary == nil || !res.Progress.Summary.Guard.Tripped || res.Progress.Decision != "" {
@@ -402,5 +422,26 @@ func TestReconcileContinuesAsNewWithBoundedHistory(t *testing.T) {
 	}
 	if res.Progress.Applied != maxReconcilePagesPerRun+5 || res.Progress.Phase != PhaseDone {
 		t.Errorf("final progress %+v", res.Progress)
+	}
+}
+
+// A scheduled run compares the snapshot with the previous run's: 10 of the
+// 30 employees seen last time is taken for an HR outage, and the exits of
+// the snapshot are held, not delivered.
+func TestReconcileScheduledRunUsesPreviousCount(t *testing.T) {
+	f := newRCFixture(t)
+	f.change(func(es []hr.Employee) []hr.Employee {
+		es[0] = rcEmployee("1", "ICT", "2026-05-31")
+		return es
+	})
+	f.env.SetLastCompletionResult(ReconcileResult{Progress: ReconcileProgress{Summary: &activities.PlanSummary{Employees: 30}}})
+	f.env.ExecuteWorkflow(ReconcileWorkflowName, ReconcileInput{})
+	var res ReconcileResult
+	if err := f.env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	s := res.Progress.Summary
+	if s == nil || s.Outage == "" || s.Held != 1 || s.Exit != 0 || len(f.deliveredActions()) != 0 {
+		t.Errorf("summary %+v delivered %v, want the exit held for a suspected outage", s, f.deliveredActions())
 	}
 }
