@@ -180,6 +180,14 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 	if len(after) != 45 {
 		t.Fatalf("%d distinct employeeIds in Entra, want 45", len(after))
 	}
+	// Dev mode created the reconciliation schedule (once: the restart found it).
+	desc, err := c2.ScheduleClient().GetHandle(ctx, workflows.ReconcileScheduleID).Describe(ctx)
+	if err != nil {
+		t.Fatalf("reconciliation schedule: %v", err)
+	}
+	if desc.Schedule.State.Paused {
+		t.Fatal("reconciliation schedule is paused")
+	}
 	// The starter's health check works against the same stack.
 	starter := buildBinary(t, "starter")
 	cmd := exec.Command(starter, "ping", "--json")

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/entralifecycle/engine/internal/config"
+	"github.com/entralifecycle/engine/internal/dispatch"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -79,26 +79,6 @@ func scheduleError(what string, err error) error {
 	return fmt.Errorf("schedule %s: %w", what, err)
 }
 
-// reconcileScheduleOptions is the schedule: every interval, skipping a run
-// while the previous one still runs (a paused-for-approval run included),
-// and catching up missed runs only within the catch-up window.
-func reconcileScheduleOptions(taskQueue string, every, catchup time.Duration, dryRun, paused bool) client.ScheduleOptions {
-	return client.ScheduleOptions{
-		ID:   workflows.ReconcileScheduleID,
-		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}},
-		Action: &client.ScheduleWorkflowAction{
-			ID:        workflows.ReconcileWorkflowIDPrefix + "scheduled",
-			Workflow:  workflows.ReconcileWorkflowName,
-			Args:      []any{workflows.ReconcileInput{DryRun: dryRun}},
-			TaskQueue: taskQueue,
-		},
-		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
-		CatchupWindow: catchup,
-		Paused:        paused,
-		Note:          "reconciliation of HR with Entra ID",
-	}
-}
-
 func scheduleCreate(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("schedule create", flag.ContinueOnError)
 	every := fs.Duration("every", 15*time.Minute, "interval between reconciliations")
@@ -114,7 +94,7 @@ func scheduleCreate(ctx context.Context, c client.Client, cfg config.Starter, ar
 	if *catchup < 10*time.Second {
 		return fmt.Errorf("--catchup-window %s: at least 10s", *catchup)
 	}
-	_, err := c.ScheduleClient().Create(ctx, reconcileScheduleOptions(cfg.TaskQueue, *every, *catchup, *dryRun, *paused))
+	_, err := c.ScheduleClient().Create(ctx, dispatch.ReconcileScheduleOptions(cfg.TaskQueue, *every, *catchup, *dryRun, *paused))
 	if err != nil {
 		var exists *serviceerror.AlreadyExists
 		if errors.As(err, &exists) || strings.Contains(err.Error(), "already") {

@@ -132,7 +132,17 @@ func run(ctx context.Context, args []string) error {
 	if f.dev {
 		// Dev mode applies the whole HR snapshot at every start (entities ignore what is
 		// already applied), so the sample organisation is provisioned on the first run.
-		onStart = func() { syncAll(ctx, d, acts, logger) }
+		onStart = func() {
+			// The safety net of DESIGN 5: a reconciliation every 15 minutes.
+			created, err := dispatch.EnsureReconcileSchedule(ctx, c, cfg.TaskQueue, 15*time.Minute)
+			switch {
+			case err != nil:
+				logger.Error("reconciliation schedule", "error", err)
+			case created:
+				logger.Info("reconciliation schedule created", "every", "15m")
+			}
+			syncAll(ctx, d, acts, logger)
+		}
 	}
 	return runWorker(ctx, c, cfg, acts, identity, logger, onStart)
 }
