@@ -28,26 +28,27 @@ type entraLister interface {
 	ListGroupMembers(ctx context.Context, groupID string, fn func(directory.User) error) error
 }
 
-// licenseLister, when the directory offers it, lists every user's licences
-// (skuPartNumbers) in one paged listing, e.g. users with
-// $select=id,assignedLicenses. Without it licences are read per account.
-type licenseLister interface {
-	ListUserLicenses(ctx context.Context, fn func(userID string, skuPartNumbers []string) error) error
+// licensedUserLister, when the directory offers it, reads every user's
+// licences (User.Licenses, skuPartNumbers) within the paged user listing
+// itself ($select=...,assignedLicenses): licences then cost no read of their
+// own. Without it licences are read per account.
+type licensedUserLister interface {
+	ListUsersWithLicenses(ctx context.Context, fn func(directory.User) error) error
 }
 
-// appAssignmentLister, when the directory offers it, lists one
-// application's assignments in one paged listing
-// (GET /servicePrincipals/{id}/appRoleAssignedTo). Without it app roles are
-// read per account.
+// appAssignmentLister, when the directory offers it, lists one application's
+// assignments in one paged listing (GET
+// /servicePrincipals/{id}/appRoleAssignedTo), by the service principal's id
+// as ResolveAppRoles gives it. Without it app roles are read per account.
 type appAssignmentLister interface {
-	ListAppRoleAssignedTo(ctx context.Context, app string, fn func(userID string, role directory.AppRole) error) error
+	ListAppRoleAssignedTo(ctx context.Context, spID string, fn func(principalID string, a directory.AppRoleAssignment) error) error
 }
 
 // ReadEntra reads every user that carries an employeeId together with the
 // managed entitlements it holds, as cheaply as the directory allows: one
-// paged user listing, one paged member listing per managed group, and (when
-// the directory lists them in bulk) one listing of licences and one per
-// managed application. Nothing is written.
+// paged user listing (with the licences in it when licences are managed),
+// one paged member listing per managed group and one assignment listing per
+// managed application, besides the name lookups. Nothing is written.
 func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAccount, error) {
 	d, err := a.dir()
 	if err != nil {
@@ -57,9 +58,15 @@ func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAc
 	if !ok {
 		return nil, permanent("read Entra accounts", ErrTypeInvalidInput, errors.New("the directory cannot list users and group members"))
 	}
+	groups, licenses, roles := split(p.Managed())
+	listUsers := lister.ListUsers
+	licensesListed := false
+	if ll, ok := d.(licensedUserLister); ok && len(licenses) > 0 {
+		listUsers, licensesListed = ll.ListUsersWithLicenses, true
+	}
 	var accounts []EntraAccount
 	index := map[string]int{}
-	err = lister.ListUsers(ctx, func(u directory.User) error {
+	err = listUsers(ctx, func(u directory.User) error {
 		if u.EmployeeID == "" {
 			return nil
 		}
@@ -75,7 +82,6 @@ func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAc
 			accounts[i].Held = append(accounts[i].Held, e)
 		}
 	}
-	groups, licenses, roles := split(p.Managed())
 	if len(groups) > 0 {
 		ids, err := d.ResolveGroups(ctx, groups)
 		if err != nil {
@@ -92,7 +98,7 @@ func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAc
 		}
 	}
 	if len(licenses) > 0 {
-		if err := a.readLicenses(ctx, d, accounts, licenses, hold); err != nil {
+		if err := a.readLicenses(ctx, d, accounts, licenses, licensesListed, hold); err != nil {
 			return nil, err
 		}
 	}
@@ -103,6 +109,7 @@ func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAc
 	}
 	for i := range accounts {
 		accounts[i].Held = policy.Distinct(grantsOf(accounts[i].Held))
+		accounts[i].User.Licenses = nil // folded into Held; not carried further
 	}
 	return accounts, nil
 }
@@ -115,7 +122,9 @@ func grantsOf(es []policy.Entitlement) []policy.Grant {
 	return out
 }
 
-func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []EntraAccount, managed []string, hold func(string, policy.Entitlement)) error {
+// readLicenses adds the managed licences each account holds: from the user
+// listing when listed is true, else with one read per account.
+func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []EntraAccount, managed []string, listed bool, hold func(string, policy.Entitlement)) error {
 	want := map[string]string{}
 	for _, l := range managed {
 		want[strings.ToLower(l)] = l
@@ -127,11 +136,11 @@ func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []E
 			}
 		}
 	}
-	if ll, ok := d.(licenseLister); ok {
-		return graphError("list licences", ll.ListUserLicenses(ctx, func(userID string, skus []string) error {
-			keep(userID, skus)
-			return nil
-		}))
+	if listed {
+		for i := range accounts {
+			keep(accounts[i].User.ID, accounts[i].User.Licenses)
+		}
+		return nil
 	}
 	a.log().Warn("the directory lists no licences in bulk: reading them per account", "accounts", len(accounts))
 	for i := range accounts {
@@ -144,39 +153,41 @@ func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []E
 	return nil
 }
 
+// readAppRoles adds the managed app roles each account holds. The policy's
+// roles are resolved to ids first (a policy may name a role by its display
+// name, "Standard User", or its value, "standard"; assignments carry only
+// ids), then matched by id: one assignment listing per managed application
+// when the directory offers it, else one read per account.
 func (a *Activities) readAppRoles(ctx context.Context, d Directory, accounts []EntraAccount, managed []directory.AppRole, hold func(string, policy.Entitlement)) error {
-	if al, ok := d.(appAssignmentLister); ok {
-		apps := map[string]bool{}
-		wanted := map[string]directory.AppRole{}
-		for _, r := range managed {
-			apps[r.App] = true
-			wanted[strings.ToLower(r.App+"\x00"+r.Role)] = r
-		}
-		names := make([]string, 0, len(apps))
-		for app := range apps {
-			names = append(names, app)
-		}
-		slices.Sort(names)
-		for _, app := range names {
-			err := al.ListAppRoleAssignedTo(ctx, app, func(userID string, r directory.AppRole) error {
-				if m, ok := wanted[strings.ToLower(r.App+"\x00"+r.Role)]; ok {
-					hold(userID, policy.AppRoleOf(m.App, m.Role))
-				}
-				return nil
-			})
-			if err != nil {
-				return graphError("list assignments of application "+app, err)
-			}
-		}
-		return nil
-	}
 	resolved, err := d.ResolveAppRoles(ctx, managed)
 	if err != nil {
 		return graphError("resolve managed app roles", err)
 	}
 	byID := map[string]directory.AppRole{}
+	var apps []string
 	for r, res := range resolved {
 		byID[strings.ToLower(res.ResourceID+"/"+res.AppRoleID)] = r
+		if !slices.Contains(apps, res.ResourceID) {
+			apps = append(apps, res.ResourceID)
+		}
+	}
+	match := func(userID, resourceID, appRoleID string) {
+		if r, ok := byID[strings.ToLower(resourceID+"/"+appRoleID)]; ok {
+			hold(userID, policy.AppRoleOf(r.App, r.Role))
+		}
+	}
+	if al, ok := d.(appAssignmentLister); ok {
+		slices.Sort(apps)
+		for _, sp := range apps {
+			err := al.ListAppRoleAssignedTo(ctx, sp, func(principalID string, as directory.AppRoleAssignment) error {
+				match(principalID, sp, as.AppRoleID)
+				return nil
+			})
+			if err != nil {
+				return graphError("list assignments of application "+sp, err)
+			}
+		}
+		return nil
 	}
 	a.log().Warn("the directory lists no application assignments in bulk: reading them per account", "accounts", len(accounts))
 	for i := range accounts {
@@ -185,9 +196,7 @@ func (a *Activities) readAppRoles(ctx context.Context, d Directory, accounts []E
 			return graphError("read app roles of "+accounts[i].User.ID, err)
 		}
 		for _, h := range held {
-			if r, ok := byID[strings.ToLower(h.ResourceID+"/"+h.AppRoleID)]; ok {
-				hold(accounts[i].User.ID, policy.AppRoleOf(r.App, r.Role))
-			}
+			match(accounts[i].User.ID, h.ResourceID, h.AppRoleID)
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"slices"
 	"strconv"
@@ -121,11 +122,66 @@ func TestReadEntraHeldEntitlements(t *testing.T) {
 	if st.Writes != 0 {
 		t.Errorf("reading wrote %d times", st.Writes)
 	}
-	// One user listing and one member listing per managed group; licences
-	// and app roles are read per account while the directory cannot list
-	// them in bulk.
-	if st.ByRoute["GET /users"] != 1 || st.ByRoute["GET /groups/{id}/members"] != 2 {
-		t.Errorf("reads %v", st.ByRoute)
+	// One user listing (licences in it), one member listing per managed
+	// group and one assignment listing per managed application, besides the
+	// name lookups (two groups, the SKUs, the application); nothing per
+	// account.
+	reads := map[string]int{"GET /users": 1, "GET /groups/{id}/members": 2, "GET /servicePrincipals/{id}/appRoleAssignedTo": 1,
+		"GET /groups": 2, "GET /subscribedSkus": 1, "GET /servicePrincipals": 1}
+	if !maps.Equal(st.ByRoute, reads) {
+		t.Errorf("reads %v, want %v", st.ByRoute, reads)
+	}
+}
+
+// A licence or app role removed by hand shows as missing; one held that the
+// account's department does not earn shows as held, so the plan removes it.
+// The policy names the role by display name, Graph's assignment by id.
+func TestReadEntraSeesHandEditedLicencesAndRoles(t *testing.T) {
+	e := newRCEnv(t, 3)
+	ctx := context.Background()
+	p1, p2 := e.ids.Users["p1@contoso.example"], e.ids.Users["p2@contoso.example"]
+	var assignment string
+	for _, a := range e.sim.UserAppRoleAssignments(p2) {
+		assignment = a.ID
+	}
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/v1.0/users/" + p1 + "/assignLicense", `{"addLicenses":[],"removeLicenses":["` + e.ids.SKUs["SPE_E3"] + `"]}`},
+		{"DELETE", "/v1.0/users/" + p2 + "/appRoleAssignments/" + assignment, ""},
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		e.sim.ServeHTTP(rec, req)
+		if rec.Code >= 300 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, rec.Code, rec.Body)
+		}
+	}
+	p, err := e.acts.Policy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accs, err := e.acts.ReadEntra(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []policy.Entitlement{policy.Group("All Staff"), policy.Group("ICT Admins"), policy.License("SPE_E3"), policy.AppRoleOf("Salesforce", "Standard User")}
+	want := map[string][]policy.Entitlement{
+		"1": {all[0], all[1], all[3]},
+		"2": {all[0], all[1], all[2]},
+		"3": all,
+	}
+	for _, a := range accs {
+		if !slices.Equal(a.Held, want[a.User.EmployeeID]) {
+			t.Errorf("%s holds %v, want %v", a.User.EmployeeID, a.Held, want[a.User.EmployeeID])
+		}
+	}
+	pg, err := e.acts.PlanReconcilePage(ctx, ReconcilePageInput{At: planNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pg.Actions) != 2 || pg.Actions[0].Action != ActionRepair || !slices.Equal(pg.Actions[0].Add, []policy.Entitlement{all[2]}) ||
+		!slices.Equal(pg.Actions[1].Add, []policy.Entitlement{all[3]}) {
+		t.Errorf("plan %+v, want a licence repair of 1 and an app role repair of 2", pg.Actions)
 	}
 }
 

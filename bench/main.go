@@ -3,12 +3,13 @@
 // with a fixed latency per request, the real worker registration and the
 // real activities over msgraph-sdk-go.
 //
-// It generates N employees, seeds the simulator with all their accounts in
-// sync except a drift share (half of the drifted accounts lost their
-// department group by hand, half were added to another department's group
-// by hand), runs one Reconcile and prints the wall time, the simulator's
-// Graph reads and writes, the minimal number of writes the drift requires
-// and their ratio, and the reads a single paged pass allows.
+// It generates N employees under a policy that manages groups, a licence
+// and an app role, seeds the simulator with all their accounts in sync
+// except a drift share (in turn: a department group removed by hand, another
+// department's group added by hand, the licence removed by hand, the app
+// role removed by hand), runs one Reconcile and prints the wall time, the
+// simulator's Graph reads and writes, the minimal number of writes the drift
+// requires and their ratio, and the reads a single paged pass allows.
 //
 //	go run ./bench -n 10000 -drift 0.01 -latency 5ms
 //
@@ -49,7 +50,24 @@ var departments = []string{"ICT", "Sales", "HR", "FIN", "OPS", "MKT", "LEGAL", "
 
 func groupOf(dept string) string { return "Dept " + dept }
 
-// benchPolicy grants every employee "All Staff" and their department's group.
+// The managed licence (every employee) and app role (one department). The
+// policy names the role by its display name; Graph's assignments carry the
+// role's id, and its value is roleValue.
+const (
+	license      = "SPE_E3"
+	app          = "Salesforce"
+	roleName     = "Standard User"
+	roleValue    = "standard"
+	roleDept     = "Sales"
+	otherSKU     = "VISIOCLIENT"
+	extraSeats   = 100
+	driftKinds   = 4
+	driftLicence = 2
+	driftRole    = 3
+)
+
+// benchPolicy grants every employee "All Staff" and SPE_E3, their
+// department's group, and Sales the Salesforce role.
 func benchPolicy() string {
 	s := `tenant: {domain: ` + domain + `, usageLocation: NL}
 lifecycle: {timezone: Europe/Amsterdam, createDaysBeforeStart: 14, leaveTime: "17:00", deleteAfterDays: 30}
@@ -57,9 +75,13 @@ guard: {maxDisablePercent: 5, maxDeletePercent: 2}
 rules:
   - name: all-staff
     groups: ["All Staff"]
+    licenses: [` + license + `]
 `
 	for _, d := range departments {
 		s += fmt.Sprintf("  - name: dept-%s\n    when: {department: [%q]}\n    groups: [%q]\n", d, d, groupOf(d))
+		if d == roleDept {
+			s += fmt.Sprintf("    appRoles: [{app: %q, role: %q}]\n", app, roleName)
+		}
 	}
 	return s
 }
@@ -67,24 +89,64 @@ rules:
 type org struct {
 	employees []hr.Employee
 	seed      graphsim.Seed
-	// minimalWrites is what the drift needs: one membership change each.
+	// minimalWrites is what the drift needs: one membership change, licence
+	// assignment or app role assignment each.
 	minimalWrites int
 	drifted       int
+	// byKind counts the drift of each kind (group lost, group gained,
+	// licence lost, app role lost).
+	byKind [driftKinds]int
+	// roleHolders is how many accounts hold the app role.
+	roleHolders int
+}
+
+// driftPlan chooses the drifted employees: one in every k (k = 1/drift),
+// the kinds in turn. An app role drift needs an employee of the role's
+// department: the first one from the usual position on within the same
+// block of k, else that drift becomes a licence drift.
+func driftPlan(n int, drift float64) map[int]int {
+	out := map[int]int{}
+	if drift <= 0 {
+		return out
+	}
+	every := max(1, int(1/drift+0.5))
+	roleIdx := slices.Index(departments, roleDept)
+	for b, kind := 0, 0; b*every < n; b, kind = b+1, kind+1 {
+		i := b*every + every/2
+		if i >= n {
+			break
+		}
+		k := kind % driftKinds
+		if k == driftRole {
+			j := i
+			for j < min(n, (b+1)*every) && j%len(departments) != roleIdx {
+				j++
+			}
+			if j < min(n, (b+1)*every) {
+				i = j
+			} else {
+				k = driftLicence
+			}
+		}
+		out[i] = k
+	}
+	return out
 }
 
 // synthesize builds n employees and the tenant seed: every account in sync,
-// except every k-th one (k = 1/drift), which lost (even) or gained (odd) a
-// managed department group by hand.
+// except the drifted ones (see driftPlan), which lost a managed department
+// group, gained another department's group, lost the licence or lost the app
+// role by hand.
 func synthesize(n int, drift float64) org {
 	o := org{seed: graphsim.Seed{Domains: []string{domain}}}
 	o.seed.Groups = append(o.seed.Groups, graphsim.SeedGroup{DisplayName: "All Staff"}, graphsim.SeedGroup{DisplayName: "Unmanaged Club"})
 	for _, d := range departments {
 		o.seed.Groups = append(o.seed.Groups, graphsim.SeedGroup{DisplayName: groupOf(d)})
 	}
-	every := 0
-	if drift > 0 {
-		every = max(1, int(1/drift+0.5))
-	}
+	o.seed.SKUs = []graphsim.SeedSKU{{SkuPartNumber: license, PrepaidUnits: n + extraSeats}, {SkuPartNumber: otherSKU, PrepaidUnits: n}}
+	o.seed.ServicePrincipals = []graphsim.SeedServicePrincipal{{DisplayName: app, AppRoles: []graphsim.SeedAppRole{
+		{Value: roleValue, DisplayName: roleName}, {Value: "admin", DisplayName: "System Administrator"}}}}
+	drifts := driftPlan(n, drift)
 	start := hr.MustParseDate("2020-01-01")
 	for i := range n {
 		id := fmt.Sprintf("E%06d", i+1)
@@ -107,18 +169,33 @@ func synthesize(n int, drift float64) org {
 			// Unmanaged memberships are never touched.
 			o.seed.Memberships = append(o.seed.Memberships, graphsim.SeedMembership{Group: "Unmanaged Club", Member: upn})
 		}
-		drifted := every > 0 && i%every == every/2
+		kind, drifted := drifts[i]
 		switch {
-		case drifted && o.drifted%2 == 0:
+		case drifted && kind == 0:
 			// Removed from the department group by hand: one add repairs it.
-		case drifted:
+		case drifted && kind == 1:
+			// Added to another department's group by hand: one removal.
 			o.seed.Memberships = append(o.seed.Memberships, graphsim.SeedMembership{Group: groupOf(dept), Member: upn},
 				graphsim.SeedMembership{Group: groupOf(departments[(i+1)%len(departments)]), Member: upn})
 		default:
 			o.seed.Memberships = append(o.seed.Memberships, graphsim.SeedMembership{Group: groupOf(dept), Member: upn})
 		}
+		if !drifted || kind != driftLicence {
+			// (A licence removed by hand: one assignment repairs it.)
+			o.seed.Licenses = append(o.seed.Licenses, graphsim.SeedLicense{User: upn, SKU: license})
+		}
+		if i%9 == 0 {
+			// Unmanaged licences are never touched.
+			o.seed.Licenses = append(o.seed.Licenses, graphsim.SeedLicense{User: upn, SKU: otherSKU})
+		}
+		if dept == roleDept && (!drifted || kind != driftRole) {
+			// (An app role removed by hand: one assignment repairs it.)
+			o.seed.AppRoleAssignments = append(o.seed.AppRoleAssignments, graphsim.SeedAppRoleAssignment{User: upn, ServicePrincipal: app, AppRole: roleValue})
+			o.roleHolders++
+		}
 		if drifted {
 			o.drifted++
+			o.byKind[kind]++
 			o.minimalWrites++
 		}
 	}
@@ -128,6 +205,7 @@ func synthesize(n int, drift float64) org {
 type report struct {
 	Employees     int                     `json:"employees"`
 	Drifted       int                     `json:"drifted"`
+	DriftByKind   map[string]int          `json:"driftByKind"`
 	Latency       string                  `json:"latency"`
 	WallSeconds   float64                 `json:"wallSeconds"`
 	Reads         int                     `json:"reads"`
@@ -185,13 +263,15 @@ func run() error {
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	stack, err := devstack.Start(sctx, devstack.Options{FrontendAddr: frontend, GraphAddr: graphAddr, SearchAttributes: sas,
-		GraphSeed: &graphsim.Seed{Domains: o.seed.Domains, Groups: o.seed.Groups}, Logger: logger})
+		GraphSeed: &graphsim.Seed{Domains: o.seed.Domains, Groups: o.seed.Groups, SKUs: o.seed.SKUs, ServicePrincipals: o.seed.ServicePrincipals},
+		Logger:    logger})
 	if err != nil {
 		return fmt.Errorf("start dev stack: %w", err)
 	}
 	defer stack.Stop()
 	sim := stack.Graph()
-	if err := sim.Seed(graphsim.Seed{Users: o.seed.Users, Memberships: o.seed.Memberships}); err != nil {
+	if err := sim.Seed(graphsim.Seed{Users: o.seed.Users, Memberships: o.seed.Memberships, Licenses: o.seed.Licenses,
+		AppRoleAssignments: o.seed.AppRoleAssignments}); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 
@@ -240,14 +320,17 @@ func run() error {
 	st := sim.Stats()
 
 	r := report{Employees: *n, Drifted: o.drifted, Latency: latency.String(), WallSeconds: wall.Seconds(),
-		Reads: st.Reads, Writes: st.Writes, MinimalWrites: o.minimalWrites, ByRoute: st.ByRoute,
+		DriftByKind: map[string]int{"groupRemoved": o.byKind[0], "groupAdded": o.byKind[1], "licenceRemoved": o.byKind[driftLicence], "appRoleRemoved": o.byKind[driftRole]},
+		Reads:       st.Reads, Writes: st.Writes, MinimalWrites: o.minimalWrites, ByRoute: st.ByRoute,
 		Summary: res.Progress.Summary, Applied: res.Progress.Applied, Failed: res.Progress.Failed}
 	if r.MinimalWrites > 0 {
 		r.Ratio = float64(r.Writes) / float64(r.MinimalWrites)
 	}
-	// One paged listing of the users and of each managed group's members
-	// (999 per page), plus one lookup per managed group name; the drift
-	// here (membership adds and removes) needs no reads of its own.
+	// One paged listing of the users (their licences in it), of each managed
+	// group's members and of the managed application's assignments (999 per
+	// page), plus one lookup per managed group name, one of the tenant's
+	// SKUs and one of the application; the drift here (membership adds and
+	// removes, licence and app role assignments) needs no reads of its own.
 	pages := func(k int) int { return max(1, (k+998)/999) }
 	r.ReadBudget = pages(*n) + pages(*n) // users, All Staff
 	perDept := make(map[string]int)
@@ -257,7 +340,9 @@ func run() error {
 	for _, d := range departments {
 		r.ReadBudget += pages(perDept[d]+1) + 1 // members (plus hand-added drift), name lookup
 	}
-	r.ReadBudget++ // All Staff name lookup
+	r.ReadBudget++                           // All Staff name lookup
+	r.ReadBudget++                           // subscribedSkus, naming the listed licences
+	r.ReadBudget += pages(o.roleHolders) + 1 // appRoleAssignedTo, application lookup
 	switch {
 	case r.Writes != r.MinimalWrites:
 		r.Problems = append(r.Problems, fmt.Sprintf("writes %d, minimal %d", r.Writes, r.MinimalWrites))
@@ -286,7 +371,8 @@ func run() error {
 }
 
 func printReport(r report) {
-	fmt.Printf("employees:        %d (%d drifted)\n", r.Employees, r.Drifted)
+	fmt.Printf("employees:        %d (%d drifted: %d lost a group, %d gained one, %d lost the licence, %d lost the app role)\n",
+		r.Employees, r.Drifted, r.DriftByKind["groupRemoved"], r.DriftByKind["groupAdded"], r.DriftByKind["licenceRemoved"], r.DriftByKind["appRoleRemoved"])
 	fmt.Printf("graph latency:    %s per request\n", r.Latency)
 	fmt.Printf("wall time:        %.2f s\n", r.WallSeconds)
 	fmt.Printf("graph reads:      %d (single-pass budget %d)\n", r.Reads, r.ReadBudget)

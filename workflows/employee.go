@@ -49,6 +49,13 @@ const (
 	managerRetryDelay = 24 * time.Hour
 )
 
+// changeAdoptLeaver versions the lookup a new entity of a leaver makes (see
+// adoptLeaver). An entity that was already waiting in that situation before
+// the lookup existed has no command for it in its history: it keeps the old
+// behaviour (nothing) until its next continue-as-new, when its new run looks
+// the account up; reconciliation re-plans the exit meanwhile.
+const changeAdoptLeaver = "adopt-leaver-account"
+
 // entity is one run of the employee entity workflow.
 type entity struct {
 	st      *entityState
@@ -62,6 +69,9 @@ type entity struct {
 	wake                   bool
 	passes                 int
 	lastSA                 string
+	// lookedUp is set once a pass has looked a leaver's account up
+	// (adoptLeaver), so that the pass does it once.
+	lookedUp bool
 }
 
 // EmployeeEntity is the employee entity workflow (ID employee/<employeeId>).
@@ -264,6 +274,7 @@ func (e *entity) announceWaiting(ctx workflow.Context, managerEmployeeID string)
 
 // act runs the due actions one at a time until nothing is due.
 func (e *entity) act(ctx workflow.Context) {
+	e.lookedUp = false
 	for i := 0; i < maxStepsPerPass; i++ {
 		if e.st.Employee == nil || e.pol == nil {
 			return
@@ -306,6 +317,8 @@ func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 		return true, e.hire(ctx, m, now, false)
 	case !m.employed && !m.upcoming && st.hasAccount():
 		return true, e.exit(ctx, m, now)
+	case !m.employed && !m.upcoming && st.Status == StatusNew && !e.lookedUp:
+		return e.adoptLeaver(ctx, m, now)
 	case st.Status == StatusLeft && st.LeftAt != nil && p.Lifecycle.DeleteAfterDays > 0 &&
 		!now.Before(st.LeftAt.AddDate(0, 0, p.Lifecycle.DeleteAfterDays)):
 		return true, e.delete(ctx, now)
@@ -430,8 +443,13 @@ func (e *entity) exit(ctx workflow.Context, m moments, now time.Time) error {
 		EmployeeID: st.EmployeeID, ObjectID: st.ObjectID, LeaveAt: leaveAt,
 		ManagerObjectID: st.ManagerObjectID, Managed: p.Managed(),
 	}
-	if st.Names != nil {
+	switch names, err := p.Names(personOf(*st.Employee)); {
+	case st.Names != nil:
 		in.DisplayName = st.Names.DisplayName
+	case err == nil:
+		in.DisplayName = names.DisplayName // an adopted account (adoptLeaver)
+	default:
+		in.DisplayName = st.UPN
 	}
 	if d := p.Lifecycle.DeleteAfterDays; d > 0 {
 		in.DeleteAt = now.AddDate(0, 0, d)
@@ -454,6 +472,44 @@ func (e *entity) exit(ctx workflow.Context, m moments, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// adoptLeaver handles a new entity (no account in its state) whose employee
+// has already left: the engine was adopted on a tenant that already has
+// accounts, or the entity's state was lost, and reconciliation found the
+// leaver's account still enabled. It looks the account up by employee id;
+// when an enabled one exists the entity adopts it and runs the Exit for it
+// (disable, revoke sessions, remove managed access, set
+// employeeLeaveDateTime, notify the manager HR names, and delete after the
+// retention period). No account, or a disabled one, needs nothing: a
+// disabled account is left as it is (the engine did not disable it, so it
+// does not schedule its deletion either). The lookup is made once per pass.
+func (e *entity) adoptLeaver(ctx workflow.Context, m moments, now time.Time) (bool, error) {
+	e.lookedUp = true
+	if workflow.GetVersion(ctx, changeAdoptLeaver, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return false, nil
+	}
+	st := e.st
+	logger := workflow.GetLogger(ctx)
+	var acc activities.Account
+	if err := workflow.ExecuteActivity(graphReads(ctx), a.FindAccount, activities.FindAccountInput{EmployeeID: st.EmployeeID}).Get(ctx, &acc); err != nil {
+		return false, fmt.Errorf("find the account of a leaver: %w", err)
+	}
+	if !acc.Found || !acc.Enabled {
+		logger.Info("leaver without an enabled account: nothing to do", "employeeId", st.EmployeeID, "found", acc.Found, "objectId", acc.ObjectID)
+		return false, nil
+	}
+	if mgr := m.view.ManagerEmployeeID; mgr != "" && mgr != st.EmployeeID {
+		var macc activities.Account
+		if err := workflow.ExecuteActivity(graphReads(ctx), a.FindAccount, activities.FindAccountInput{EmployeeID: mgr}).Get(ctx, &macc); err != nil {
+			logger.Warn("could not look the manager up for the exit notice", "manager", mgr, "error", err)
+		} else if macc.Found && macc.Enabled {
+			st.ManagerEmployeeID, st.ManagerObjectID = mgr, macc.ObjectID
+		}
+	}
+	logger.Info("adopting the enabled account of a leaver to end its access", "employeeId", st.EmployeeID, "objectId", acc.ObjectID)
+	st.ObjectID, st.UPN, st.Status = acc.ObjectID, acc.UPN, StatusActive
+	return true, e.exit(ctx, m, now)
 }
 
 func (e *entity) delete(ctx workflow.Context, now time.Time) error {

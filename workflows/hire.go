@@ -114,6 +114,10 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	return res, nil
 }
 
+// versionPassOnlyWhenEnabledHere marks the change that stopped issuing a Temporary Access
+// Pass for an adopted account that was already enabled.
+const versionPassOnlyWhenEnabledHere = "pass-only-when-enabled-here"
+
 // maxNameAttempts bounds how often a hire chooses a new UPN after losing a race for one.
 const maxNameAttempts = 5
 
@@ -154,7 +158,15 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 	}
 	res.Enabled = in.Enable
 	if in.Enable && in.TemporaryAccessPass {
-		res.Pass = issuePass(ctx, in.EmployeeID, res.Account.ObjectID, spec.DisplayName, res.Account.UPN, res.ManagerObjectID)
+		// A pass is a working credential: it goes to the manager only for an account this hire
+		// enabled (new, or found disabled), never for an account someone already signs in to.
+		enabledHere := res.Account.Created || !res.Account.Enabled
+		if workflow.GetVersion(ctx, versionPassOnlyWhenEnabledHere, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			enabledHere = true
+		}
+		if enabledHere {
+			res.Pass = issuePass(ctx, in.EmployeeID, res.Account.ObjectID, spec.DisplayName, res.Account.UPN, res.ManagerObjectID)
+		}
 	}
 	return nil
 }

@@ -386,8 +386,12 @@ func (c *Client) appRolePages(ctx context.Context, o op, userID string, resp mod
 }
 
 // ListAppRoleAssignedTo calls fn for every assignment of service principal
-// spID's app roles (to users, groups and service principals), following
-// @odata.nextLink: the bulk read reconciliation uses to see who holds a role.
+// spID's app roles (to users, groups and service principals), 999 a page,
+// following @odata.nextLink
+// (https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignedto):
+// the bulk read reconciliation uses to see who holds a role. Assignments
+// carry ids; the role is named (its value, else its display name) from the
+// application cached by ResolveAppRoles, so resolve the application first.
 func (c *Client) ListAppRoleAssignedTo(ctx context.Context, spID string, fn func(principalID string, a AppRoleAssignment) error) error {
 	o := op{"list assignments of application " + spID, permAppRead}
 	sp := c.graph.ServicePrincipals().ByServicePrincipalId(spID)

@@ -46,6 +46,9 @@ type User struct {
 	ProxyAddresses []string
 	// ManagerID is the manager's object id, filled only by calls that fetch it.
 	ManagerID string
+	// Licenses are the skuPartNumbers assigned to the user directly, filled
+	// only by ListUsersWithLicenses (nil elsewhere).
+	Licenses []string `json:",omitempty"`
 }
 
 // UserAttributes is a partial update of a user: only the non-nil fields are

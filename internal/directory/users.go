@@ -457,16 +457,59 @@ func (c *Client) RestoreUser(ctx context.Context, id string) (User, error) {
 // (https://learn.microsoft.com/graph/paging). fn's error stops the listing
 // and is returned.
 func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
+	return c.listUsers(ctx, userSelect, func(m models.Userable) error { return fn(fromModel(m)) })
+}
+
+// ListUsersWithLicenses is ListUsers with every user's directly assigned
+// licences read in the same pages: assignedLicenses is added to the $select
+// (https://learn.microsoft.com/graph/api/user-list, "assignedLicenses" under
+// https://learn.microsoft.com/graph/api/resources/user#properties), so one
+// paged listing gives reconciliation both the accounts and their licences.
+// Graph returns skuIds; User.Licenses holds their skuPartNumbers, named
+// through the cached subscribedSkus (read first: when that fails the listing
+// fails, rather than report licences nobody can match). A skuId the tenant no
+// longer subscribes to is kept as the id.
+func (c *Client) ListUsersWithLicenses(ctx context.Context, fn func(User) error) error {
+	skus, err := c.SubscribedSKUs(ctx)
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(skus))
+	for _, s := range skus {
+		names[strings.ToLower(s.ID)] = s.SkuPartNumber
+	}
+	sel := append(append(make([]string, 0, len(userSelect)+1), userSelect...), "assignedLicenses")
+	return c.listUsers(ctx, sel, func(m models.Userable) error {
+		u := fromModel(m)
+		assigned := m.GetAssignedLicenses()
+		u.Licenses = make([]string, 0, len(assigned))
+		for _, l := range assigned {
+			id := l.GetSkuId()
+			if id == nil {
+				continue
+			}
+			if name, ok := names[strings.ToLower(id.String())]; ok {
+				u.Licenses = append(u.Licenses, name)
+			} else {
+				u.Licenses = append(u.Licenses, id.String())
+			}
+		}
+		return fn(u)
+	})
+}
+
+// listUsers pages through GET /users with the given $select, 999 a page.
+func (c *Client) listUsers(ctx context.Context, sel []string, fn func(models.Userable) error) error {
 	o := op{"list users", permUserRead}
 	resp, err := c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: userSelect, Top: ptr(int32(999))},
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: ptr(int32(999))},
 	})
 	for {
 		if err != nil {
 			return classify(o, err)
 		}
 		for _, m := range resp.GetValue() {
-			if ferr := fn(fromModel(m)); ferr != nil {
+			if ferr := fn(m); ferr != nil {
 				return ferr
 			}
 		}
