@@ -90,10 +90,11 @@ func cmdExtend(ctx context.Context, c client.Client, cfg config.Starter, args []
 	sub := fs.String("substitute", "", "employee id of the substitute (whose entity holds the replacement)")
 	until := fs.String("until", "", "new last day (YYYY-MM-DD) or moment (RFC 3339)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(reorder(args)); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return errors.New("extend needs exactly one replacement id")
 	}
 	if !hr.ValidID(*sub) || *until == "" {
@@ -103,11 +104,11 @@ func cmdExtend(ctx context.Context, c client.Client, cfg config.Starter, args []
 		return err
 	}
 	var res workflows.ReplacementStatus
-	req := workflows.ExtendRequest{ReplacementID: fs.Arg(0), Until: *until}
+	req := workflows.ExtendRequest{ReplacementID: pos[0], Until: *until}
 	if err := (dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}).Update(ctx, *sub, workflows.UpdateExtend, req, &res); err != nil {
 		return err
 	}
-	return printResult(out, *asJSON, res, fmt.Sprintf("replacement %s now ends %s", fs.Arg(0), *until))
+	return printResult(out, *asJSON, res, fmt.Sprintf("replacement %s now ends %s", pos[0], *until))
 }
 
 // cmdEndReplacement ends a replacement now or at a given moment.
@@ -116,21 +117,22 @@ func cmdEndReplacement(ctx context.Context, c client.Client, cfg config.Starter,
 	sub := fs.String("substitute", "", "employee id of the substitute")
 	at := fs.String("at", "", "when (YYYY-MM-DD or RFC 3339); default now")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(reorder(args)); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || !hr.ValidID(*sub) {
+	if len(pos) != 1 || !hr.ValidID(*sub) {
 		return errors.New("end-replacement needs one replacement id and --substitute")
 	}
 	if err := checkMoment("at", *at); err != nil {
 		return err
 	}
 	var res workflows.ReplacementStatus
-	req := workflows.EndReplacementRequest{ReplacementID: fs.Arg(0), At: *at}
+	req := workflows.EndReplacementRequest{ReplacementID: pos[0], At: *at}
 	if err := (dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}).Update(ctx, *sub, workflows.UpdateEndReplacement, req, &res); err != nil {
 		return err
 	}
-	return printResult(out, *asJSON, res, fmt.Sprintf("replacement %s ended", fs.Arg(0)))
+	return printResult(out, *asJSON, res, fmt.Sprintf("replacement %s ended", pos[0]))
 }
 
 func printResult(out io.Writer, asJSON bool, v any, line string) error {

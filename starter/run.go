@@ -129,13 +129,14 @@ func cmdPing(ctx context.Context, c client.Client, cfg config.Starter, args []st
 func cmdStatus(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(reorder(args)); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
+	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
 		return errors.New("status needs exactly one employee id")
 	}
-	id := fs.Arg(0)
+	id := pos[0]
 	wfID := workflows.EmployeeWorkflowID(id)
 	resp, err := c.QueryWorkflow(ctx, wfID, "", workflows.QueryState)
 	if err != nil {
@@ -156,17 +157,22 @@ func cmdStatus(ctx context.Context, c client.Client, cfg config.Starter, args []
 	return enc.Encode(state)
 }
 
-// reorder moves flags before positional arguments so "status 1001 --json" works too.
-func reorder(args []string) []string {
-	var flags, pos []string
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
-			flags = append(flags, a)
-		} else {
-			pos = append(pos, a)
+// parseArgs parses flags wherever they stand among the positional arguments, so that
+// "status 1001 --json" and "extend r-1 --substitute 1021 --until D" both work, and returns
+// the positional arguments in order.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
 		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
-	return append(flags, pos...)
 }
 
 func cmdHealthcheck(ctx context.Context, args []string, out io.Writer) error {
