@@ -171,7 +171,7 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 	}
 	// The simulated tenant was kept across the restart (same object ids), and the whole
 	// sample organisation ends up provisioned exactly once: 45 employees plus the mailbox.
-	after := waitUsers(t, a.graph, 46, 90*time.Second)
+	after := waitUsers(t, a.graph, 46, 3*time.Minute)
 	for empID, id := range before {
 		if after[empID] != id {
 			t.Fatalf("employee %s: account %s before the restart, %q after", empID, id, after[empID])

@@ -179,7 +179,9 @@ func syncAll(ctx context.Context, d dispatch.Dispatcher, acts *activities.Activi
 
 // runWorker registers everything and polls until ctx ends.
 func runWorker(ctx context.Context, c client.Client, cfg config.Worker, acts *activities.Activities, identity string, logger *slog.Logger, onStart func()) error {
-	w := worker.New(c, cfg.TaskQueue, worker.Options{Identity: identity})
+	// On SIGINT / SIGTERM in-flight activities get a moment to finish, so their results are
+	// recorded instead of being retried only after their start-to-close timeout.
+	w := worker.New(c, cfg.TaskQueue, worker.Options{Identity: identity, WorkerStopTimeout: 15 * time.Second})
 	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
