@@ -43,12 +43,22 @@ func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *dev
 			dcfg.BaseURL = stack.GraphBaseURL()
 		}
 		if dcfg.MailSender == "" {
-			dcfg.MailSender = devstack.MailSender + "@" + sample.Domain()
+			pol, err := devPolicy(devPolicyPath(f, cfg))(ctx)
+			if err != nil {
+				return nil, err
+			}
+			dcfg.MailSender = devstack.MailSender + "@" + pol.Tenant.Domain
 		}
-		if source, err = devHRSource(f.hrFile); err != nil {
+		// A configured HR source or policy file wins over the bundled sample; -hr / -policy win over both.
+		if f.hrFile == "" && (cfg.HR.Source != "file" || cfg.HR.File != "") {
+			source, err = cfg.HR.Open(cfg.HRConnectors)
+		} else {
+			source, err = devHRSource(f.hrFile)
+		}
+		if err != nil {
 			return nil, err
 		}
-		loadPolicy = devPolicy(f.policy)
+		loadPolicy = devPolicy(devPolicyPath(f, cfg))
 	} else {
 		if cfg.PolicyFile == "" {
 			return nil, errors.New("LIFECYCLE_POLICY_FILE: required but not set")
@@ -89,6 +99,14 @@ func devHRSource(path string) (hr.Source, error) {
 	return file.New(file.Config{}, file.WithLoader("bundled sample", func(context.Context) ([]byte, error) {
 		return sample.HR(time.Now())
 	}))
+}
+
+// devPolicyPath is the -policy flag, else LIFECYCLE_POLICY_FILE, else "" (the bundled sample).
+func devPolicyPath(f flags, cfg config.Worker) string {
+	if f.policy != "" {
+		return f.policy
+	}
+	return cfg.PolicyFile
 }
 
 // devPolicy is the -policy file, or the bundled sample policy.

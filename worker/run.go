@@ -212,7 +212,12 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		Logger:           logger,
 	}
 	if !cfg.HasCredentials() {
-		seed := devstack.SampleSeed()
+		// The simulator holds what the dev policy names (the bundled sample's by default).
+		pol, err := devPolicy(devPolicyPath(f, *cfg))(ctx)
+		if err != nil {
+			return nil, err
+		}
+		seed := devstack.PolicySeed(pol)
 		opts.GraphSeed = &seed
 		opts.GraphStateFile = filepath.Join(f.data, "graph.json")
 	} else {

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/entralifecycle/engine/internal/graphsim"
+	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/sample"
 )
 
@@ -83,28 +84,39 @@ func (g *graphServer) stop() error {
 	return os.Rename(tmp, g.stateFile)
 }
 
-// SampleSeed is the tenant the bundled sample policy needs: its verified domain, every group,
-// SKU (with seats to spare) and application role it names, and a mailbox to send
-// notifications from. No users: the engine provisions them.
+// SampleSeed is the tenant the bundled sample policy needs (see PolicySeed).
 func SampleSeed() graphsim.Seed {
-	domain := sample.Domain()
+	p, err := policy.Parse("sample policy.yaml", sample.Policy())
+	if err != nil {
+		// The bundled policy is checked by the sample package's tests.
+		panic(fmt.Sprintf("bundled sample policy: %v", err))
+	}
+	return PolicySeed(p)
+}
+
+// PolicySeed is the tenant a policy needs: its verified domain, every group, SKU (with seats
+// to spare) and application role it names, and a mailbox to send notifications from
+// (MailSender@domain). No employees: the engine provisions them.
+func PolicySeed(p *policy.Policy) graphsim.Seed {
+	domain := p.Tenant.Domain
 	seed := graphsim.Seed{Domains: []string{domain}}
-	for _, g := range sample.Groups() {
-		seed.Groups = append(seed.Groups, graphsim.SeedGroup{DisplayName: g})
-	}
-	for _, s := range sample.SKUs() {
-		seed.SKUs = append(seed.SKUs, graphsim.SeedSKU{SkuPartNumber: s, PrepaidUnits: 250})
-	}
 	apps := map[string]int{}
-	for _, ar := range sample.Apps() {
-		i, ok := apps[ar.App]
-		if !ok {
-			i = len(seed.ServicePrincipals)
-			apps[ar.App] = i
-			seed.ServicePrincipals = append(seed.ServicePrincipals, graphsim.SeedServicePrincipal{DisplayName: ar.App})
+	for _, e := range p.Managed() {
+		switch e.Kind {
+		case policy.KindGroup:
+			seed.Groups = append(seed.Groups, graphsim.SeedGroup{DisplayName: e.Name})
+		case policy.KindLicense:
+			seed.SKUs = append(seed.SKUs, graphsim.SeedSKU{SkuPartNumber: e.Name, PrepaidUnits: 250})
+		case policy.KindAppRole:
+			i, ok := apps[e.App]
+			if !ok {
+				i = len(seed.ServicePrincipals)
+				apps[e.App] = i
+				seed.ServicePrincipals = append(seed.ServicePrincipals, graphsim.SeedServicePrincipal{DisplayName: e.App})
+			}
+			seed.ServicePrincipals[i].AppRoles = append(seed.ServicePrincipals[i].AppRoles,
+				graphsim.SeedAppRole{Value: e.Role, DisplayName: e.Role})
 		}
-		seed.ServicePrincipals[i].AppRoles = append(seed.ServicePrincipals[i].AppRoles,
-			graphsim.SeedAppRole{Value: ar.Role, DisplayName: ar.Role})
 	}
 	seed.Users = []map[string]any{{
 		"displayName":       "Lifecycle notifications",
