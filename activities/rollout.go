@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -59,7 +60,7 @@ func (a *Activities) PlanRolloutPage(ctx context.Context, in RolloutPageInput) (
 		return RolloutPage{}, fmt.Errorf("read HR snapshot: %w", err)
 	}
 	emps := slices.Clone(snap.Employees)
-	slices.SortFunc(emps, func(x, y hr.Employee) int { return cmpString(x.EmployeeID, y.EmployeeID) })
+	slices.SortFunc(emps, func(x, y hr.Employee) int { return cmp.Compare(x.EmployeeID, y.EmployeeID) })
 	limit := in.Limit
 	if limit <= 0 {
 		limit = 100
@@ -102,14 +103,4 @@ func (a *Activities) PlanRolloutPage(ctx context.Context, in RolloutPageInput) (
 		}
 	}
 	return out, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

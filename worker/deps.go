@@ -42,13 +42,6 @@ func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *dev
 			// Dev mode talks to the embedded simulator unless real credentials are configured.
 			dcfg.BaseURL = stack.GraphBaseURL()
 		}
-		if dcfg.MailSender == "" {
-			pol, err := devPolicy(devPolicyPath(f, cfg))(ctx)
-			if err != nil {
-				return nil, err
-			}
-			dcfg.MailSender = devstack.MailSender + "@" + pol.Tenant.Domain
-		}
 		// A configured HR source or policy file wins over the bundled sample; -hr / -policy win over both.
 		if f.hrFile == "" && (cfg.HR.Source != "file" || cfg.HR.File != "") {
 			source, err = cfg.HR.Open(cfg.HRConnectors)
@@ -69,13 +62,17 @@ func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *dev
 		path := cfg.PolicyFile
 		loadPolicy = func(context.Context) (*policy.Policy, error) { return policy.Load(path) }
 	}
-	dir, err := directory.New(ctx, dcfg, directory.WithLogger(logger.With("component", "directory")))
-	if err != nil {
-		return nil, fmt.Errorf("Microsoft Graph client: %w", err)
-	}
 	pol, err := loadPolicy(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if f.dev && dcfg.MailSender == "" {
+		// The dev tenant's notification mailbox (devstack.PolicySeed creates it).
+		dcfg.MailSender = devstack.MailSender + "@" + pol.Tenant.Domain
+	}
+	dir, err := directory.New(ctx, dcfg, directory.WithLogger(logger.With("component", "directory")))
+	if err != nil {
+		return nil, fmt.Errorf("Microsoft Graph client: %w", err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
