@@ -34,6 +34,8 @@ type Raet struct {
 	ClientSecret string `envconfig:"LIFECYCLE_RAET_CLIENT_SECRET"`
 	TenantID     string `envconfig:"LIFECYCLE_RAET_TENANT_ID"`
 	PageSize     int    `envconfig:"LIFECYCLE_RAET_PAGE_SIZE"`
+	Product      string `envconfig:"LIFECYCLE_RAET_PRODUCT"`
+	ManagerRole  string `envconfig:"LIFECYCLE_RAET_MANAGER_ROLE"`
 }
 
 // Nmbrs holds the Nmbrs REST connector's settings.
@@ -85,7 +87,7 @@ func (h HR) Open(c HRConnectors) (hr.Source, error) {
 	case "raet":
 		r := c.Raet
 		return wrap(raet.New(raet.Config{BaseURL: r.BaseURL, TokenURL: r.TokenURL, ClientID: r.ClientID,
-			ClientSecret: r.ClientSecret, TenantID: r.TenantID, PageSize: r.PageSize}))
+			ClientSecret: r.ClientSecret, TenantID: r.TenantID, PageSize: r.PageSize, Product: r.Product, ManagerRole: r.ManagerRole}))
 	case "nmbrs":
 		n := c.Nmbrs
 		return wrap(nmbrs.New(nmbrs.Config{BaseURL: n.BaseURL, Token: n.Token, SubscriptionKey: n.SubscriptionKey,
