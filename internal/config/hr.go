@@ -45,6 +45,13 @@ type Nmbrs struct {
 	SubscriptionKey string   `envconfig:"LIFECYCLE_NMBRS_SUBSCRIPTION_KEY"`
 	CompanyIDs      []string `envconfig:"LIFECYCLE_NMBRS_COMPANY_IDS"`
 	PageSize        int      `envconfig:"LIFECYCLE_NMBRS_PAGE_SIZE"`
+	ClientID        string   `envconfig:"LIFECYCLE_NMBRS_CLIENT_ID"`
+	ClientSecret    string   `envconfig:"LIFECYCLE_NMBRS_CLIENT_SECRET"`
+	RefreshToken    string   `envconfig:"LIFECYCLE_NMBRS_REFRESH_TOKEN"`
+	// RefreshTokenFile keeps the rotating refresh token across restarts.
+	RefreshTokenFile string   `envconfig:"LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE"`
+	TokenURL         string   `envconfig:"LIFECYCLE_NMBRS_TOKEN_URL"`
+	DebtorIDs        []string `envconfig:"LIFECYCLE_NMBRS_DEBTOR_IDS"`
 }
 
 // Workday holds the Workday RaaS connector's settings.
@@ -91,7 +98,8 @@ func (h HR) Open(c HRConnectors) (hr.Source, error) {
 	case "nmbrs":
 		n := c.Nmbrs
 		return wrap(nmbrs.New(nmbrs.Config{BaseURL: n.BaseURL, Token: n.Token, SubscriptionKey: n.SubscriptionKey,
-			CompanyIDs: n.CompanyIDs, PageSize: n.PageSize}))
+			CompanyIDs: n.CompanyIDs, PageSize: n.PageSize, ClientID: n.ClientID, ClientSecret: n.ClientSecret, RefreshToken: n.RefreshToken,
+			RefreshTokenFile: n.RefreshTokenFile, TokenURL: n.TokenURL, DebtorIDs: n.DebtorIDs}))
 	case "workday":
 		w := c.Workday
 		var cols map[string]string
