@@ -24,6 +24,7 @@ type AFAS struct {
 	EmploymentConnector string `envconfig:"LIFECYCLE_AFAS_EMPLOYMENT_CONNECTOR"`
 	PageSize            int    `envconfig:"LIFECYCLE_AFAS_PAGE_SIZE"`
 	UPNField            string `envconfig:"LIFECYCLE_AFAS_UPN_FIELD"`
+	IntegrationID       string `envconfig:"LIFECYCLE_AFAS_INTEGRATION_ID"`
 }
 
 // Raet holds the Visma Raet / Youforce IAM connector's settings.
@@ -90,7 +91,7 @@ func (h HR) Open(c HRConnectors) (hr.Source, error) {
 		}
 		return wrap(afas.New(afas.Config{BaseURL: a.BaseURL, Token: a.Token, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
 			TokenURL: a.TokenURL, EmployeeConnector: a.EmployeeConnector, EmploymentConnector: a.EmploymentConnector,
-			PageSize: a.PageSize, UPNField: a.UPNField}))
+			PageSize: a.PageSize, UPNField: a.UPNField, IntegrationID: a.IntegrationID}))
 	case "raet":
 		r := c.Raet
 		return wrap(raet.New(raet.Config{BaseURL: r.BaseURL, TokenURL: r.TokenURL, ClientID: r.ClientID,
