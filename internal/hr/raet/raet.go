@@ -197,11 +197,15 @@ func (s *Source) list(ctx context.Context, endpoint string, filter url.Values) (
 		}
 		var p page
 		if err := s.cl.Get(ctx, next, &p); err != nil {
+			if pages > 0 {
+				// A partial list must never pass for a full one.
+				return nil, fmt.Errorf("%w: %w", hr.Untrusted(SourceName, "%s: page %d failed after %d records", endpoint, pages+1, len(all)), err)
+			}
 			return nil, fmt.Errorf("raet: read %s: %w", endpoint, err)
 		}
 		rows, err := vendorhttp.DecodeRows(p.Value)
 		if err != nil {
-			return nil, fmt.Errorf("raet: %s: %w", endpoint, err)
+			return nil, hr.Untrusted(SourceName, "%s page %d: %v", endpoint, pages+1, err)
 		}
 		all = append(all, rows...)
 		next = ""

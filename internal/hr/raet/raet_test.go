@@ -3,6 +3,7 @@ package raet
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +26,8 @@ type fake struct {
 	calls    []time.Time
 	tokens   int
 	throttle int
+	// failAfter, when > 0, answers 400 to every API call after that many.
+	failAfter int
 }
 
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +47,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, time.Now())
 	if r.Header.Get("Authorization") != "Bearer tok-1" || r.Header.Get("X-Raet-Tenant-Id") != "t1" {
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if f.failAfter > 0 && len(f.calls) > f.failAfter {
+		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
 	if f.throttle > 0 {
@@ -370,5 +377,14 @@ func TestProductDefaultsFromBaseURL(t *testing.T) {
 	}
 	if _, err := New(Config{ClientID: "a", ClientSecret: "b", Product: "hrcore"}); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_RAET_PRODUCT") {
 		t.Errorf("unknown product: %v", err)
+	}
+}
+
+func TestPageFailingMidwayFailsTheSnapshot(t *testing.T) {
+	s, f := fixtureSource(t, "beaufort", Config{})
+	f.failAfter = 1 // the first persons page answers, the next one fails
+	_, err := s.Snapshot(context.Background())
+	if !errors.Is(err, hr.ErrUntrustedSnapshot) || !strings.Contains(err.Error(), "persons: page 2") {
+		t.Fatalf("error %v, want an untrusted snapshot naming persons page 2", err)
 	}
 }
