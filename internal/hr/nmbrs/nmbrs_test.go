@@ -38,6 +38,8 @@ type fake struct {
 	refresh  string
 	issued   int
 	tokenErr int
+	// onRefuse runs when a refresh token is refused, before the reply.
+	onRefuse func()
 }
 
 func loadList(t *testing.T, name string) []json.RawMessage {
@@ -82,6 +84,9 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if r.Form.Get("grant_type") != "refresh_token" || r.Form.Get("refresh_token") != f.refresh {
 			f.tokenErr++
+			if f.onRefuse != nil {
+				f.onRefuse()
+			}
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(`{"error":"invalid_grant"}`))
 			return
@@ -318,4 +323,27 @@ func FuzzBuild(f *testing.F) {
 			_ = e.ViewOn(hr.MustParseDate("2025-06-01"))
 		}
 	})
+}
+
+// Two workers share the token file: when the other one spends the refresh
+// token between this one's read of the file and its refresh, the refusal is
+// followed by one more try with the successor the other saved.
+func TestSharedTokenFileRecoversFromARotationRace(t *testing.T) {
+	f := newFake(t)
+	srv := serve(t, f)
+	file := filepath.Join(t.TempDir(), "token")
+	s := refreshSource(t, srv, Config{RefreshToken: "r1", RefreshTokenFile: file})
+	// The other worker redeemed r1 already: the service wants its successor
+	// r9, which the other worker saves to the file while r1 is being refused.
+	f.refresh = "r9"
+	f.onRefuse = func() { os.WriteFile(file, []byte("r9\n"), 0o600) }
+	if _, err := s.Snapshot(context.Background()); err != nil {
+		t.Fatalf("after the race: %v", err)
+	}
+	if f.tokenErr != 1 || f.issued != 1 {
+		t.Errorf("refused %d, issued %d; want 1 and 1", f.tokenErr, f.issued)
+	}
+	if b, _ := os.ReadFile(file); strings.TrimSpace(string(b)) != "r2" {
+		t.Errorf("file %q, want the token rotated from r9 (r2)", b)
+	}
 }

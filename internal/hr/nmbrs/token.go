@@ -49,20 +49,47 @@ type refresher struct {
 func (r *refresher) token(ctx context.Context) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	now := r.now()
-	if r.access != "" && now.Add(time.Minute).Before(r.expiry) {
+	if r.access != "" && r.now().Add(time.Minute).Before(r.expiry) {
 		return r.access, nil
 	}
 	// Another process (or the operator) may have rotated the token in the file.
-	if r.file != "" {
-		if b, err := os.ReadFile(r.file); err == nil {
-			if t := strings.TrimSpace(string(b)); t != "" {
-				r.refresh = t
-			}
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("nmbrs: read LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE: %w", err)
+	if err := r.reload(); err != nil {
+		return "", err
+	}
+	used := r.refresh
+	t, err := r.redeem(ctx)
+	if errors.Is(err, ErrRefreshTokenRevoked) && r.file != "" {
+		// Another process sharing the file may have spent the token just now
+		// and saved its successor: try that one once.
+		if rerr := r.reload(); rerr == nil && r.refresh != used {
+			return r.redeem(ctx)
 		}
 	}
+	return t, err
+}
+
+// reload takes the refresh token from the file when it holds one.
+func (r *refresher) reload() error {
+	if r.file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(r.file)
+	switch {
+	case err == nil:
+		if t := strings.TrimSpace(string(b)); t != "" {
+			r.refresh = t
+		}
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	}
+	return fmt.Errorf("nmbrs: read LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE: %w", err)
+}
+
+// redeem exchanges the refresh token for an access token and keeps the
+// rotated refresh token. The caller holds r.mu.
+func (r *refresher) redeem(ctx context.Context) (string, error) {
+	now := r.now()
 	if r.refresh == "" {
 		return "", errors.New("nmbrs: no refresh token: set LIFECYCLE_NMBRS_REFRESH_TOKEN or put one in LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE")
 	}
