@@ -39,6 +39,8 @@ commands:
                             the Temporal Schedule of the periodic reconciliation (overlap skip, catch-up window)
   serve                     run the HR webhook server (POST /v1/hr/events, GET /healthz)
   healthcheck [url]         exit 0 when the HTTP endpoint answers 200 (default http://127.0.0.1:8235/healthz)
+  hr check [--json] [--show N]
+                            read the configured HR source once (the worker's settings) and report what it yields
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LIFECYCLE_TASK_QUEUE, ...).`
 
@@ -65,6 +67,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// healthcheck needs no Temporal connection: container health checks run it.
 	if args[0] == "healthcheck" {
 		return cmdHealthcheck(ctx, args[1:], out)
+	}
+	if args[0] == "hr" { // reads HR only; no Temporal connection
+		return cmdHR(ctx, args[1:], out)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

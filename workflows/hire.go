@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -46,6 +47,9 @@ type HireResult struct {
 	Reason          string                  `json:"reason,omitempty"`
 	// Compensated lists what the saga undid after a failure.
 	Compensated []string `json:"compensated,omitempty"`
+	// WriteBack reports the write-back of the work address to HR (absent
+	// for hires that ran before the step existed).
+	WriteBack *activities.WriteBackResult `json:"writeBack,omitempty"`
 }
 
 // Hire finds or creates the account (a rehire finds the disabled account or
@@ -111,7 +115,50 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 		res.Granted = nil
 		return res, nil
 	}
+	if workflow.GetVersion(ctx, versionHRWriteBack, workflow.DefaultVersion, 1) == 1 {
+		mail := res.Account.Mail
+		if mail == "" {
+			mail = spec.Mail
+		}
+		if mail == "" {
+			mail = res.Account.UPN
+		}
+		res.WriteBack = writeBack(ctx, in.EmployeeID, mail, res.Account.UPN)
+	}
 	return res, nil
+}
+
+// versionHRWriteBack marks the change that added the write-back of the work
+// address to HR at the end of a hire and of a rename that changes it.
+const versionHRWriteBack = "hr-write-back"
+
+// hrWrites is for the write-back to HR: retried on transient failures for a
+// while, but an HR system that keeps refusing must not hold the lifecycle
+// step for long; the failure is recorded in the result instead.
+func hrWrites(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    2 * time.Minute,
+		ScheduleToCloseTimeout: 15 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    2 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    2 * time.Minute,
+			MaximumAttempts:    8,
+		},
+	})
+}
+
+// writeBack runs the WriteBack activity. Its failure does not undo the
+// lifecycle step (the account is right; HR only lacks the address): the
+// result says what happened.
+func writeBack(ctx workflow.Context, employeeID, mail, upn string) *activities.WriteBackResult {
+	var out activities.WriteBackResult
+	if err := workflow.ExecuteActivity(hrWrites(ctx), a.WriteBack, activities.WriteBackInput{
+		EmployeeID: employeeID, Email: mail, UPN: upn,
+	}).Get(ctx, &out); err != nil {
+		return &activities.WriteBackResult{Supported: true, Note: reason("write the work address back to HR", err)}
+	}
+	return &out
 }
 
 // versionPassOnlyWhenEnabledHere marks the change that stopped issuing a Temporary Access

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -99,6 +100,8 @@ type RenameInput struct {
 type RenameResult struct {
 	Names   policy.Names `json:"names"`
 	Changed []string     `json:"changed,omitempty"`
+	// WriteBack reports the write-back of a new work address to HR.
+	WriteBack *activities.WriteBackResult `json:"writeBack,omitempty"`
 }
 
 // Rename updates the given name, surname and display name and, when the
@@ -131,7 +134,12 @@ func Rename(ctx workflow.Context, in RenameInput) (RenameResult, error) {
 	}).Get(ctx, &upd); err != nil {
 		return RenameResult{}, fmt.Errorf("update names: %w", err)
 	}
-	return RenameResult{Names: names, Changed: upd.Changed}, nil
+	res := RenameResult{Names: names, Changed: upd.Changed}
+	if in.NewAddress && !strings.EqualFold(names.UPN, in.CurrentUPN) &&
+		workflow.GetVersion(ctx, versionHRWriteBack, workflow.DefaultVersion, 1) == 1 {
+		res.WriteBack = writeBack(ctx, in.EmployeeID, names.UPN, names.UPN)
+	}
+	return res, nil
 }
 
 // ReplaceInput grants or revokes a temporary replacement's entitlements.

@@ -24,6 +24,7 @@ type AFAS struct {
 	EmploymentConnector string `envconfig:"LIFECYCLE_AFAS_EMPLOYMENT_CONNECTOR"`
 	PageSize            int    `envconfig:"LIFECYCLE_AFAS_PAGE_SIZE"`
 	UPNField            string `envconfig:"LIFECYCLE_AFAS_UPN_FIELD"`
+	IntegrationID       string `envconfig:"LIFECYCLE_AFAS_INTEGRATION_ID"`
 }
 
 // Raet holds the Visma Raet / Youforce IAM connector's settings.
@@ -34,6 +35,8 @@ type Raet struct {
 	ClientSecret string `envconfig:"LIFECYCLE_RAET_CLIENT_SECRET"`
 	TenantID     string `envconfig:"LIFECYCLE_RAET_TENANT_ID"`
 	PageSize     int    `envconfig:"LIFECYCLE_RAET_PAGE_SIZE"`
+	Product      string `envconfig:"LIFECYCLE_RAET_PRODUCT"`
+	ManagerRole  string `envconfig:"LIFECYCLE_RAET_MANAGER_ROLE"`
 }
 
 // Nmbrs holds the Nmbrs REST connector's settings.
@@ -43,6 +46,13 @@ type Nmbrs struct {
 	SubscriptionKey string   `envconfig:"LIFECYCLE_NMBRS_SUBSCRIPTION_KEY"`
 	CompanyIDs      []string `envconfig:"LIFECYCLE_NMBRS_COMPANY_IDS"`
 	PageSize        int      `envconfig:"LIFECYCLE_NMBRS_PAGE_SIZE"`
+	ClientID        string   `envconfig:"LIFECYCLE_NMBRS_CLIENT_ID"`
+	ClientSecret    string   `envconfig:"LIFECYCLE_NMBRS_CLIENT_SECRET"`
+	RefreshToken    string   `envconfig:"LIFECYCLE_NMBRS_REFRESH_TOKEN"`
+	// RefreshTokenFile keeps the rotating refresh token across restarts.
+	RefreshTokenFile string   `envconfig:"LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE"`
+	TokenURL         string   `envconfig:"LIFECYCLE_NMBRS_TOKEN_URL"`
+	DebtorIDs        []string `envconfig:"LIFECYCLE_NMBRS_DEBTOR_IDS"`
 }
 
 // Workday holds the Workday RaaS connector's settings.
@@ -81,15 +91,16 @@ func (h HR) Open(c HRConnectors) (hr.Source, error) {
 		}
 		return wrap(afas.New(afas.Config{BaseURL: a.BaseURL, Token: a.Token, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
 			TokenURL: a.TokenURL, EmployeeConnector: a.EmployeeConnector, EmploymentConnector: a.EmploymentConnector,
-			PageSize: a.PageSize, UPNField: a.UPNField}))
+			PageSize: a.PageSize, UPNField: a.UPNField, IntegrationID: a.IntegrationID}))
 	case "raet":
 		r := c.Raet
 		return wrap(raet.New(raet.Config{BaseURL: r.BaseURL, TokenURL: r.TokenURL, ClientID: r.ClientID,
-			ClientSecret: r.ClientSecret, TenantID: r.TenantID, PageSize: r.PageSize}))
+			ClientSecret: r.ClientSecret, TenantID: r.TenantID, PageSize: r.PageSize, Product: r.Product, ManagerRole: r.ManagerRole}))
 	case "nmbrs":
 		n := c.Nmbrs
 		return wrap(nmbrs.New(nmbrs.Config{BaseURL: n.BaseURL, Token: n.Token, SubscriptionKey: n.SubscriptionKey,
-			CompanyIDs: n.CompanyIDs, PageSize: n.PageSize}))
+			CompanyIDs: n.CompanyIDs, PageSize: n.PageSize, ClientID: n.ClientID, ClientSecret: n.ClientSecret, RefreshToken: n.RefreshToken,
+			RefreshTokenFile: n.RefreshTokenFile, TokenURL: n.TokenURL, DebtorIDs: n.DebtorIDs}))
 	case "workday":
 		w := c.Workday
 		var cols map[string]string

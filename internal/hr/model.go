@@ -154,6 +154,20 @@ var ErrNotFound = errors.New("employee not found")
 // ErrUnsupported is wrapped by operations a source does not offer.
 var ErrUnsupported = errors.New("not supported by this HR source")
 
+// ErrUntrustedSnapshot is wrapped by Source.Snapshot when what was read
+// cannot be taken as the complete set of employees: a key repeated across
+// pages (the order moved while paging), a page that failed or came back
+// malformed mid-way. Such a read fails as a whole: a partial snapshot must
+// never reach reconciliation, where the missing people would look like
+// leavers.
+var ErrUntrustedSnapshot = errors.New("HR snapshot cannot be trusted")
+
+// Untrusted returns an error wrapping ErrUntrustedSnapshot that names the
+// source and says what was wrong.
+func Untrusted(source, format string, args ...any) error {
+	return fmt.Errorf("%s: %w: %s", source, ErrUntrustedSnapshot, fmt.Sprintf(format, args...))
+}
+
 // RejectedError is returned by Source.Employee for a record that exists but
 // fails validation.
 type RejectedError struct {

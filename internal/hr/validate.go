@@ -6,26 +6,45 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
-// MaxIDLength is the longest employee id the engine accepts.
-const MaxIDLength = 64
+// MaxIDLength is the longest employee id the engine accepts: Entra ID's
+// employeeId property holds at most 16 characters (a longer value is a 400
+// "Invalid value specified for property 'employeeId'"; see the employeeId
+// description in msgraph-sdk-go models/user.go).
+const MaxIDLength = 16
 
-// ValidID reports whether id is acceptable as an employee id: 1 to
-// MaxIDLength characters, no surrounding spaces, no control characters and
-// no slash (it becomes part of a workflow id).
-func ValidID(id string) bool {
-	if id == "" || len(id) > MaxIDLength || strings.TrimSpace(id) != id || !utf8.ValidString(id) {
-		return false
+// ValidID reports whether id is acceptable as an employee id (IDProblem
+// returns no reason).
+func ValidID(id string) bool { return IDProblem(id) == "" }
+
+// IDProblem returns why id is not acceptable as an employee id, or "" when
+// it is. An id is 1 to MaxIDLength characters of printable ASCII (0x21 to
+// 0x7E, plus inner spaces), without surrounding spaces and without '/'.
+// Printable ASCII only, because the id travels in workflow ids and gRPC
+// headers: a non-ASCII id broke the Temporal SDK's request header and was
+// answered 503 on every retry. The slash is refused because the id becomes
+// part of a workflow id.
+func IDProblem(id string) string {
+	switch {
+	case id == "":
+		return "employee id is empty"
+	case strings.TrimSpace(id) != id:
+		return "employee id has spaces around it"
 	}
-	for _, r := range id {
-		if unicode.IsControl(r) || r == '/' {
-			return false
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c < 0x20 || c > 0x7e:
+			return fmt.Sprintf("employee id has a character outside printable ASCII at byte %d (only printable ASCII is accepted)", i+1)
+		case c == '/':
+			return "employee id contains '/'"
 		}
 	}
-	return true
+	if len(id) > MaxIDLength {
+		return fmt.Sprintf("employee id is %d characters long; Entra ID's employeeId holds at most %d", len(id), MaxIDLength)
+	}
+	return ""
 }
 
 // ValidateEmployee checks one record on its own (without looking at other
@@ -35,8 +54,8 @@ func ValidateEmployee(e Employee) []string {
 	var reasons []string
 	if e.EmployeeID == "" {
 		reasons = append(reasons, "missing employee id")
-	} else if !ValidID(e.EmployeeID) {
-		reasons = append(reasons, fmt.Sprintf("employee id %q is not usable (1-%d characters, no spaces around it, no control characters or '/')", truncate(e.EmployeeID, 80), MaxIDLength))
+	} else if p := IDProblem(e.EmployeeID); p != "" {
+		reasons = append(reasons, fmt.Sprintf("employee id %q is not usable: %s", truncate(e.EmployeeID, 80), p))
 	}
 	if strings.TrimSpace(e.GivenName) == "" && strings.TrimSpace(e.PreferredName) == "" {
 		reasons = append(reasons, "missing given name")

@@ -21,7 +21,8 @@ func TestValidateEmployee(t *testing.T) {
 		{"preferred name is enough", bad(func(e *Employee) { e.GivenName, e.PreferredName = "", "Jan" }), ""},
 		{"missing id", bad(func(e *Employee) { e.EmployeeID = "" }), "missing employee id"},
 		{"id with slash", bad(func(e *Employee) { e.EmployeeID = "a/b" }), "not usable"},
-		{"id too long", bad(func(e *Employee) { e.EmployeeID = strings.Repeat("9", 65) }), "not usable"},
+		{"id too long", bad(func(e *Employee) { e.EmployeeID = strings.Repeat("9", 17) }), "at most 16"},
+		{"non-ASCII id", bad(func(e *Employee) { e.EmployeeID = "Zoë1" }), "printable ASCII"},
 		{"missing given name", bad(func(e *Employee) { e.GivenName = " " }), "missing given name"},
 		{"missing family name", bad(func(e *Employee) { e.FamilyName = "" }), "missing family name"},
 		{"unknown name usage", bad(func(e *Employee) { e.NameUsage = "BP" }), "unknown nameUsage"},
@@ -129,5 +130,42 @@ func TestValidateSnapshot(t *testing.T) {
 	}
 	if !out.IsRejected("5") || out.IsRejected("2") {
 		t.Errorf("IsRejected wrong")
+	}
+}
+
+func TestIDProblem(t *testing.T) {
+	tests := []struct {
+		id   string
+		want string // substring of the reason; "" = valid
+	}{
+		{"1001", ""},
+		{"E-00042", ""},
+		{"AB 12", ""}, // an inner space is printable ASCII
+		{strings.Repeat("9", 16), ""},
+		{"", "empty"},
+		{strings.Repeat("9", 17), "17 characters long; Entra ID's employeeId holds at most 16"},
+		{" 1001", "spaces around"},
+		{"1001 ", "spaces around"},
+		{"a/b", "'/'"},
+		{"Zoë", "outside printable ASCII"},
+		{"１２３", "outside printable ASCII"}, // full-width digits
+		{"12\t3", "outside printable ASCII"},
+		{"12\x003", "outside printable ASCII"},
+		{"12\x7f", "outside printable ASCII"},
+		{"12\n", "spaces around"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			got := IDProblem(tc.id)
+			if tc.want == "" {
+				if got != "" || !ValidID(tc.id) {
+					t.Fatalf("IDProblem(%q) = %q, want valid", tc.id, got)
+				}
+				return
+			}
+			if !strings.Contains(got, tc.want) || ValidID(tc.id) {
+				t.Fatalf("IDProblem(%q) = %q, want a reason containing %q", tc.id, got, tc.want)
+			}
+		})
 	}
 }

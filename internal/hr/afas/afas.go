@@ -4,8 +4,12 @@
 // Wire format (https://help.afas.nl/help/NL/SE/App_Cnr_Rest_GET.htm):
 // GET {base}/ProfitRestServices/connectors/{GetConnector}?skip=&take=&orderbyfieldids=
 // with optional filterfieldids / filtervalues / operatortypes (1 is "=");
-// the reply is {"skip":0,"take":N,"rows":[…]}. Paging stops at a short page;
-// ordering by a key field keeps pages stable. Authentication is
+// the reply is {"skip":0,"take":N,"rows":[…]}. Paging stops at a short page.
+// Pages are only stable when the sort is unique: employees are sorted by
+// Medewerker, employments by ExternalID,Medewerker,Begindatum_functie (the
+// order the HelloID AFAS connector uses, persons.ps1). A key seen again on a
+// later page means the data moved while paging; the read then fails as a
+// whole (hr.ErrUntrustedSnapshot) rather than guess. Authentication is
 // "Authorization: AfasToken <base64 of the token XML>" (App Connector token,
 // https://help.afas.nl/help/NL/SE/api.htm) or an OAuth 2.0 client-credentials
 // bearer token.
@@ -48,6 +52,7 @@ const SourceName = "afas"
 //	LIFECYCLE_AFAS_EMPLOYMENT_CONNECTOR  EmploymentConnector (default T4E_HelloID_Employments_v2)
 //	LIFECYCLE_AFAS_PAGE_SIZE             PageSize (default 1000)
 //	LIFECYCLE_AFAS_UPN_FIELD             UPNField: KnPerson field that receives the UPN on write-back (empty: UPN not written)
+//	LIFECYCLE_AFAS_INTEGRATION_ID        IntegrationID: sent as the IntegrationId header (AFAS partner integrations)
 type Config struct {
 	BaseURL             string
 	Token               string
@@ -58,7 +63,15 @@ type Config struct {
 	EmploymentConnector string
 	PageSize            int
 	UPNField            string
+	IntegrationID       string
 }
+
+// Sort orders of the two GetConnectors: unique column sets, so that skip /
+// take pages do not shift (HelloID-Conn-Prov-Source-AFAS-Profit persons.ps1).
+const (
+	EmployeeOrder   = "Medewerker"
+	EmploymentOrder = "ExternalID,Medewerker,Begindatum_functie"
+)
 
 // Option adjusts a Source.
 type Option func(*Source)
@@ -144,6 +157,13 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 	default:
 		return nil, errors.New("afas: no credentials: set LIFECYCLE_AFAS_TOKEN, or LIFECYCLE_AFAS_CLIENT_ID and LIFECYCLE_AFAS_CLIENT_SECRET")
 	}
+	if id := strings.TrimSpace(cfg.IntegrationID); id != "" {
+		auth := s.cl.Auth
+		s.cl.Auth = func(ctx context.Context, r *http.Request) error {
+			r.Header.Set("IntegrationId", id)
+			return auth(ctx, r)
+		}
+	}
 	return s, nil
 }
 
@@ -153,24 +173,45 @@ type page struct {
 	Rows json.RawMessage `json:"rows"`
 }
 
-// rows reads every row of a GetConnector, page by page.
-func (s *Source) rows(ctx context.Context, connector string, filter url.Values) ([]json.RawMessage, error) {
+// rows reads every row of a GetConnector, page by page, sorted by order.
+// When key is set, a key value met again on a later page fails the read as
+// untrusted: the sort was not stable, so rows may also have been skipped.
+func (s *Source) rows(ctx context.Context, connector, order, key string, filter url.Values) ([]json.RawMessage, error) {
 	var all []json.RawMessage
-	for skip := 0; ; skip += s.cfg.PageSize {
+	seen := map[string]int{} // key value → page it was first read on
+	for skip, pageNo := 0, 1; ; skip, pageNo = skip+s.cfg.PageSize, pageNo+1 {
 		q := url.Values{}
 		for k, v := range filter {
 			q[k] = v
 		}
 		q.Set("skip", strconv.Itoa(skip))
 		q.Set("take", strconv.Itoa(s.cfg.PageSize))
-		q.Set("orderbyfieldids", "Medewerker")
+		q.Set("orderbyfieldids", order)
 		var p page
 		if err := s.cl.Get(ctx, s.base+"/connectors/"+url.PathEscape(connector)+"?"+q.Encode(), &p); err != nil {
+			if pageNo > 1 {
+				return nil, fmt.Errorf("%w: %w", hr.Untrusted(SourceName, "GetConnector %s: page %d (skip %d) failed after %d rows", connector, pageNo, skip, len(all)), err)
+			}
 			return nil, fmt.Errorf("afas: read GetConnector %s: %w", connector, err)
 		}
 		rows, err := vendorhttp.DecodeRows(p.Rows)
 		if err != nil {
-			return nil, fmt.Errorf("afas: GetConnector %s: %w", connector, err)
+			return nil, hr.Untrusted(SourceName, "GetConnector %s page %d: %v", connector, pageNo, err)
+		}
+		if key != "" {
+			pageKeys := map[string]bool{}
+			for _, raw := range rows {
+				v := vendorhttp.Field(raw, key)
+				if v == "" || pageKeys[v] {
+					continue
+				}
+				pageKeys[v] = true
+				if first, ok := seen[v]; ok {
+					return nil, hr.Untrusted(SourceName, "GetConnector %s: %s %q is on page %d and again on page %d: the rows moved while paging "+
+						"(sorted by %s); the whole read is discarded, retry later or check that %s is unique", connector, key, v, first, pageNo, order, key)
+				}
+				seen[v] = pageNo
+			}
 		}
 		all = append(all, rows...)
 		if len(rows) < s.cfg.PageSize {
@@ -179,13 +220,21 @@ func (s *Source) rows(ctx context.Context, connector string, filter url.Values) 
 	}
 }
 
+func (s *Source) employeeRows(ctx context.Context, filter url.Values) ([]json.RawMessage, error) {
+	return s.rows(ctx, s.cfg.EmployeeConnector, EmployeeOrder, "Medewerker", filter)
+}
+
+func (s *Source) employmentRows(ctx context.Context, filter url.Values) ([]json.RawMessage, error) {
+	return s.rows(ctx, s.cfg.EmploymentConnector, EmploymentOrder, "ExternalID", filter)
+}
+
 // Snapshot reads both GetConnectors and returns the validated snapshot.
 func (s *Source) Snapshot(ctx context.Context) (hr.Snapshot, error) {
-	emps, err := s.rows(ctx, s.cfg.EmployeeConnector, nil)
+	emps, err := s.employeeRows(ctx, nil)
 	if err != nil {
 		return hr.Snapshot{}, err
 	}
-	jobs, err := s.rows(ctx, s.cfg.EmploymentConnector, nil)
+	jobs, err := s.employmentRows(ctx, nil)
 	if err != nil {
 		return hr.Snapshot{}, err
 	}
@@ -199,11 +248,11 @@ func byEmployee(id string) url.Values {
 
 // Employee reads one employee with filtered GetConnector calls.
 func (s *Source) Employee(ctx context.Context, id string) (hr.Employee, error) {
-	emps, err := s.rows(ctx, s.cfg.EmployeeConnector, byEmployee(id))
+	emps, err := s.employeeRows(ctx, byEmployee(id))
 	if err != nil {
 		return hr.Employee{}, err
 	}
-	jobs, err := s.rows(ctx, s.cfg.EmploymentConnector, byEmployee(id))
+	jobs, err := s.employmentRows(ctx, byEmployee(id))
 	if err != nil {
 		return hr.Employee{}, err
 	}
@@ -230,7 +279,7 @@ func (s *Source) Employee(ctx context.Context, id string) (hr.Employee, error) {
 // update that sets a field to its current value. Nothing to change sends
 // nothing.
 func (s *Source) WriteBack(ctx context.Context, id string, c hr.WorkContact) error {
-	rows, err := s.rows(ctx, s.cfg.EmployeeConnector, byEmployee(id))
+	rows, err := s.employeeRows(ctx, byEmployee(id))
 	if err != nil {
 		return err
 	}

@@ -143,10 +143,15 @@ func Build(empRows, jobRows []json.RawMessage) ([]hr.Employee, []hr.Rejection) {
 		if c.ID == "" {
 			c.ID = fmt.Sprintf("%s-%s", id, c.Start)
 		}
+		// A repeated id is never renamed: which row is right cannot be told,
+		// and a renamed contract would look like a new employment.
+		dup := false
 		for _, other := range e.Contracts {
-			if other.ID == c.ID {
-				c.ID = fmt.Sprintf("%s-%d", c.ID, len(e.Contracts)+1)
-			}
+			dup = dup || other.ID == c.ID
+		}
+		if dup {
+			bad[id] = append(bad[id], fmt.Sprintf("employment row %d: ExternalID %q appears more than once", i+1, c.ID))
+			continue
 		}
 		e.Contracts = append(e.Contracts, c)
 	}

@@ -1,12 +1,24 @@
 // Package nmbrs is the HR connector for Visma Nmbrs through its REST API.
 //
 // Wire format (developer.nmbrs.com; the flow of
-// https://support.nmbrs.com/hc/en-us/articles/11510824844050-Basic-HR-employee-synchronization):
+// https://support.nmbrs.com/hc/en-us/articles/11510824844050-Basic-HR-employee-synchronization;
+// shapes as handled by the BrynQ Nmbrs SDK, PyPI brynq-sdk-nmbrs):
 // "Authorization: Bearer <token>" plus "X-Subscription-Key"; GET
-// {base}/companies, then per company /companies/{id}/employees and the
-// history lists /companies/{id}/employees/{employments,functions,departments,managers};
-// list replies are {"data":[…],"pagination":{"pageNumber":…,"pageSize":…,"totalPages":…}}
-// and are paged with pageNumber / pageSize.
+// {base}/companies (an accountant's multi-debtor token answers 403
+// ForbiddenMultiDebtor there: the companies are then listed per debtor at
+// /debtors/{id}/companies), then per company the employee listing
+// /companies/{id}/employees/personalinfo (name, employee number, work
+// address at contactInfo.businessEmail) and the history lists
+// /companies/{id}/employees/{employments,functions,departments,managers}.
+// Function and department history entries are flat ({"code","description",
+// "period":{…}}). List replies are {"data":[…],"pagination":{…}} paged with
+// pageNumber / pageSize; the last page is the one without
+// pagination.nextPage (totalPages is not relied on).
+//
+// Access tokens are OAuth 2.0 authorization-code tokens from
+// identityservice.nmbrs.com that expire; the connector refreshes them with
+// the refresh-token grant. Nmbrs rotates the refresh token on every refresh,
+// so the new one is written to LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE.
 //
 // Nmbrs managers are not employee references: a manager record carries a
 // name and an e-mail address. The connector resolves them to employees by
@@ -38,17 +50,29 @@ const SourceName = "nmbrs"
 //
 // Environment (mapped by the binaries):
 //
-//	LIFECYCLE_NMBRS_BASE_URL          BaseURL (default https://api.nmbrsapp.com/api)
-//	LIFECYCLE_NMBRS_TOKEN             Token: the OAuth bearer access token (required)
-//	LIFECYCLE_NMBRS_SUBSCRIPTION_KEY  SubscriptionKey (required)
-//	LIFECYCLE_NMBRS_COMPANY_IDS       CompanyIDs, comma-separated (default: every company the token sees)
-//	LIFECYCLE_NMBRS_PAGE_SIZE         PageSize (default 100)
+//	LIFECYCLE_NMBRS_BASE_URL            BaseURL (default https://api.nmbrsapp.com/api)
+//	LIFECYCLE_NMBRS_SUBSCRIPTION_KEY    SubscriptionKey (required)
+//	LIFECYCLE_NMBRS_CLIENT_ID           ClientID of the app registered with Nmbrs (refresh-token flow)
+//	LIFECYCLE_NMBRS_CLIENT_SECRET       ClientSecret
+//	LIFECYCLE_NMBRS_REFRESH_TOKEN       RefreshToken: the first refresh token (from the sign-in)
+//	LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE  RefreshTokenFile: where the current (rotating) refresh token is kept
+//	LIFECYCLE_NMBRS_TOKEN_URL           TokenURL (default https://identityservice.nmbrs.com/connect/token)
+//	LIFECYCLE_NMBRS_TOKEN               Token: a static bearer access token instead (expires; for tests)
+//	LIFECYCLE_NMBRS_COMPANY_IDS         CompanyIDs, comma-separated (default: every company the token sees)
+//	LIFECYCLE_NMBRS_DEBTOR_IDS          DebtorIDs, comma-separated: list companies per debtor (multi-debtor tokens)
+//	LIFECYCLE_NMBRS_PAGE_SIZE           PageSize (default 100)
 type Config struct {
-	BaseURL         string
-	Token           string
-	SubscriptionKey string
-	CompanyIDs      []string
-	PageSize        int
+	BaseURL          string
+	Token            string
+	SubscriptionKey  string
+	ClientID         string
+	ClientSecret     string
+	RefreshToken     string
+	RefreshTokenFile string
+	TokenURL         string
+	CompanyIDs       []string
+	DebtorIDs        []string
+	PageSize         int
 }
 
 // Option adjusts a Source.
@@ -74,14 +98,26 @@ var _ hr.Source = (*Source)(nil)
 
 // New checks cfg and returns a Source.
 func New(cfg Config, opts ...Option) (*Source, error) {
-	if cfg.Token == "" || cfg.SubscriptionKey == "" {
-		return nil, errors.New("nmbrs: LIFECYCLE_NMBRS_TOKEN and LIFECYCLE_NMBRS_SUBSCRIPTION_KEY must be set")
+	if cfg.SubscriptionKey == "" {
+		return nil, errors.New("nmbrs: LIFECYCLE_NMBRS_SUBSCRIPTION_KEY must be set")
+	}
+	refreshing := cfg.ClientID != "" || cfg.ClientSecret != "" || cfg.RefreshToken != "" || cfg.RefreshTokenFile != ""
+	switch {
+	case refreshing && (cfg.ClientID == "" || cfg.ClientSecret == "" || (cfg.RefreshToken == "" && cfg.RefreshTokenFile == "")):
+		return nil, errors.New("nmbrs: the refresh-token flow needs LIFECYCLE_NMBRS_CLIENT_ID, LIFECYCLE_NMBRS_CLIENT_SECRET and LIFECYCLE_NMBRS_REFRESH_TOKEN or LIFECYCLE_NMBRS_REFRESH_TOKEN_FILE")
+	case !refreshing && cfg.Token == "":
+		return nil, errors.New("nmbrs: no credentials: set LIFECYCLE_NMBRS_CLIENT_ID, LIFECYCLE_NMBRS_CLIENT_SECRET and LIFECYCLE_NMBRS_REFRESH_TOKEN(_FILE), or a static LIFECYCLE_NMBRS_TOKEN")
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "https://api.nmbrsapp.com/api"
 	}
-	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("nmbrs: LIFECYCLE_NMBRS_BASE_URL %q is not an http(s) URL", cfg.BaseURL)
+	if cfg.TokenURL == "" {
+		cfg.TokenURL = DefaultTokenURL
+	}
+	for name, v := range map[string]string{"LIFECYCLE_NMBRS_BASE_URL": cfg.BaseURL, "LIFECYCLE_NMBRS_TOKEN_URL": cfg.TokenURL} {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("nmbrs: %s %q is not an http(s) URL", name, v)
+		}
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.PageSize <= 0 {
@@ -91,10 +127,21 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	s.cl = &vendorhttp.Client{HTTP: s.http, Vendor: "nmbrs", Sleep: s.sleep,
-		AuthHint: "LIFECYCLE_NMBRS_TOKEN and LIFECYCLE_NMBRS_SUBSCRIPTION_KEY",
-		Auth: func(_ context.Context, r *http.Request) error {
-			r.Header.Set("Authorization", "Bearer "+cfg.Token)
+	bearer := func(context.Context) (string, error) { return cfg.Token, nil }
+	hint := "LIFECYCLE_NMBRS_TOKEN and LIFECYCLE_NMBRS_SUBSCRIPTION_KEY"
+	if refreshing {
+		r := &refresher{tokenURL: cfg.TokenURL, clientID: cfg.ClientID, clientSecret: cfg.ClientSecret, file: cfg.RefreshTokenFile,
+			refresh: cfg.RefreshToken, http: s.http, now: time.Now}
+		bearer = r.token
+		hint = "LIFECYCLE_NMBRS_SUBSCRIPTION_KEY and the scopes granted at sign-in (employee.info.read, employee.employment.read, employee.orgstructure.read, company.info.read)"
+	}
+	s.cl = &vendorhttp.Client{HTTP: s.http, Vendor: "nmbrs", Sleep: s.sleep, AuthHint: hint,
+		Auth: func(ctx context.Context, r *http.Request) error {
+			t, err := bearer(ctx)
+			if err != nil {
+				return err
+			}
+			r.Header.Set("Authorization", "Bearer "+t)
 			r.Header.Set("X-Subscription-Key", cfg.SubscriptionKey)
 			return nil
 		}}
@@ -104,28 +151,115 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 type page struct {
 	Data       json.RawMessage `json:"data"`
 	Pagination struct {
-		PageNumber int `json:"pageNumber"`
-		TotalPages int `json:"totalPages"`
+		PageNumber int             `json:"pageNumber"`
+		TotalPages int             `json:"totalPages"`
+		NextPage   json.RawMessage `json:"nextPage"`
 	} `json:"pagination"`
 }
 
+// hasNext reports whether a nextPage member is present and not null or empty.
+func hasNext(raw json.RawMessage) bool {
+	t := strings.TrimSpace(string(raw))
+	return t != "" && t != "null" && t != `""`
+}
+
+// maxPages guards against a server that never stops answering nextPage.
+const maxPages = 100000
+
+// list reads every page of a list endpoint. The last page is the one
+// without pagination.nextPage. A failure after the first page fails the
+// whole read as untrusted: a partial list must never pass for a full one.
 func (s *Source) list(ctx context.Context, path string) ([]json.RawMessage, error) {
 	var all []json.RawMessage
 	for n := 1; ; n++ {
 		q := url.Values{"pageNumber": {strconv.Itoa(n)}, "pageSize": {strconv.Itoa(s.cfg.PageSize)}}
 		var p page
 		if err := s.cl.Get(ctx, s.cfg.BaseURL+path+"?"+q.Encode(), &p); err != nil {
+			if n > 1 {
+				return nil, fmt.Errorf("%w (page %d of %s failed after %d records)", hr.Untrusted(SourceName, "read %s", path), n, path, len(all))
+			}
 			return nil, fmt.Errorf("nmbrs: read %s: %w", path, err)
 		}
 		rows, err := vendorhttp.DecodeRows(p.Data)
 		if err != nil {
-			return nil, fmt.Errorf("nmbrs: %s: %w", path, err)
+			return nil, hr.Untrusted(SourceName, "%s page %d: %v", path, n, err)
 		}
 		all = append(all, rows...)
-		if n >= p.Pagination.TotalPages || len(rows) == 0 || n > 100000 {
+		if !hasNext(p.Pagination.NextPage) {
 			return all, nil
 		}
+		if n >= maxPages {
+			return nil, hr.Untrusted(SourceName, "%s: paging does not end after %d pages", path, n)
+		}
 	}
+}
+
+// companies lists the companies the token sees. A multi-debtor
+// (accountant) token is refused on /companies with 403 ForbiddenMultiDebtor;
+// the companies are then read per debtor: the configured DebtorIDs, or
+// every debtor from /debtors.
+func (s *Source) companies(ctx context.Context) ([]string, map[string]string, error) {
+	names := map[string]string{}
+	var ids []string
+	add := func(rows []json.RawMessage) {
+		for _, raw := range rows {
+			var c struct {
+				CompanyID vendorhttp.Text `json:"companyId"`
+				ID        vendorhttp.Text `json:"id"`
+				Name      vendorhttp.Text `json:"name"`
+			}
+			if json.Unmarshal(raw, &c) != nil {
+				continue
+			}
+			id := string(c.CompanyID)
+			if id == "" {
+				id = string(c.ID)
+			}
+			if id != "" {
+				if _, seen := names[id]; !seen {
+					ids = append(ids, id)
+				}
+				names[id] = string(c.Name)
+			}
+		}
+	}
+	debtors := s.cfg.DebtorIDs
+	if len(debtors) == 0 {
+		rows, err := s.list(ctx, "/companies")
+		if err == nil {
+			add(rows)
+			return ids, names, nil
+		}
+		var ae *vendorhttp.AuthError
+		if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || !strings.Contains(ae.Body, "ForbiddenMultiDebtor") {
+			return nil, nil, err
+		}
+		drows, derr := s.list(ctx, "/debtors")
+		if derr != nil {
+			return nil, nil, fmt.Errorf("nmbrs: the token serves several debtors (403 ForbiddenMultiDebtor on /companies) and /debtors could not be read: %w; set LIFECYCLE_NMBRS_DEBTOR_IDS", derr)
+		}
+		for _, raw := range drows {
+			var d struct {
+				DebtorID vendorhttp.Text `json:"debtorId"`
+				ID       vendorhttp.Text `json:"id"`
+			}
+			if json.Unmarshal(raw, &d) == nil {
+				if id := string(d.DebtorID); id != "" {
+					debtors = append(debtors, id)
+				} else if id := string(d.ID); id != "" {
+					debtors = append(debtors, id)
+				}
+			}
+		}
+	}
+	for _, d := range debtors {
+		rows, err := s.list(ctx, "/debtors/"+url.PathEscape(d)+"/companies")
+		if err != nil {
+			return nil, nil, err
+		}
+		add(rows)
+	}
+	return ids, names, nil
 }
 
 // Company is everything read for one company, as raw records.
@@ -140,19 +274,9 @@ func (s *Source) Snapshot(ctx context.Context) (hr.Snapshot, error) {
 	ids := s.cfg.CompanyIDs
 	names := map[string]string{}
 	if len(ids) == 0 {
-		rows, err := s.list(ctx, "/companies")
-		if err != nil {
+		var err error
+		if ids, names, err = s.companies(ctx); err != nil {
 			return hr.Snapshot{}, err
-		}
-		for _, raw := range rows {
-			var c struct {
-				CompanyID vendorhttp.Text `json:"companyId"`
-				Name      vendorhttp.Text `json:"name"`
-			}
-			if json.Unmarshal(raw, &c) == nil && c.CompanyID != "" {
-				ids = append(ids, string(c.CompanyID))
-				names[string(c.CompanyID)] = string(c.Name)
-			}
 		}
 	}
 	var companies []Company
@@ -163,7 +287,7 @@ func (s *Source) Snapshot(ctx context.Context) (hr.Snapshot, error) {
 		for _, part := range []struct {
 			path string
 			dst  *[]json.RawMessage
-		}{{"", &c.Employees}, {"/employments", &c.Employments}, {"/functions", &c.Functions}, {"/departments", &c.Departments}, {"/managers", &c.Managers}} {
+		}{{"/personalinfo", &c.Employees}, {"/employments", &c.Employments}, {"/functions", &c.Functions}, {"/departments", &c.Departments}, {"/managers", &c.Managers}} {
 			if *part.dst, err = s.list(ctx, base+part.path); err != nil {
 				return hr.Snapshot{}, err
 			}
@@ -198,16 +322,43 @@ func (s *Source) WriteBack(context.Context, string, hr.WorkContact) error {
 
 type text = vendorhttp.Text
 
-type employeeRec struct {
-	EmployeeID        text `json:"employeeId"`
-	EmployeeBasicInfo struct {
+// period is the payroll period a history entry applies from.
+type period struct {
+	Year   int `json:"year"`
+	Period int `json:"period"`
+}
+
+func (p *period) key() string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%03d", p.Year, p.Period)
+}
+
+// personalInfo is one version of an employee's personal data from
+// /companies/{id}/employees/personalinfo.
+type personalInfo struct {
+	BasicInfo struct {
 		EmployeeNumber text `json:"employeeNumber"`
 		FirstName      text `json:"firstName"`
+		Nickname       text `json:"nickName"`
 		Prefix         text `json:"prefix"`
+		Initials       text `json:"initials"`
 		LastName       text `json:"lastName"`
 		EmployeeType   text `json:"employeeType"`
-		BusinessEmail  text `json:"businessEmail"`
-	} `json:"employeeBasicInfo"`
+	} `json:"basicInfo"`
+	ContactInfo struct {
+		BusinessEmail text `json:"businessEmail"`
+	} `json:"contactInfo"`
+	Period    *period `json:"period"`
+	CreatedAt text    `json:"createdAt"`
+}
+
+// employeeRec is one record of the personalinfo listing: an employee and
+// the versions of their personal data.
+type employeeRec struct {
+	EmployeeID    text           `json:"employeeId"`
+	PersonalInfos []personalInfo `json:"personalInfos"`
 }
 
 type employmentItem struct {
@@ -216,28 +367,30 @@ type employmentItem struct {
 	EndDate      text `json:"endDate"`
 }
 
+// functionItem is a flat function history entry.
 type functionItem struct {
-	StartDate text `json:"startDate"`
-	CreatedAt text `json:"createdAt"`
-	Function  struct {
-		Code        text `json:"code"`
-		Description text `json:"description"`
-	} `json:"function"`
+	Code        text    `json:"code"`
+	Description text    `json:"description"`
+	StartDate   text    `json:"startDate"`
+	Period      *period `json:"period"`
+	CreatedAt   text    `json:"createdAt"`
 }
 
 type departmentItem struct {
-	StartDate   text `json:"startDate"`
-	CreatedAt   text `json:"createdAt"`
-	Code        text `json:"code"`
-	Description text `json:"description"`
+	Code        text    `json:"code"`
+	Description text    `json:"description"`
+	StartDate   text    `json:"startDate"`
+	Period      *period `json:"period"`
+	CreatedAt   text    `json:"createdAt"`
 }
 
 type managerItem struct {
-	StartDate text `json:"startDate"`
-	CreatedAt text `json:"createdAt"`
-	FirstName text `json:"firstName"`
-	LastName  text `json:"lastName"`
-	Email     text `json:"email"`
+	FirstName text    `json:"firstName"`
+	LastName  text    `json:"lastName"`
+	Email     text    `json:"email"`
+	StartDate text    `json:"startDate"`
+	Period    *period `json:"period"`
+	CreatedAt text    `json:"createdAt"`
 }
 
 // decodeHistory reads [{"employeeId":…, "<key>":[…]}] records.
@@ -300,8 +453,9 @@ func Build(companies []Company) hr.Snapshot {
 					Reason: fmt.Sprintf("employee record %d: %v", i+1, err)})
 				continue
 			}
-			num := string(r.EmployeeBasicInfo.EmployeeNumber)
-			if num == "" {
+			info, ok := latest(r.PersonalInfos, func(x personalInfo) string { return x.Period.key() + string(x.CreatedAt) })
+			num := string(info.BasicInfo.EmployeeNumber)
+			if !ok || num == "" {
 				snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: string(r.EmployeeID), Source: SourceName,
 					Reason: fmt.Sprintf("employee record %d: no employeeNumber", i+1)})
 				continue
@@ -311,10 +465,11 @@ func Build(companies []Company) hr.Snapshot {
 				byNumber[num].bad = append(byNumber[num].bad, "employee number used twice")
 				continue
 			}
-			b := r.EmployeeBasicInfo
-			byNumber[num] = &entry{guid: string(r.EmployeeID), mail: strings.ToLower(string(b.BusinessEmail)), e: hr.Employee{
-				EmployeeID: num, GivenName: string(b.FirstName), Prefix: string(b.Prefix), FamilyName: string(b.LastName),
-				NameUsage: hr.NameUsageOwn, WorkEmail: string(b.BusinessEmail)}}
+			b := info.BasicInfo
+			mail := string(info.ContactInfo.BusinessEmail)
+			byNumber[num] = &entry{guid: string(r.EmployeeID), mail: strings.ToLower(mail), e: hr.Employee{
+				EmployeeID: num, GivenName: string(b.FirstName), PreferredName: string(b.Nickname), Prefix: string(b.Prefix),
+				FamilyName: string(b.LastName), NameUsage: hr.NameUsageOwn, WorkEmail: mail}}
 			order = append(order, num)
 		}
 		emps := decodeHistory[employmentItem](co.Employments, "employments", mark)
@@ -324,9 +479,9 @@ func Build(companies []Company) hr.Snapshot {
 		for guid, num := range guidToNumber {
 			en := byNumber[num]
 			en.bad = append(en.bad, badGUID[guid]...)
-			f, _ := latest(funcs[guid], func(x functionItem) string { return string(x.StartDate) + string(x.CreatedAt) })
-			d, _ := latest(depts[guid], func(x departmentItem) string { return string(x.StartDate) + string(x.CreatedAt) })
-			if m, ok := latest(mgrs[guid], func(x managerItem) string { return string(x.StartDate) + string(x.CreatedAt) }); ok {
+			f, _ := latest(funcs[guid], func(x functionItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) })
+			d, _ := latest(depts[guid], func(x departmentItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) })
+			if m, ok := latest(mgrs[guid], func(x managerItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) }); ok {
 				en.mgr = &m
 			}
 			for _, it := range emps[guid] {
@@ -345,7 +500,7 @@ func Build(companies []Company) hr.Snapshot {
 					id = fmt.Sprintf("%s-%d", num, len(en.e.Contracts)+1)
 				}
 				en.e.Contracts = append(en.e.Contracts, hr.Contract{ID: id, Start: start, End: end,
-					JobCode: string(f.Function.Code), JobTitle: string(f.Function.Description),
+					JobCode: string(f.Code), JobTitle: string(f.Description),
 					Department: string(d.Code), DepartmentName: string(d.Description), Company: co.Name})
 			}
 		}

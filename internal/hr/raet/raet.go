@@ -1,18 +1,35 @@
 // Package raet is the HR connector for Visma Raet through the Youforce IAM
-// API (HR Core Beaufort; HR Core Business serves the same shapes at
-// api.youserve.nl).
+// API, for both HR Core Beaufort (api.youforce.com, the default) and HR Core
+// Business (api.youserve.nl).
 //
 // Wire format (https://vr-api-integration.github.io/youforce-api-documentation/iam_api_intro.html,
 // https://community.visma.com/t5/Kennisbank-Youforce-API/IAM-other-endpoints/ta-p/428401):
 // OAuth 2.0 client credentials at https://connect.visma.com/connect/token,
-// then GET {base}/iam/v1.0/{persons,employments,organizationUnits,jobProfiles}
+// then GET {base}/iam/v1.0/{persons,employments,organizationUnits,jobProfiles,roleAssignments}
 // with "Authorization: Bearer"; a reply is {"value":[…],"nextLink":"…"} and
 // paging follows nextLink until it is absent. Empty properties are omitted;
 // an open end date is 9999-12-31. The API allows 100 calls per minute
 // (https://community.visma.com/t5/Kennisbank-Youforce-API/API-Status-amp-Policy/ta-p/428099),
-// so calls are spaced 600 ms apart. The manager of an employee is the
-// manager of their organisation unit (for the unit's own manager: that of
-// the parent unit).
+// so calls are spaced 600 ms apart.
+//
+// The two products differ (read in the public HelloID connectors
+// Tools4everBV/HelloID-Conn-Prov-Source-Raet-Beaufort-IAM-API persons.ps1 /
+// departments.ps1 and Tools4everBV/HelloID-Conn-Prov-Source-Raet-Core-Business-IAM-API
+// persons.ps1 / README "Differences between RAET versions"):
+//
+//   - Beaufort: the manager of an organisation unit is the person holding an
+//     active role assignment with the manager role (short name MGR by
+//     default) on that unit, from /roleAssignments; with several, the lowest
+//     personCode. organizationUnits.manager is not used. nameAssembleOrder is a
+//     letter (E, P, C, B, D).
+//   - Core Business: organizationUnits.manager is a person id, mapped to that
+//     person's personCode; nameAssembleOrder is a digit 0-4 (0 PB, 1 B, 2 P,
+//     3 BP, 4 B). Persons and employments come in versions with
+//     validFrom / validUntil, several per id: the version valid today is
+//     kept (else the next one to start, else the last one that ended).
+//
+// In both, the manager of an employee is the manager of their unit, or for
+// the unit's own manager that of the nearest parent unit.
 package raet
 
 import (
@@ -44,6 +61,8 @@ const SourceName = "raet"
 //	LIFECYCLE_RAET_CLIENT_SECRET  ClientSecret (required)
 //	LIFECYCLE_RAET_TENANT_ID      TenantID (sent as tenant_id and X-Raet-Tenant-Id)
 //	LIFECYCLE_RAET_PAGE_SIZE      PageSize (take; default 1000)
+//	LIFECYCLE_RAET_PRODUCT        Product: beaufort or business (default: business for an api.youserve.nl base URL, else beaufort)
+//	LIFECYCLE_RAET_MANAGER_ROLE   ManagerRole: the role short name that marks a unit's manager in Beaufort (default MGR)
 type Config struct {
 	BaseURL      string
 	TokenURL     string
@@ -51,7 +70,18 @@ type Config struct {
 	ClientSecret string
 	TenantID     string
 	PageSize     int
+	Product      string
+	ManagerRole  string
 }
+
+// Products.
+const (
+	ProductBeaufort = "beaufort"
+	ProductBusiness = "business"
+)
+
+// DefaultManagerRole is the Beaufort role short name of a unit's manager.
+const DefaultManagerRole = "MGR"
 
 // Option adjusts a Source.
 type Option func(*Source)
@@ -68,12 +98,17 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 	return func(s *Source) { s.sleep = f }
 }
 
+// WithClock sets the clock that decides which record versions and role
+// assignments are valid today (tests).
+func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
+
 // Source reads employees from the Youforce IAM API.
 type Source struct {
 	cfg      Config
 	http     *http.Client
 	interval time.Duration
 	sleep    func(ctx context.Context, d time.Duration) error
+	now      func() time.Time
 	cl       *vendorhttp.Client
 }
 
@@ -99,7 +134,20 @@ func New(cfg Config, opts ...Option) (*Source, error) {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 1000
 	}
-	s := &Source{cfg: cfg, http: http.DefaultClient, interval: 600 * time.Millisecond}
+	switch cfg.Product = strings.ToLower(strings.TrimSpace(cfg.Product)); cfg.Product {
+	case "":
+		cfg.Product = ProductBeaufort
+		if strings.Contains(strings.ToLower(cfg.BaseURL), "youserve") {
+			cfg.Product = ProductBusiness
+		}
+	case ProductBeaufort, ProductBusiness:
+	default:
+		return nil, fmt.Errorf("raet: LIFECYCLE_RAET_PRODUCT %q: want beaufort or business", cfg.Product)
+	}
+	if cfg.ManagerRole = strings.TrimSpace(cfg.ManagerRole); cfg.ManagerRole == "" {
+		cfg.ManagerRole = DefaultManagerRole
+	}
+	s := &Source{cfg: cfg, http: http.DefaultClient, interval: 600 * time.Millisecond, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -149,11 +197,15 @@ func (s *Source) list(ctx context.Context, endpoint string, filter url.Values) (
 		}
 		var p page
 		if err := s.cl.Get(ctx, next, &p); err != nil {
+			if pages > 0 {
+				// A partial list must never pass for a full one.
+				return nil, fmt.Errorf("%w: %w", hr.Untrusted(SourceName, "%s: page %d failed after %d records", endpoint, pages+1, len(all)), err)
+			}
 			return nil, fmt.Errorf("raet: read %s: %w", endpoint, err)
 		}
 		rows, err := vendorhttp.DecodeRows(p.Value)
 		if err != nil {
-			return nil, fmt.Errorf("raet: %s: %w", endpoint, err)
+			return nil, hr.Untrusted(SourceName, "%s page %d: %v", endpoint, pages+1, err)
 		}
 		all = append(all, rows...)
 		next = ""
@@ -170,49 +222,87 @@ func (s *Source) list(ctx context.Context, endpoint string, filter url.Values) (
 
 // Data is everything read from the IAM API, as raw records.
 type Data struct {
-	Persons, Employments, OrganizationUnits, JobProfiles []json.RawMessage
+	Persons, Employments, OrganizationUnits, JobProfiles, RoleAssignments []json.RawMessage
+}
+
+// Options are the settings Build needs besides the records.
+type Options struct {
+	// Product is ProductBeaufort (the default) or ProductBusiness.
+	Product string
+	// ManagerRole is the Beaufort manager role short name (default MGR).
+	ManagerRole string
+	// Today decides which versions and role assignments are valid.
+	Today hr.Date
+}
+
+func (s *Source) options() Options {
+	return Options{Product: s.cfg.Product, ManagerRole: s.cfg.ManagerRole, Today: today(s.now())}
+}
+
+// today is the calendar day in the Netherlands, where Raet's dates live.
+func today(t time.Time) hr.Date {
+	if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
+		return hr.DateIn(t, loc)
+	}
+	return hr.DateOf(t.UTC())
 }
 
 func (s *Source) read(ctx context.Context, filter url.Values) (Data, error) {
 	var d Data
 	var err error
-	if d.Persons, err = s.list(ctx, "persons", filter); err != nil {
+	personFilter := filter
+	if s.cfg.Product == ProductBusiness {
+		// Unit managers are person ids: every person is needed to map them.
+		personFilter = nil
+	}
+	if d.Persons, err = s.list(ctx, "persons", personFilter); err != nil {
 		return d, err
 	}
 	if d.Employments, err = s.list(ctx, "employments", filter); err != nil {
 		return d, err
 	}
-	if d.OrganizationUnits, err = s.list(ctx, "organizationUnits", nil); err != nil {
+	units := "organizationUnits"
+	if s.cfg.Product == ProductBusiness {
+		units = "organizationunits" // the spelling HR Core Business integrations use
+	}
+	if d.OrganizationUnits, err = s.list(ctx, units, nil); err != nil {
 		return d, err
 	}
-	d.JobProfiles, err = s.list(ctx, "jobProfiles", nil)
+	if d.JobProfiles, err = s.list(ctx, "jobProfiles", nil); err != nil {
+		return d, err
+	}
+	if s.cfg.Product == ProductBeaufort {
+		d.RoleAssignments, err = s.list(ctx, "roleAssignments", nil)
+	}
 	return d, err
 }
 
-// Snapshot reads persons, employments, organisation units and job
-// profiles and returns the validated snapshot.
+// Snapshot reads persons, employments, organisation units, job profiles
+// and (Beaufort) role assignments and returns the validated snapshot. A
+// page that fails or does not decode fails the whole read.
 func (s *Source) Snapshot(ctx context.Context) (hr.Snapshot, error) {
 	d, err := s.read(ctx, nil)
 	if err != nil {
 		return hr.Snapshot{}, err
 	}
-	emps, rejected := Build(d)
-	return hr.Validate(hr.Snapshot{Employees: emps, Rejected: rejected}), nil
+	return hr.Validate(Build(d, s.options())), nil
 }
 
-// Employee reads one person (filtered by personCode).
+// Employee reads one person (filtered by personCode). The organisation
+// units, job profiles and role assignments are read in full, since the
+// manager may be anyone.
 func (s *Source) Employee(ctx context.Context, id string) (hr.Employee, error) {
 	d, err := s.read(ctx, url.Values{"personCode": {id}})
 	if err != nil {
 		return hr.Employee{}, err
 	}
-	emps, rejected := Build(d)
-	for _, r := range rejected {
+	snap := Build(d, s.options())
+	for _, r := range snap.Rejected {
 		if r.EmployeeID == id {
 			return hr.Employee{}, &hr.RejectedError{Rejection: r}
 		}
 	}
-	for _, e := range emps {
+	for _, e := range snap.Employees {
 		if e.EmployeeID == id {
 			if reasons := hr.ValidateEmployee(e); len(reasons) > 0 {
 				return hr.Employee{}, &hr.RejectedError{Rejection: hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(reasons, "; ")}}
@@ -231,6 +321,7 @@ func (s *Source) WriteBack(context.Context, string, hr.WorkContact) error {
 type text = vendorhttp.Text
 
 type person struct {
+	ID                    text `json:"id"`
 	PersonCode            text `json:"personCode"`
 	KnownAs               text `json:"knownAs"`
 	FirstNames            text `json:"firstNames"`
@@ -240,6 +331,7 @@ type person struct {
 	PartnerNamePrefix     text `json:"partnerNamePrefix"`
 	NameAssembleOrder     text `json:"nameAssembleOrder"`
 	ValidFrom             text `json:"validFrom"`
+	ValidUntil            text `json:"validUntil"`
 	EmailAddresses        []struct {
 		Type    text `json:"type"`
 		Address text `json:"address"`
@@ -257,6 +349,8 @@ type employment struct {
 	Company          text `json:"company"`
 	CostCenter       text `json:"costCenter"`
 	EmploymentType   text `json:"employmentType"`
+	ValidFrom        text `json:"validFrom"`
+	ValidUntil       text `json:"validUntil"`
 }
 
 type orgUnit struct {
@@ -265,6 +359,8 @@ type orgUnit struct {
 	FullName      text `json:"fullName"`
 	Manager       text `json:"manager"`
 	ParentOrgUnit text `json:"parentOrgUnit"`
+	ValidFrom     text `json:"validFrom"`
+	ValidUntil    text `json:"validUntil"`
 }
 
 type jobProfile struct {
@@ -273,65 +369,198 @@ type jobProfile struct {
 	FullName  text `json:"fullName"`
 }
 
-// nameUsage maps nameAssembleOrder (E own, P partner, B partner-own, C and
-// D own-partner), as read in public integration code.
-func nameUsage(order string) (string, error) {
-	switch strings.ToUpper(order) {
-	case "", "E":
-		return hr.NameUsageOwn, nil
-	case "P":
-		return hr.NameUsagePartner, nil
-	case "B":
-		return hr.NameUsagePartnerOwn, nil
-	case "C", "D":
-		return hr.NameUsageOwnPartner, nil
-	}
-	return "", fmt.Errorf("unknown nameAssembleOrder %q", order)
+// roleAssignment is a Beaufort /roleAssignments record: a person holding a
+// role (shortName) on an organisation unit (its id in organizationUnit,
+// its code in organizationUnitCode) from startDate to endDate.
+type roleAssignment struct {
+	PersonCode           text `json:"personCode"`
+	ShortName            text `json:"shortName"`
+	OrganizationUnit     text `json:"organizationUnit"`
+	OrganizationUnitCode text `json:"organizationUnitCode"`
+	StartDate            text `json:"startDate"`
+	EndDate              text `json:"endDate"`
 }
 
-// Build maps IAM records to employees. Unreadable organisation units or job
-// profiles are skipped (contracts keep the raw id); an unreadable person or
-// employment rejects that person.
-func Build(d Data) ([]hr.Employee, []hr.Rejection) {
+// nameUsage maps nameAssembleOrder. Beaufort uses letters (E own, P
+// partner, B partner-own, C and D own-partner); Core Business digits, which
+// the HelloID Core Business connector converts as 0 PB (partner-own), 1 B
+// (own), 2 P (partner), 3 BP (own-partner), 4 B (own).
+func nameUsage(order string) (string, error) {
+	switch strings.ToUpper(strings.TrimSpace(order)) {
+	case "", "E", "1", "4":
+		return hr.NameUsageOwn, nil
+	case "P", "2":
+		return hr.NameUsagePartner, nil
+	case "B", "0":
+		return hr.NameUsagePartnerOwn, nil
+	case "C", "D", "3":
+		return hr.NameUsageOwnPartner, nil
+	}
+	return "", fmt.Errorf("unknown nameAssembleOrder %q (want E, P, B, C, D or 0-4)", order)
+}
+
+// period is a record version's validity as comparable "YYYY-MM-DD" text;
+// a missing start is the distant past, a missing end the distant future.
+func period(from, until text) (string, string) {
+	f, u := day10(string(from)), day10(string(until))
+	if f == "" {
+		f = "0000-00-00"
+	}
+	if u == "" {
+		u = "9999-12-31"
+	}
+	return f, u
+}
+
+func day10(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 10 {
+		s = s[:10]
+	}
+	return s
+}
+
+// better reports whether version a (from, until) should be kept over b on
+// day: one valid on the day wins (the later start among those), then the
+// next one to start, then the one that ended last.
+func better(a, b [2]string, day string) bool {
+	rank := func(v [2]string) int {
+		switch {
+		case v[0] <= day && day <= v[1]:
+			return 0
+		case v[0] > day:
+			return 1
+		}
+		return 2
+	}
+	ra, rb := rank(a), rank(b)
+	if ra != rb {
+		return ra < rb
+	}
+	switch ra {
+	case 0:
+		return a[0] > b[0]
+	case 1:
+		return a[0] < b[0]
+	}
+	return a[1] > b[1]
+}
+
+// Build maps IAM records to employees (not yet validated). Unreadable
+// organisation units, job profiles or role assignments are skipped
+// (contracts keep the raw id); an unreadable person or employment rejects
+// that person. A manager that cannot be resolved is reported in Warnings.
+func Build(d Data, o Options) hr.Snapshot {
+	var snap hr.Snapshot
+	day := o.Today.String()
+	role := o.ManagerRole
+	if role == "" {
+		role = DefaultManagerRole
+	}
 	units := map[string]orgUnit{}
+	unitVersion := map[string][2]string{}
 	for _, raw := range d.OrganizationUnits {
 		var u orgUnit
-		if json.Unmarshal(raw, &u) == nil && u.ID != "" {
-			units[string(u.ID)] = u
+		if json.Unmarshal(raw, &u) != nil || u.ID == "" {
+			continue
 		}
+		f, t := period(u.ValidFrom, u.ValidUntil)
+		if old, ok := unitVersion[string(u.ID)]; ok && !better([2]string{f, t}, old, day) {
+			continue
+		}
+		units[string(u.ID)], unitVersion[string(u.ID)] = u, [2]string{f, t}
 	}
 	jobs := map[string]jobProfile{}
 	for _, raw := range d.JobProfiles {
 		var j jobProfile
 		if json.Unmarshal(raw, &j) == nil && j.ID != "" {
-			jobs[string(j.ID)] = j
+			if _, dup := jobs[string(j.ID)]; !dup {
+				jobs[string(j.ID)] = j
+			}
 		}
 	}
-	var rejected []hr.Rejection
 	bad := map[string][]string{}
 	persons := map[string]person{}
+	personVersion := map[string][2]string{}
+	idToCode := map[string]string{}
 	for i, raw := range d.Persons {
 		var p person
 		if err := json.Unmarshal(raw, &p); err != nil {
 			id := vendorhttp.Field(raw, "personCode")
 			if id == "" {
-				rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: %v", i+1, err)})
+				snap.Rejected = append(snap.Rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: %v", i+1, err)})
 			} else {
 				bad[id] = append(bad[id], fmt.Sprintf("person record: %v", err))
-				persons[id] = person{PersonCode: text(id)}
+				if _, ok := persons[id]; !ok {
+					persons[id] = person{PersonCode: text(id)}
+				}
 			}
 			continue
 		}
 		if p.PersonCode == "" {
-			rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: no personCode", i+1)})
+			snap.Rejected = append(snap.Rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: no personCode", i+1)})
 			continue
 		}
-		// Several versions of a person may be listed: keep the latest.
-		if old, ok := persons[string(p.PersonCode)]; !ok || string(p.ValidFrom) >= string(old.ValidFrom) {
-			persons[string(p.PersonCode)] = p
+		code := string(p.PersonCode)
+		if p.ID != "" {
+			idToCode[string(p.ID)] = code
+		}
+		f, t := period(p.ValidFrom, p.ValidUntil)
+		if old, ok := personVersion[code]; ok && !better([2]string{f, t}, old, day) {
+			continue
+		}
+		persons[code], personVersion[code] = p, [2]string{f, t}
+	}
+
+	// Unit managers.
+	unitManager := map[string]string{}
+	if o.Product == ProductBusiness {
+		for id, u := range units {
+			m := string(u.Manager)
+			if m == "" {
+				continue
+			}
+			if code, ok := idToCode[m]; ok {
+				unitManager[id] = code
+			} else if _, ok := persons[m]; ok {
+				unitManager[id] = m // already a personCode
+			} else {
+				snap.Warnings = append(snap.Warnings, hr.Rejection{Source: SourceName,
+					Reason: fmt.Sprintf("organisation unit %s: manager person id %q matches no person; the parent unit's manager applies", id, m)})
+			}
+		}
+	} else {
+		codeToUnit := map[string]string{}
+		for id, u := range units {
+			if u.ShortName != "" {
+				codeToUnit[string(u.ShortName)] = id
+			}
+		}
+		for _, raw := range d.RoleAssignments {
+			var ra roleAssignment
+			if json.Unmarshal(raw, &ra) != nil || ra.PersonCode == "" || !strings.EqualFold(string(ra.ShortName), role) {
+				continue
+			}
+			f, t := period(ra.StartDate, ra.EndDate)
+			if f > day || t < day {
+				continue
+			}
+			unit := string(ra.OrganizationUnit)
+			if _, ok := units[unit]; !ok {
+				unit = codeToUnit[string(ra.OrganizationUnitCode)]
+			}
+			if unit == "" {
+				continue
+			}
+			if cur, ok := unitManager[unit]; !ok || lessCode(string(ra.PersonCode), cur) {
+				unitManager[unit] = string(ra.PersonCode)
+			}
 		}
 	}
+
 	contracts := map[string][]hr.Contract{}
+	empVersion := map[string][2]string{}
+	empIndex := map[string]int{}
 	for i, raw := range d.Employments {
 		var e employment
 		if err := json.Unmarshal(raw, &e); err != nil {
@@ -357,7 +586,7 @@ func Build(d Data) ([]hr.Employee, []hr.Rejection) {
 		}
 		if u, ok := units[string(e.OrganizationUnit)]; ok {
 			c.Department, c.DepartmentName = string(u.ShortName), string(u.FullName)
-			c.ManagerEmployeeID = managerOf(units, u, id)
+			c.ManagerEmployeeID = managerOf(units, unitManager, u, id)
 		} else {
 			c.Department = string(e.OrganizationUnit)
 		}
@@ -366,6 +595,17 @@ func Build(d Data) ([]hr.Employee, []hr.Rejection) {
 		} else {
 			c.JobCode = string(e.JobProfile)
 		}
+		// Several versions of one employment: keep the one valid today.
+		key := id + "\x00" + c.ID
+		f, t := period(e.ValidFrom, e.ValidUntil)
+		if old, ok := empVersion[key]; ok {
+			if better([2]string{f, t}, old, day) {
+				contracts[id][empIndex[key]] = c
+				empVersion[key] = [2]string{f, t}
+			}
+			continue
+		}
+		empVersion[key], empIndex[key] = [2]string{f, t}, len(contracts[id])
 		contracts[id] = append(contracts[id], c)
 	}
 	ids := make([]string, 0, len(persons))
@@ -373,7 +613,6 @@ func Build(d Data) ([]hr.Employee, []hr.Rejection) {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	var out []hr.Employee
 	for _, id := range ids {
 		p := persons[id]
 		usage, err := nameUsage(string(p.NameAssembleOrder))
@@ -381,7 +620,7 @@ func Build(d Data) ([]hr.Employee, []hr.Rejection) {
 			bad[id] = append(bad[id], err.Error())
 		}
 		if len(bad[id]) > 0 {
-			rejected = append(rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(bad[id], "; ")})
+			snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(bad[id], "; ")})
 			delete(bad, id)
 			continue
 		}
@@ -397,7 +636,7 @@ func Build(d Data) ([]hr.Employee, []hr.Rejection) {
 				e.WorkEmail = string(m.Address)
 			}
 		}
-		out = append(out, e)
+		snap.Employees = append(snap.Employees, e)
 	}
 	// Employment problems of people without a person record.
 	var orphans []string
@@ -406,16 +645,28 @@ func Build(d Data) ([]hr.Employee, []hr.Rejection) {
 	}
 	sort.Strings(orphans)
 	for _, id := range orphans {
-		rejected = append(rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(bad[id], "; ")})
+		snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(bad[id], "; ")})
 	}
-	return out, rejected
+	sort.Slice(snap.Warnings, func(i, j int) bool { return snap.Warnings[i].Reason < snap.Warnings[j].Reason })
+	return snap
+}
+
+// lessCode orders person codes numerically when both are numbers (as the
+// HelloID connector sorts them), else as text.
+func lessCode(a, b string) bool {
+	x, errA := strconv.Atoi(a)
+	y, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return x < y
+	}
+	return a < b
 }
 
 // managerOf returns the unit's manager, walking to parent units when the
-// employee manages the unit themself.
-func managerOf(units map[string]orgUnit, u orgUnit, self string) string {
+// unit has none or the employee manages the unit themself.
+func managerOf(units map[string]orgUnit, managers map[string]string, u orgUnit, self string) string {
 	for range 32 {
-		if m := string(u.Manager); m != "" && m != self {
+		if m := managers[string(u.ID)]; m != "" && m != self {
 			return m
 		}
 		parent, ok := units[string(u.ParentOrgUnit)]

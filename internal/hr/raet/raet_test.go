@@ -3,8 +3,12 @@ package raet
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +26,8 @@ type fake struct {
 	calls    []time.Time
 	tokens   int
 	throttle int
+	// failAfter, when > 0, answers 400 to every API call after that many.
+	failAfter int
 }
 
 func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +47,10 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, time.Now())
 	if r.Header.Get("Authorization") != "Bearer tok-1" || r.Header.Get("X-Raet-Tenant-Id") != "t1" {
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if f.failAfter > 0 && len(f.calls) > f.failAfter {
+		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
 	if f.throttle > 0 {
@@ -92,8 +102,13 @@ func sampleData() map[string][]map[string]any {
 			{"id": "e5", "personCode": "500", "employmentCode": "1", "hireDate": "2027-03-01T00:00:00", "dischargeDate": "9999-12-31", "organizationUnit": "ou-ict", "jobProfile": "jp-dev"},
 		},
 		"organizationUnits": {
-			{"id": "ou-dir", "shortName": "DIR", "fullName": "Directie", "manager": "100"},
-			{"id": "ou-ict", "shortName": "ICT", "fullName": "ICT Beheer", "manager": "200", "parentOrgUnit": "ou-dir"},
+			{"id": "ou-dir", "shortName": "DIR", "fullName": "Directie"},
+			{"id": "ou-ict", "shortName": "ICT", "fullName": "ICT Beheer", "parentOrgUnit": "ou-dir"},
+		},
+		"roleAssignments": {
+			{"personCode": "100", "shortName": "MGR", "organizationUnit": "ou-dir", "startDate": "2015-01-01", "endDate": "9999-12-31"},
+			{"personCode": "200", "shortName": "MGR", "organizationUnit": "ou-ict", "startDate": "2019-05-01", "endDate": "9999-12-31"},
+			{"personCode": "300", "shortName": "MGR", "organizationUnit": "ou-ict", "startDate": "2019-05-01", "endDate": "2020-12-31"},
 		},
 		"jobProfiles": {
 			{"id": "jp-ceo", "shortName": "D00", "fullName": "Algemeen directeur"},
@@ -107,7 +122,8 @@ func newSource(t *testing.T, f *fake, secret string, interval time.Duration) *So
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	s, err := New(Config{BaseURL: srv.URL, TokenURL: srv.URL + "/connect/token", ClientID: "app", ClientSecret: secret, TenantID: "t1", PageSize: 2},
-		WithHTTPClient(srv.Client()), WithCallInterval(interval), WithSleep(func(context.Context, time.Duration) error { return nil }))
+		WithHTTPClient(srv.Client()), WithCallInterval(interval), WithSleep(func(context.Context, time.Duration) error { return nil }),
+		WithClock(func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,12 +137,12 @@ func TestSnapshotFollowsNextLinkIntoModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// persons 3 pages, employments 3, units 1, jobs 2, + 1 throttled = 10 calls.
-	if len(f.calls) != 10 || f.tokens != 1 {
+	// persons 3 pages, employments 3, units 1, jobs 2, roles 2, + 1 throttled = 12 calls.
+	if len(f.calls) != 12 || f.tokens != 1 {
 		t.Errorf("calls %d, tokens %d", len(f.calls), f.tokens)
 	}
 	// Calls leave at least 15ms apart; arrival times jitter, so check the span.
-	if span := f.calls[len(f.calls)-1].Sub(f.calls[0]); span < 9*15*time.Millisecond*9/10 {
+	if span := f.calls[len(f.calls)-1].Sub(f.calls[0]); span < 11*15*time.Millisecond*9/10 {
 		t.Errorf("10 calls within %v: the pacer is not spacing calls", span)
 	}
 	if len(snap.Employees) != 4 || len(snap.Rejected) != 1 || snap.Rejected[0].EmployeeID != "400" || !strings.Contains(snap.Rejected[0].Reason, "hireDate") {
@@ -197,9 +213,178 @@ func FuzzBuild(f *testing.F) {
 		if json.Unmarshal(persons, &data.Persons) != nil || json.Unmarshal(employments, &data.Employments) != nil || json.Unmarshal(units, &data.OrganizationUnits) != nil {
 			return
 		}
-		emps, _ := Build(data)
-		for _, e := range hr.Validate(hr.Snapshot{Employees: emps}).Employees {
+		for _, e := range hr.Validate(Build(data, Options{Today: hr.MustParseDate("2025-06-01")})).Employees {
 			_ = e.ViewOn(hr.MustParseDate("2025-06-01"))
 		}
 	})
+}
+
+// loadFixtures reads every endpoint reply under testdata/dir into the
+// fake's data (the "value" member; "_source" names where the shape is from).
+func loadFixtures(t *testing.T, dir string) map[string][]map[string]any {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("fixtures %s: %v", dir, err)
+	}
+	out := map[string][]map[string]any{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reply struct {
+			Source string           `json:"_source"`
+			Value  []map[string]any `json:"value"`
+		}
+		if err := json.Unmarshal(b, &reply); err != nil || reply.Source == "" {
+			t.Fatalf("%s: %v (every fixture names its source in _source)", f, err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".json")] = reply.Value
+	}
+	return out
+}
+
+func fixtureSource(t *testing.T, dir string, cfg Config) (*Source, *fake) {
+	t.Helper()
+	f := &fake{data: loadFixtures(t, dir)}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	cfg.BaseURL, cfg.TokenURL, cfg.ClientID, cfg.ClientSecret, cfg.TenantID = srv.URL, srv.URL+"/connect/token", "app", "s3cret", "t1"
+	if cfg.PageSize == 0 {
+		cfg.PageSize = 2
+	}
+	s, err := New(cfg, WithHTTPClient(srv.Client()), WithCallInterval(time.Millisecond),
+		WithClock(func() time.Time { return time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, f
+}
+
+func managers(t *testing.T, snap hr.Snapshot) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, e := range snap.Employees {
+		if len(e.Contracts) != 1 {
+			t.Fatalf("%s has %d contracts, want 1: %+v", e.EmployeeID, len(e.Contracts), e.Contracts)
+		}
+		out[e.EmployeeID] = e.Contracts[0].ManagerEmployeeID
+	}
+	return out
+}
+
+func TestBeaufortManagersFromRoleAssignments(t *testing.T) {
+	s, _ := fixtureSource(t, "beaufort", Config{})
+	if s.cfg.Product != ProductBeaufort || s.cfg.ManagerRole != "MGR" {
+		t.Fatalf("defaults: product %q role %q", s.cfg.Product, s.cfg.ManagerRole)
+	}
+	snap, err := s.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Rejected) != 0 || len(snap.Employees) != 5 {
+		t.Fatalf("employees %d, rejected %+v", len(snap.Employees), snap.Rejected)
+	}
+	// OU-ICT has two active MGR assignments (1002, 1004): the lowest personCode
+	// wins. OU-DEV's MGR ended and a future one does not count yet, so DEV falls
+	// back to ICT's manager. organizationUnits.manager (1005) is ignored.
+	want := map[string]string{"1001": "", "1002": "1001", "1003": "1002", "1004": "1002", "1005": "1002"}
+	if got := managers(t, snap); !maps.Equal(got, want) {
+		t.Errorf("managers = %v, want %v", got, want)
+	}
+}
+
+func TestBeaufortManagerRoleIsConfigurable(t *testing.T) {
+	s, _ := fixtureSource(t, "beaufort", Config{ManagerRole: "po"})
+	snap, err := s.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only 1005 holds role PO (on OU-DEV): DEV's people report to 1005, the rest has none.
+	want := map[string]string{"1001": "", "1002": "", "1003": "1005", "1004": "1005", "1005": ""}
+	if got := managers(t, snap); !maps.Equal(got, want) {
+		t.Errorf("managers = %v, want %v", got, want)
+	}
+}
+
+func TestCoreBusinessVersionsDigitsAndPersonIDManagers(t *testing.T) {
+	s, _ := fixtureSource(t, "business", Config{Product: "business"})
+	snap, err := s.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Rejected) != 0 || len(snap.Employees) != 5 {
+		t.Fatalf("employees %d, rejected %+v", len(snap.Employees), snap.Rejected)
+	}
+	// Managers are person ids mapped to personCodes, on the unit version valid
+	// today; 2002 manages OU-200 themself and reports to OU-100's manager.
+	want := map[string]string{"2001": "", "2002": "2001", "2003": "2002", "2004": "2002", "2005": "2001"}
+	if got := managers(t, snap); !maps.Equal(got, want) {
+		t.Errorf("managers = %v, want %v", got, want)
+	}
+	if len(snap.Warnings) != 1 || !strings.Contains(snap.Warnings[0].Reason, `"4f1c9999" matches no person`) {
+		t.Errorf("warnings = %+v", snap.Warnings)
+	}
+	names := map[string]string{}
+	depts := map[string]string{}
+	for _, e := range snap.Employees {
+		names[e.EmployeeID] = e.FullName()
+		depts[e.EmployeeID] = e.Contracts[0].Department + "/" + e.Contracts[0].JobCode
+	}
+	wantNames := map[string]string{
+		"2001": "Henk Jansen",                 // 1: B
+		"2002": "Mieke van den Berg-van Dijk", // 0: PB, the version valid today
+		"2003": "Piet Visser-Mulder",          // 3: BP
+		"2004": "Anna Mulder",                 // 2: P
+		"2005": "Tom Bos",                     // 4: B
+	}
+	if !maps.Equal(names, wantNames) {
+		t.Errorf("names = %v, want %v", names, wantNames)
+	}
+	// The employment version valid today: 2002 moved to FIN on 2025-04-01, 2003
+	// moves to DIR only on 2026-01-01.
+	if depts["2002"] != "FIN/MGR" || depts["2003"] != "FIN/MDW" {
+		t.Errorf("departments = %v", depts)
+	}
+}
+
+func TestNameAssembleOrder(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"E", hr.NameUsageOwn}, {"P", hr.NameUsagePartner}, {"B", hr.NameUsagePartnerOwn},
+		{"C", hr.NameUsageOwnPartner}, {"D", hr.NameUsageOwnPartner}, {"", hr.NameUsageOwn},
+		{"0", hr.NameUsagePartnerOwn}, {"1", hr.NameUsageOwn}, {"2", hr.NameUsagePartner},
+		{"3", hr.NameUsageOwnPartner}, {"4", hr.NameUsageOwn}, {"5", ""}, {"X", ""},
+	}
+	for _, tc := range tests {
+		got, err := nameUsage(tc.in)
+		if got != tc.want || (tc.want == "") != (err != nil) {
+			t.Errorf("nameUsage(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestProductDefaultsFromBaseURL(t *testing.T) {
+	for _, tc := range []struct{ url, product, want string }{
+		{"", "", ProductBeaufort},
+		{"https://api.youserve.nl", "", ProductBusiness},
+		{"https://api.youserve.nl", "beaufort", ProductBeaufort},
+	} {
+		s, err := New(Config{BaseURL: tc.url, ClientID: "a", ClientSecret: "b", Product: tc.product})
+		if err != nil || s.cfg.Product != tc.want {
+			t.Errorf("New(%q, %q): product %q, %v; want %q", tc.url, tc.product, s.cfg.Product, err, tc.want)
+		}
+	}
+	if _, err := New(Config{ClientID: "a", ClientSecret: "b", Product: "hrcore"}); err == nil || !strings.Contains(err.Error(), "LIFECYCLE_RAET_PRODUCT") {
+		t.Errorf("unknown product: %v", err)
+	}
+}
+
+func TestPageFailingMidwayFailsTheSnapshot(t *testing.T) {
+	s, f := fixtureSource(t, "beaufort", Config{})
+	f.failAfter = 1 // the first persons page answers, the next one fails
+	_, err := s.Snapshot(context.Background())
+	if !errors.Is(err, hr.ErrUntrustedSnapshot) || !strings.Contains(err.Error(), "persons: page 2") {
+		t.Fatalf("error %v, want an untrusted snapshot naming persons page 2", err)
+	}
 }

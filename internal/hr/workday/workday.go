@@ -10,6 +10,23 @@
 // ("2024-01-15-08:00"); the calendar day is kept. One entry per position:
 // entries with the same employee id become that employee's contracts, and
 // the manager is given by an employee id column.
+//
+// Multi-instance and object-valued fields: a RaaS JSON entry may carry a
+// field as an object ({"Descriptor":…,"ID":…}) or as an array of values or
+// objects (a multi-instance field, or a related business object's group
+// with its own sub-columns). A column the mapping does not use is never
+// read, so its shape cannot reject a worker. A column the mapping uses is
+// read by this rule:
+//
+//   - a string, number or boolean is its text; null is empty;
+//   - an alias written "Group/Sub" reads sub-column Sub of the object (or
+//     of the chosen array element) Group;
+//   - an array yields one element: the first whose Primary, Is_Primary,
+//     Primary_Flag or isPrimary member is true ("1", "Y", "Yes", "true" or
+//     true), else the first element; an empty array is empty;
+//   - an object without a sub-column yields its Descriptor, else its ID;
+//     any other object is an error that rejects the worker and names the
+//     column, so the operator can write "Alias/Sub".
 package workday
 
 import (
@@ -239,24 +256,26 @@ func Build(rows []json.RawMessage, cols map[string]string) ([]hr.Employee, []hr.
 	emps := map[string]*hr.Employee{}
 	bad := map[string][]string{}
 	for i, raw := range rows {
-		var m map[string]vendorhttp.Text
+		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
-			id := vendorhttp.Field(raw, col(ColEmployeeID))
-			if id == "" {
-				rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("Report_Entry %d: %v", i+1, err)})
-				continue
-			}
-			if emps[id] == nil {
-				emps[id] = &hr.Employee{EmployeeID: id}
-				order = append(order, id)
-			}
-			bad[id] = append(bad[id], fmt.Sprintf("Report_Entry %d: %v", i+1, err))
+			rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("Report_Entry %d: %v", i+1, err)})
 			continue
 		}
-		get := func(k string) string { return string(m[col(k)]) }
-		id := get(ColEmployeeID)
-		if id == "" {
-			rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("Report_Entry %d: no %s", i+1, col(ColEmployeeID))})
+		var problems []string
+		get := func(k string) string {
+			v, err := Value(m, col(k))
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("Report_Entry %d: %v", i+1, err))
+			}
+			return v
+		}
+		id, idErr := Value(m, col(ColEmployeeID))
+		if id == "" || idErr != nil {
+			reason := fmt.Sprintf("Report_Entry %d: no %s", i+1, col(ColEmployeeID))
+			if idErr != nil {
+				reason = fmt.Sprintf("Report_Entry %d: %v", i+1, idErr)
+			}
+			rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: reason})
 			continue
 		}
 		e := emps[id]
@@ -266,9 +285,10 @@ func Build(rows []json.RawMessage, cols map[string]string) ([]hr.Employee, []hr.
 			emps[id] = e
 			order = append(order, id)
 		}
-		start, err := vendorhttp.Day(get(ColStart))
+		startText := get(ColStart)
+		start, err := vendorhttp.Day(startText)
 		if err != nil || start.IsZero() {
-			bad[id] = append(bad[id], fmt.Sprintf("Report_Entry %d: %s %q unreadable", i+1, col(ColStart), get(ColStart)))
+			bad[id] = append(bad[id], fmt.Sprintf("Report_Entry %d: %s %q unreadable", i+1, col(ColStart), startText))
 			continue
 		}
 		end, err := vendorhttp.EndDay(get(ColEnd))
@@ -276,7 +296,7 @@ func Build(rows []json.RawMessage, cols map[string]string) ([]hr.Employee, []hr.
 			bad[id] = append(bad[id], fmt.Sprintf("Report_Entry %d: %s: %v", i+1, col(ColEnd), err))
 			continue
 		}
-		fte, err := m[col(ColFTE)].Number()
+		fte, err := vendorhttp.Text(get(ColFTE)).Number()
 		if err != nil {
 			bad[id] = append(bad[id], fmt.Sprintf("Report_Entry %d: %s: %v", i+1, col(ColFTE), err))
 			continue
@@ -285,9 +305,14 @@ func Build(rows []json.RawMessage, cols map[string]string) ([]hr.Employee, []hr.
 		if cid == "" {
 			cid = fmt.Sprintf("%s-%d", id, len(e.Contracts)+1)
 		}
-		e.Contracts = append(e.Contracts, hr.Contract{ID: cid, Start: start, End: end, JobCode: get(ColJobCode), JobTitle: get(ColJobTitle),
+		c := hr.Contract{ID: cid, Start: start, End: end, JobCode: get(ColJobCode), JobTitle: get(ColJobTitle),
 			Department: get(ColDepartment), DepartmentName: get(ColDepartmentName), CostCenter: get(ColCostCenter), Company: get(ColCompany),
-			ManagerEmployeeID: get(ColManager), EmployeeType: get(ColEmployeeType), FTE: fte})
+			ManagerEmployeeID: get(ColManager), EmployeeType: get(ColEmployeeType), FTE: fte}
+		if len(problems) > 0 {
+			bad[id] = append(bad[id], problems...)
+			continue
+		}
+		e.Contracts = append(e.Contracts, c)
 	}
 	var out []hr.Employee
 	for _, id := range order {
@@ -298,4 +323,99 @@ func Build(rows []json.RawMessage, cols map[string]string) ([]hr.Employee, []hr.
 		out = append(out, *emps[id])
 	}
 	return out, rejected
+}
+
+// Value reads the column alias from a report entry by the rule in the
+// package comment; a missing column is empty.
+func Value(entry map[string]json.RawMessage, alias string) (string, error) {
+	group, sub, nested := strings.Cut(alias, "/")
+	raw, ok := entry[group]
+	if !ok {
+		return "", nil
+	}
+	v, err := pick(raw)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", group, err)
+	}
+	if nested {
+		obj, isObj := v.(map[string]json.RawMessage)
+		if !isObj {
+			if v == nil {
+				return "", nil
+			}
+			return "", fmt.Errorf("%s: want an object with sub-column %s", group, sub)
+		}
+		return Value(obj, sub)
+	}
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case map[string]json.RawMessage:
+		for _, k := range []string{"Descriptor", "ID"} {
+			if r, ok := x[k]; ok {
+				var t vendorhttp.Text
+				if json.Unmarshal(r, &t) == nil && t != "" {
+					return string(t), nil
+				}
+			}
+		}
+		return "", fmt.Errorf("%s is an object without Descriptor or ID: name a sub-column as %s/<sub-column> in LIFECYCLE_WORKDAY_COLUMNS", group, group)
+	}
+	return "", fmt.Errorf("%s: unreadable value", group)
+}
+
+// pick turns a raw value into text, an object, or nil; an array yields its
+// primary (else first) element.
+func pick(raw json.RawMessage) (any, error) {
+	b := strings.TrimSpace(string(raw))
+	switch {
+	case b == "" || b == "null":
+		return nil, nil
+	case b[0] == '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return nil, err
+		}
+		if len(elems) == 0 {
+			return nil, nil
+		}
+		chosen := elems[0]
+		for _, el := range elems {
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(el, &obj) == nil && isPrimary(obj) {
+				chosen = el
+				break
+			}
+		}
+		if strings.HasPrefix(strings.TrimSpace(string(chosen)), "[") {
+			return nil, errors.New("nested arrays are not supported")
+		}
+		return pick(chosen)
+	case b[0] == '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil, err
+		}
+		return obj, nil
+	}
+	var t vendorhttp.Text
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, err
+	}
+	return string(t), nil
+}
+
+func isPrimary(obj map[string]json.RawMessage) bool {
+	for _, k := range []string{"Primary", "Is_Primary", "Primary_Flag", "isPrimary"} {
+		var t vendorhttp.Text
+		if r, ok := obj[k]; ok && json.Unmarshal(r, &t) == nil {
+			switch strings.ToLower(string(t)) {
+			case "1", "y", "yes", "true":
+				return true
+			}
+		}
+	}
+	return false
 }

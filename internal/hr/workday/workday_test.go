@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,4 +124,73 @@ func FuzzBuild(f *testing.F) {
 			_ = e.ViewOn(hr.MustParseDate("2025-06-01"))
 		}
 	})
+}
+
+func TestMultiInstanceColumns(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "report_multi_instance.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Source      string            `json:"_source"`
+		ReportEntry []json.RawMessage `json:"Report_Entry"`
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil || rep.Source == "" {
+		t.Fatalf("fixture: %v (a fixture names its source in _source)", err)
+	}
+	cols, err := ParseColumns("employeeId=Employee_ID,workEmail=Email_Addresses/Email_Address,costCenter=Cost_Center")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emps, rejected := Build(rep.ReportEntry, cols)
+	got := map[string]hr.Employee{}
+	for _, e := range emps {
+		got[e.EmployeeID] = e
+	}
+	// Phone_Numbers and Organizations are arrays the mapping does not use: no rejection.
+	sanne, ok := got["31001"]
+	if !ok {
+		t.Fatalf("31001 rejected: %+v", rejected)
+	}
+	if sanne.WorkEmail != "sanne.visser@contoso.example" {
+		t.Errorf("work e-mail %q: want the element marked Primary", sanne.WorkEmail)
+	}
+	if c := sanne.Contracts[0]; c.EmployeeType != "Employee" || c.CostCenter != "2100 People" {
+		t.Errorf("object columns: type %q, cost center %q (want the Descriptor)", c.EmployeeType, c.CostCenter)
+	}
+	daan := got["31002"]
+	if daan.WorkEmail != "daan.meijer@contoso.example" || daan.Contracts[0].CostCenter != "" || daan.Contracts[0].EmployeeType != "Contingent Worker" {
+		t.Errorf("31002: %+v", daan)
+	}
+	// A used column that is an object without Descriptor / ID rejects the worker, naming the column.
+	if _, ok := got["31003"]; ok || len(rejected) != 1 || rejected[0].EmployeeID != "31003" ||
+		!strings.Contains(rejected[0].Reason, "Worker_Type is an object without Descriptor or ID") {
+		t.Errorf("rejected %+v", rejected)
+	}
+}
+
+func TestValueRule(t *testing.T) {
+	entry := map[string]json.RawMessage{
+		"S": json.RawMessage(`"text"`), "N": json.RawMessage(`0.5`), "B": json.RawMessage(`true`), "Null": json.RawMessage(`null`),
+		"Arr":     json.RawMessage(`["a","b"]`),
+		"Empty":   json.RawMessage(`[]`),
+		"Objs":    json.RawMessage(`[{"V":"x","Is_Primary":"0"},{"V":"y","Is_Primary":"Y"}]`),
+		"Ref":     json.RawMessage(`{"ID":"R-1"}`),
+		"Deep":    json.RawMessage(`[[1]]`),
+		"Plain":   json.RawMessage(`{"Other":"z"}`),
+		"NotObj":  json.RawMessage(`"flat"`),
+		"ObjNull": json.RawMessage(`{"V":null}`),
+	}
+	tests := []struct{ alias, want, err string }{
+		{"S", "text", ""}, {"N", "0.5", ""}, {"B", "true", ""}, {"Null", "", ""}, {"Missing", "", ""},
+		{"Arr", "a", ""}, {"Empty", "", ""}, {"Objs/V", "y", ""}, {"Ref", "R-1", ""}, {"Missing/V", "", ""},
+		{"ObjNull/V", "", ""}, {"Deep", "", "nested arrays"}, {"Plain", "", "without Descriptor or ID"},
+		{"NotObj/V", "", "want an object"},
+	}
+	for _, tc := range tests {
+		got, err := Value(entry, tc.alias)
+		if got != tc.want || (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("Value(%s) = %q, %v; want %q, %q", tc.alias, got, err, tc.want, tc.err)
+		}
+	}
 }

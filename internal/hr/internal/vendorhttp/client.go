@@ -32,6 +32,9 @@ type AuthError struct {
 	Hint string
 	// What is "token endpoint" or the request path.
 	What string
+	// Body is the start of the reply body (not part of Error), for callers
+	// that tell refusals apart by the vendor's error code.
+	Body string
 }
 
 // Error implements error.
@@ -184,7 +187,7 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, payload 
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return -1, &AuthError{Vendor: c.Vendor, Status: resp.StatusCode, Hint: c.AuthHint, What: path}
+		return -1, &AuthError{Vendor: c.Vendor, Status: resp.StatusCode, Hint: c.AuthHint, What: path, Body: snippet(data)}
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusBadGateway ||
 		resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout:
 		return RetryAfter(resp.Header.Get("Retry-After"), time.Now()), &StatusError{Vendor: c.Vendor, Method: method, Path: path, Status: resp.StatusCode, Body: snippet(data)}
