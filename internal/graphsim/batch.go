@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // maxBatchRequests is Graph's limit of requests in one $batch
@@ -106,7 +105,7 @@ func (s *Sim) subCall(c *call, br batchRequest) *call {
 		method:    strings.ToUpper(br.Method),
 		header:    http.Header{},
 		base:      c.base,
-		now:       time.Now().UTC(),
+		now:       s.clock(),
 		requestID: newGUID(),
 	}
 	sub.clientReqID = c.clientReqID

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // Seed is tenant content to add (the JSON body of POST /_sim/seed). Missing
@@ -140,7 +139,7 @@ func responseError(r *response) error {
 
 func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 	res := SeedResult{Users: map[string]string{}, Groups: map[string]string{}, SKUs: map[string]string{}, ServicePrincipals: map[string]string{}}
-	now := time.Now().UTC()
+	now := s.clock()
 	c := &call{method: http.MethodPost, base: "http://graphsim.invalid/v1.0", now: now, requestID: newGUID(), header: http.Header{}}
 	c.clientReqID = c.requestID
 	t := s.t

@@ -61,6 +61,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sleep(r.Context(), s.fixedLatency())
 	body, err := readBody(r)
 	c := newCallFromHTTP(r, body)
+	c.now = s.clock()
 	if err != nil {
 		var re *requestError
 		if errors.As(err, &re) {
@@ -193,6 +194,11 @@ func (s *Sim) dispatch(c *call, inBatch bool) *response {
 	if rt == nil {
 		return s.errorResponse(c, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(c.segs)))
 	}
+	if !envelope && isWrite(c.method) {
+		if wait, ok := s.admitWrite(c.now); !ok {
+			return s.throttled(c, wait)
+		}
+	}
 	if !methodOK {
 		return s.errorResponse(c, http.StatusMethodNotAllowed, "Request_BadRequest", "Specified HTTP method is not allowed for the request uri.")
 	}
@@ -204,6 +210,8 @@ func (s *Sim) dispatch(c *call, inBatch bool) *response {
 	if rt.write {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		resp := rt.handle(s, c)
+		return s.persist(c, resp)
 	} else {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
