@@ -11,7 +11,7 @@ import (
 // revokeSignInSessions serves POST /users/{id}/revokeSignInSessions
 // (https://learn.microsoft.com/graph/api/user-revokesigninsessions).
 func (s *Sim) revokeSignInSessions(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -74,7 +74,7 @@ func (s *Sim) renderTAP(c *call, t *tapMethod, withPass bool) map[string]any {
 // A user has at most one Temporary Access Pass: creating one replaces the
 // previous pass (https://learn.microsoft.com/graph/api/authentication-post-temporaryaccesspassmethods).
 func (s *Sim) createTAP(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -123,7 +123,7 @@ func (s *Sim) createTAP(c *call) *response {
 // listTAPs serves GET /users/{id}/authentication/temporaryAccessPassMethods;
 // the pass itself is only shown when it is created.
 func (s *Sim) listTAPs(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -136,7 +136,7 @@ func (s *Sim) listTAPs(c *call) *response {
 
 // getTAP serves GET /users/{id}/authentication/temporaryAccessPassMethods/{id}.
 func (s *Sim) getTAP(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -150,7 +150,7 @@ func (s *Sim) getTAP(c *call) *response {
 
 // deleteTAP serves DELETE /users/{id}/authentication/temporaryAccessPassMethods/{id}.
 func (s *Sim) deleteTAP(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -187,7 +187,7 @@ func recipients(v any) ([]string, bool) {
 // 202 Accepted; the message is kept for SentMail and GET /_sim/mail. The
 // sender needs a mailbox, which the simulator takes to mean a mail address.
 func (s *Sim) sendMail(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.fail(c, http.StatusNotFound, "ErrorInvalidUser", "The requested user '"+c.ids[0]+"' is invalid.")
 	}

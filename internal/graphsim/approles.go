@@ -156,7 +156,7 @@ func (s *Sim) listAppRoleAssignedTo(c *call) *response {
 // listUserAppRoleAssignments serves GET /users/{id}/appRoleAssignments
 // (https://learn.microsoft.com/graph/api/user-list-approleassignments).
 func (s *Sim) listUserAppRoleAssignments(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -218,7 +218,7 @@ func (s *Sim) grantAppRole(c *call, u *user, resourceID, roleID string) (*roleAs
 // createAppRoleAssignment serves POST /users/{id}/appRoleAssignments
 // (https://learn.microsoft.com/graph/api/user-post-approleassignments).
 func (s *Sim) createAppRoleAssignment(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -250,7 +250,7 @@ func (s *Sim) createAppRoleAssignment(c *call) *response {
 
 // getAppRoleAssignment serves GET /users/{id}/appRoleAssignments/{id}.
 func (s *Sim) getAppRoleAssignment(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -266,7 +266,7 @@ func (s *Sim) getAppRoleAssignment(c *call) *response {
 // deleteAppRoleAssignment serves DELETE /users/{id}/appRoleAssignments/{id}
 // (https://learn.microsoft.com/graph/api/user-delete-approleassignments).
 func (s *Sim) deleteAppRoleAssignment(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}

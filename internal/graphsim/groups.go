@@ -92,12 +92,13 @@ func (s *Sim) getGroup(c *call) *response {
 	return c.jsonResponse(http.StatusOK, m)
 }
 
-// directoryObject resolves a member id to an active user or a group.
-func (t *tenant) directoryObject(id string) (u *user, g *group) {
-	if u := t.activeUser(id); u != nil && !strings.Contains(id, "@") {
+// directoryObject resolves a member id to an active user or a group; a user
+// still inside the replication lag is not found.
+func (s *Sim) directoryObject(c *call, id string) (u *user, g *group) {
+	if u := s.graphUser(c, id); u != nil && !strings.Contains(id, "@") {
 		return u, nil
 	}
-	if g := t.groupByKey(id, false); g != nil {
+	if g := s.t.groupByKey(id, false); g != nil {
 		return nil, g
 	}
 	return nil, nil
@@ -124,7 +125,7 @@ func (s *Sim) addMemberRef(c *call) *response {
 	if !ok {
 		return s.fail(c, http.StatusBadRequest, "BadRequest", "The '@odata.id' property is missing or invalid.")
 	}
-	u, mg := s.t.directoryObject(mid)
+	u, mg := s.directoryObject(c, mid)
 	if u == nil && mg == nil {
 		return s.notFound(c, mid)
 	}
@@ -169,7 +170,7 @@ func (s *Sim) removeMember(c *call, gid, mid string) *response {
 		return s.notFound(c, gid)
 	}
 	id := mid
-	if u, mg := s.t.directoryObject(mid); u != nil {
+	if u, mg := s.directoryObject(c, mid); u != nil {
 		id = u.id
 	} else if mg != nil {
 		id = mg.id
@@ -213,7 +214,7 @@ func (s *Sim) patchGroup(c *call) *response {
 				if !ok {
 					return s.fail(c, http.StatusBadRequest, "BadRequest", "members@odata.bind must be an array of URLs.")
 				}
-				u, mg := s.t.directoryObject(mid)
+				u, mg := s.directoryObject(c, mid)
 				if u == nil && mg == nil {
 					return s.notFound(c, mid)
 				}
@@ -329,7 +330,7 @@ func filterSel(sel []string, props selectable) []string {
 // listMemberOf serves GET /users/{id}/memberOf
 // (https://learn.microsoft.com/graph/api/user-list-memberof).
 func (s *Sim) listMemberOf(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}

@@ -31,7 +31,7 @@ func (s *Sim) listSubscribedSkus(c *call) *response {
 // addLicenses and removeLicenses are required, a usageLocation is needed to
 // add, a SKU without free seats refuses, and the updated user is returned.
 func (s *Sim) assignLicense(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -130,7 +130,7 @@ func (s *Sim) assignLicense(c *call) *response {
 // listLicenseDetails serves GET /users/{id}/licenseDetails
 // (https://learn.microsoft.com/graph/api/user-list-licensedetails).
 func (s *Sim) listLicenseDetails(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}

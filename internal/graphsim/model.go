@@ -48,6 +48,10 @@ type user struct {
 	managerID       string
 	tap             *tapMethod
 	revocations     int
+	// visibleAt is when the user becomes visible to Graph reads after being
+	// created or restored through the API (Config.ReplicationLagMs); zero for
+	// seeded users.
+	visibleAt time.Time
 }
 
 // assignedLicense is one entry of a user's assignedLicenses.
@@ -250,6 +254,22 @@ func (t *tenant) activeUser(key string) *user {
 		return u
 	}
 	return nil
+}
+
+// graphUser resolves an id or userPrincipalName to an active user the way a
+// Graph request sees it: a user still inside its replication lag is not found
+// (https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors).
+func (s *Sim) graphUser(c *call, key string) *user {
+	u := s.t.activeUser(key)
+	if u == nil || c.now.Before(u.visibleAt) {
+		return nil
+	}
+	return u
+}
+
+// replicationLag is the configured lag as a duration.
+func (s *Sim) replicationLag() time.Duration {
+	return time.Duration(s.Config().ReplicationLagMs) * time.Millisecond
 }
 
 // groupByKey resolves a group id, or (for seeds and helpers) a display name.

@@ -469,7 +469,9 @@ func (s *Sim) listUsers(c *call) *response {
 	if cands, ok := s.t.userCandidates(o.filter); ok {
 		items = cands
 	}
-	match := func(u *user) bool { return o.filter == nil || evalFilter(o.filter, s.t.userGetter(u)) }
+	match := func(u *user) bool {
+		return !c.now.Before(u.visibleAt) && (o.filter == nil || evalFilter(o.filter, s.t.userGetter(u)))
+	}
 	p := paginate(items, userSeq, match, o.cursor, o.top, o.count)
 	out := make([]map[string]any, 0, len(p.items))
 	for _, u := range p.items {
@@ -488,7 +490,12 @@ func (s *Sim) countUsers(c *call) *response {
 	if !eventual(c) {
 		return s.fail(c, http.StatusBadRequest, "Request_BadRequest", "$count is not currently supported.")
 	}
-	n := len(s.t.order)
+	n := 0
+	for _, u := range s.t.order {
+		if !c.now.Before(u.visibleAt) {
+			n++
+		}
+	}
 	if c.q.Has("$filter") {
 		f, err := parseFilter(c.q.Get("$filter"))
 		if err == nil {
@@ -499,7 +506,7 @@ func (s *Sim) countUsers(c *call) *response {
 		}
 		n = 0
 		for _, u := range s.t.order {
-			if evalFilter(f, s.t.userGetter(u)) {
+			if !c.now.Before(u.visibleAt) && evalFilter(f, s.t.userGetter(u)) {
 				n++
 			}
 		}
@@ -511,7 +518,7 @@ func (s *Sim) countUsers(c *call) *response {
 
 // getUser serves GET /users/{id | userPrincipalName}.
 func (s *Sim) getUser(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -542,6 +549,9 @@ func (s *Sim) createUser(c *call) *response {
 	if r != nil {
 		return r
 	}
+	// The create itself answers 201 with the object; reads of it may 404 for
+	// a while (eventual consistency, Config.ReplicationLagMs).
+	u.visibleAt = c.now.Add(s.replicationLag())
 	m := s.t.renderUser(u, nil, false)
 	m["@odata.context"] = c.contextURL("users", nil) + "/$entity"
 	return c.jsonResponse(http.StatusCreated, m)
@@ -549,7 +559,7 @@ func (s *Sim) createUser(c *call) *response {
 
 // patchUser serves PATCH /users/{id} (https://learn.microsoft.com/graph/api/user-update).
 func (s *Sim) patchUser(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -583,7 +593,7 @@ func (s *Sim) patchUser(c *call) *response {
 // deleteUser serves DELETE /users/{id}: the user moves to deleted items
 // (https://learn.microsoft.com/graph/api/user-delete).
 func (s *Sim) deleteUser(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -710,6 +720,7 @@ func (s *Sim) restoreDeletedItem(c *call) *response {
 	}
 	s.t.insertUserInOrder(u)
 	s.t.indexUser(u)
+	u.visibleAt = c.now.Add(s.replicationLag())
 	m := s.t.renderUser(u, nil, true)
 	m["@odata.context"] = c.base + "/$metadata#directoryObjects/$entity"
 	return c.jsonResponse(http.StatusOK, m)
@@ -755,7 +766,7 @@ func (s *Sim) hardDeleteItem(c *call) *response {
 // getManager serves GET /users/{id}/manager
 // (https://learn.microsoft.com/graph/api/user-list-manager).
 func (s *Sim) getManager(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -792,7 +803,7 @@ func refID(v any) (string, bool) {
 // putManager serves PUT /users/{id}/manager/$ref
 // (https://learn.microsoft.com/graph/api/user-post-manager).
 func (s *Sim) putManager(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -804,7 +815,7 @@ func (s *Sim) putManager(c *call) *response {
 	if !ok {
 		return s.fail(c, http.StatusBadRequest, "BadRequest", "The '@odata.id' property is missing or invalid.")
 	}
-	mgr := s.t.activeUser(mid)
+	mgr := s.graphUser(c, mid)
 	if mgr == nil {
 		return s.notFound(c, mid)
 	}
@@ -821,7 +832,7 @@ func (s *Sim) putManager(c *call) *response {
 // deleteManager serves DELETE /users/{id}/manager/$ref
 // (https://learn.microsoft.com/graph/api/user-delete-manager).
 func (s *Sim) deleteManager(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -835,7 +846,7 @@ func (s *Sim) deleteManager(c *call) *response {
 
 // listDirectReports serves GET /users/{id}/directReports.
 func (s *Sim) listDirectReports(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
