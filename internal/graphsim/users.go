@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // valueKind is the JSON shape of a writable user property.
@@ -79,6 +80,41 @@ var userCanon = func() map[string]string {
 	}
 	return m
 }()
+
+// userMaxLength is the longest value Entra ID accepts per string property,
+// from the property descriptions of
+// https://learn.microsoft.com/graph/api/resources/user#properties (also the doc
+// comments of msgraph-sdk-go models/user.go). Longer values answer 400
+// "Invalid value specified for property '…' of resource 'User'.".
+var userMaxLength = map[string]int{
+	"employeeId":     16,
+	"givenName":      64,
+	"surname":        64,
+	"department":     64,
+	"companyName":    64,
+	"mailNickname":   64,
+	"mobilePhone":    64,
+	"jobTitle":       128,
+	"city":           128,
+	"country":        128,
+	"state":          128,
+	"postalCode":     40,
+	"streetAddress":  1024,
+	"displayName":    256,
+	"officeLocation": 128,
+}
+
+// asciiOnly reports whether v has no characters outside ASCII: mail and
+// userPrincipalName "can't contain accent characters"
+// (https://learn.microsoft.com/graph/api/resources/user#properties).
+func asciiOnly(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
 
 var (
 	mailNicknameRe = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+\-/=?^_` + "`" + `{|}~.]{1,64}$`)
@@ -193,6 +229,14 @@ func (s *Sim) normalizeUserBody(c *call, body map[string]any) (map[string]any, *
 			}
 			out[name] = copyJSON(m)
 		}
+	}
+	for name, max := range userMaxLength {
+		if v, ok := out[name].(string); ok && utf8.RuneCountInString(v) > max {
+			return nil, s.invalidValue(c, name)
+		}
+	}
+	if v, ok := out["mail"].(string); ok && !asciiOnly(v) {
+		return nil, s.invalidValue(c, "mail")
 	}
 	if v, ok := out["userPrincipalName"]; ok {
 		if r := s.checkUPN(c, v); r != nil {
