@@ -11,7 +11,8 @@ import (
 var groupProps = []string{"id", "createdDateTime", "description", "displayName", "groupTypes", "mail",
 	"mailEnabled", "mailNickname", "securityEnabled", "visibility"}
 
-var groupSelectable = newSelectable(groupProps...)
+// groupSelectable adds what groups return only on $select.
+var groupSelectable = newSelectable(append(append([]string{}, groupProps...), "assignedLicenses")...)
 
 // maxBindPerPatch is how many members one PATCH with members@odata.bind may
 // add (https://learn.microsoft.com/graph/api/group-post-members, example 2).
@@ -28,6 +29,12 @@ func (t *tenant) groupProp(g *group, name string) any {
 			return copyJSON(v)
 		}
 		return []any{}
+	case "assignedLicenses":
+		out := make([]any, 0, len(g.licenses))
+		for _, l := range g.licenses {
+			out = append(out, map[string]any{"skuId": l.SkuID, "disabledPlans": copyJSON(append([]string{}, l.DisabledPlans...))})
+		}
+		return out
 	}
 	return copyJSON(g.props[name])
 }
@@ -233,7 +240,7 @@ func (s *Sim) patchGroup(c *call) *response {
 		case strings.HasPrefix(k, "@odata."):
 		default:
 			name, ok := groupSelectable[strings.ToLower(k)]
-			if !ok || name == "id" || name == "createdDateTime" || name == "mail" {
+			if !ok || name == "id" || name == "createdDateTime" || name == "mail" || name == "assignedLicenses" {
 				return s.fail(c, http.StatusBadRequest, "Request_BadRequest",
 					fmt.Sprintf("Property '%s' does not exist or is read-only on type 'microsoft.graph.group'.", k))
 			}

@@ -52,6 +52,9 @@ type user struct {
 	// created or restored through the API (Config.ReplicationLagMs); zero for
 	// seeded users.
 	visibleAt time.Time
+	// counted holds the lower-cased skuIds this user currently takes a seat
+	// of (direct or inherited; empty while soft-deleted); see recount.
+	counted map[string]bool
 }
 
 // assignedLicense is one entry of a user's assignedLicenses.
@@ -78,6 +81,9 @@ type group struct {
 	props   map[string]any    // displayName, mailNickname, description, ...
 	members []string          // member object ids in the order they were added
 	isMem   map[string]uint64 // member id -> tenant seq when added (paging cursor)
+	// licenses are assigned to the group; its user members inherit them
+	// (group-based licensing).
+	licenses []assignedLicense
 }
 
 // sku is one subscribedSku.
@@ -345,6 +351,9 @@ func (t *tenant) addMember(g *group, id string) bool {
 		t.memberOf[id] = set
 	}
 	set[g.id] = struct{}{}
+	if u := t.users[id]; u != nil && len(g.licenses) > 0 {
+		t.recount(u)
+	}
 	return true
 }
 
@@ -365,6 +374,9 @@ func (t *tenant) removeMember(g *group, id string) bool {
 		if len(set) == 0 {
 			delete(t.memberOf, id)
 		}
+	}
+	if u := t.users[id]; u != nil && len(g.licenses) > 0 {
+		t.recount(u)
 	}
 	return true
 }
@@ -390,7 +402,7 @@ func (t *tenant) setManager(u *user, managerID string) {
 	}
 }
 
-// hasLicense reports whether u holds skuID.
+// hasLicense reports whether u holds skuID directly.
 func (u *user) hasLicense(skuID string) bool {
 	for _, l := range u.licenses {
 		if strings.EqualFold(l.SkuID, skuID) {

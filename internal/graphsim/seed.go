@@ -46,6 +46,16 @@ type SeedGroup struct {
 	// Members are user ids or userPrincipalNames, or group ids, added after
 	// the users of the same seed exist.
 	Members []string `json:"members,omitempty"`
+	// AssignedLicenses are licences the group hands to its direct user
+	// members (group-based licensing). SkuID is a skuId or skuPartNumber of
+	// a SKU in this or an earlier seed.
+	AssignedLicenses []SeedGroupLicense `json:"assignedLicenses,omitempty"`
+}
+
+// SeedGroupLicense is one licence assigned to a group.
+type SeedGroupLicense struct {
+	SkuID         string   `json:"skuId"`
+	DisabledPlans []string `json:"disabledPlans,omitempty"`
 }
 
 // SeedSKU is a subscribed SKU.
@@ -221,6 +231,13 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 			props["description"] = g.Description
 		}
 		x := &group{id: id, seq: t.nextSeq(), created: now, props: props, isMem: map[string]uint64{}}
+		for _, l := range g.AssignedLicenses {
+			k := t.skuByKey(l.SkuID)
+			if k == nil {
+				return res, fmt.Errorf("seed group %s: unknown SKU %q", g.DisplayName, l.SkuID)
+			}
+			x.licenses = append(x.licenses, assignedLicense{SkuID: k.id, DisabledPlans: append([]string{}, l.DisabledPlans...)})
+		}
 		t.groups[id] = x
 		t.groupOrder = append(t.groupOrder, x)
 		res.Groups[g.DisplayName] = id

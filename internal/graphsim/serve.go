@@ -405,6 +405,7 @@ func init() {
 	add("GET", "/groups", (*Sim).listGroups)
 	add("GET", "/groups/{id}", (*Sim).getGroup)
 	add("PATCH", "/groups/{id}", (*Sim).patchGroup)
+	add("POST", "/groups/{id}/assignLicense", (*Sim).assignGroupLicense)
 	add("GET", "/groups/{id}/members", (*Sim).listMembers)
 	add("POST", "/groups/{id}/members/$ref", (*Sim).addMemberRef)
 	add("DELETE", "/groups/{id}/members/$ref", (*Sim).removeMemberByQuery)

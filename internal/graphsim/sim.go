@@ -347,7 +347,8 @@ func (s *Sim) GroupMembers(idOrName string) []string {
 	return out
 }
 
-// UserLicenses returns the skuPartNumbers of an active user's licences, sorted.
+// UserLicenses returns the skuPartNumbers of an active user's licences, direct
+// and inherited from groups, sorted.
 func (s *Sim) UserLicenses(idOrUPN string) []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -356,7 +357,7 @@ func (s *Sim) UserLicenses(idOrUPN string) []string {
 		return nil
 	}
 	var out []string
-	for _, l := range u.licenses {
+	for _, l := range s.t.effectiveLicenses(u) {
 		if k := s.t.skus[strings.ToLower(l.SkuID)]; k != nil {
 			out = append(out, k.part)
 		} else {

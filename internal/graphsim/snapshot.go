@@ -31,6 +31,9 @@ func (s *Sim) Snapshot() Seed {
 	}
 	for _, g := range t.groupOrder {
 		x := SeedGroup{ID: g.id, DisplayName: str(g.props, "displayName"), MailNickname: str(g.props, "mailNickname"), Description: str(g.props, "description")}
+		for _, l := range g.licenses {
+			x.AssignedLicenses = append(x.AssignedLicenses, SeedGroupLicense{SkuID: l.SkuID, DisabledPlans: append([]string(nil), l.DisabledPlans...)})
+		}
 		seed.Groups = append(seed.Groups, x)
 		for _, m := range g.members {
 			if u := t.users[m]; u != nil && !u.deleted.IsZero() {

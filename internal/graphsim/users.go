@@ -58,7 +58,7 @@ var userWritable = map[string]valueKind{
 }
 
 // userReadOnly are properties Graph computes; writing them is refused.
-var userReadOnly = []string{"id", "createdDateTime", "deletedDateTime", "proxyAddresses", "assignedLicenses"}
+var userReadOnly = []string{"id", "createdDateTime", "deletedDateTime", "proxyAddresses", "assignedLicenses", "licenseAssignmentStates"}
 
 // userDefaultProps is the property set Graph v1.0 returns without $select
 // (https://learn.microsoft.com/graph/api/user-get#optional-query-parameters).
@@ -380,11 +380,14 @@ func (t *tenant) userProp(u *user, name string) any {
 	case "proxyAddresses":
 		return copyJSON(append([]string{}, u.proxies...))
 	case "assignedLicenses":
-		out := make([]any, 0, len(u.licenses))
-		for _, l := range u.licenses {
+		eff := t.effectiveLicenses(u)
+		out := make([]any, 0, len(eff))
+		for _, l := range eff {
 			out = append(out, map[string]any{"skuId": l.SkuID, "disabledPlans": copyJSON(append([]string{}, l.DisabledPlans...))})
 		}
 		return out
+	case "licenseAssignmentStates":
+		return t.licenseStates(u)
 	case "passwordProfile":
 		return nil
 	case "businessPhones", "otherMails":
@@ -623,7 +626,7 @@ func (s *Sim) patchUser(c *call) *response {
 	if r := s.checkUnique(c, u.id, props); r != nil {
 		return r
 	}
-	if v, ok := props["usageLocation"]; ok && v == nil && len(u.licenses) > 0 {
+	if v, ok := props["usageLocation"]; ok && v == nil && len(s.t.effectiveLicenses(u)) > 0 {
 		return s.fail(c, http.StatusBadRequest, "Request_BadRequest",
 			"The usage location cannot be removed from a user who has licenses assigned.")
 	}
@@ -653,11 +656,7 @@ func (t *tenant) softDelete(u *user, now time.Time) {
 	t.removeUserFromOrder(u)
 	u.deleted = now
 	u.mod = t.nextChange()
-	for _, l := range u.licenses {
-		if k := t.skus[strings.ToLower(l.SkuID)]; k != nil {
-			k.consumed--
-		}
-	}
+	t.recount(u)
 	t.deletedOr = append(t.deletedOr, u)
 }
 
@@ -749,12 +748,8 @@ func (s *Sim) restoreDeletedItem(c *call) *response {
 		kept = append(kept, a)
 	}
 	u.proxies = kept
-	for _, l := range u.licenses {
-		if k := s.t.skus[strings.ToLower(l.SkuID)]; k != nil {
-			k.consumed++
-		}
-	}
 	u.deleted = time.Time{}
+	s.t.recount(u)
 	u.mod = s.t.nextChange()
 	for i, d := range s.t.deletedOr {
 		if d == u {
