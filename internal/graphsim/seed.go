@@ -26,6 +26,11 @@ type Seed struct {
 	// Users are Graph user JSON objects. displayName, mailNickname (default:
 	// the UPN's local part) and userPrincipalName are needed; accountEnabled
 	// defaults to true; passwordProfile is optional; "id" is kept when given.
+	// A hybrid user synced from on-premises AD carries "onPremisesSyncEnabled":
+	// true (and optionally onPremisesImmutableId, onPremisesSamAccountName,
+	// onPremisesDomainName, onPremisesUserPrincipalName, onPremisesSecurityIdentifier,
+	// onPremisesDistinguishedName, onPremisesLastSyncDateTime); Graph then refuses
+	// changes to its on-premises-mastered properties.
 	Users []map[string]any `json:"users"`
 	// Managers set users' managers.
 	Managers []SeedManager `json:"managers"`
@@ -256,9 +261,32 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 				body["mailNickname"] = upn[:at]
 			}
 		}
+		onPrem := map[string]any{}
+		for _, p := range userOnPremReadOnly {
+			for k, v := range body {
+				if strings.EqualFold(k, p) {
+					onPrem[p] = v
+					delete(body, k)
+				}
+			}
+		}
+		for k, v := range onPrem {
+			ok := v == nil
+			if k == "onPremisesSyncEnabled" {
+				_, ok = v.(bool)
+			} else if _, isStr := v.(string); isStr {
+				ok = true
+			}
+			if !ok {
+				return res, fmt.Errorf("seed user %d (%s): %s has the wrong type", i, upn, k)
+			}
+		}
 		u, r := s.createUserLocked(c, body, false)
 		if r != nil {
 			return res, fmt.Errorf("seed user %d (%s): %w", i, upn, responseError(r))
+		}
+		for k, v := range onPrem {
+			u.props[k] = v
 		}
 		res.Users[str(u.props, "userPrincipalName")] = u.id
 	}

@@ -52,6 +52,11 @@ func (s *Sim) Snapshot() Seed {
 				props[k] = copyJSON(v)
 			}
 		}
+		for _, k := range userOnPremReadOnly {
+			if v, ok := u.props[k]; ok && v != nil {
+				props[k] = copyJSON(v)
+			}
+		}
 		seed.Users = append(seed.Users, props)
 		if u.managerID != "" {
 			seed.Managers = append(seed.Managers, SeedManager{User: u.id, Manager: u.managerID})

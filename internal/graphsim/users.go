@@ -44,6 +44,7 @@ var userWritable = map[string]valueKind{
 	"mail":                  kString,
 	"mailNickname":          kString,
 	"mobilePhone":           kString,
+	"onPremisesImmutableId": kString,
 	"officeLocation":        kString,
 	"otherMails":            kStringList,
 	"passwordProfile":       kPassword,
@@ -58,7 +59,39 @@ var userWritable = map[string]valueKind{
 }
 
 // userReadOnly are properties Graph computes; writing them is refused.
-var userReadOnly = []string{"id", "createdDateTime", "deletedDateTime", "proxyAddresses", "assignedLicenses", "licenseAssignmentStates"}
+var userReadOnly = append([]string{"id", "createdDateTime", "deletedDateTime", "proxyAddresses", "assignedLicenses", "licenseAssignmentStates"},
+	userOnPremReadOnly...)
+
+// userOnPremReadOnly are the on-premises properties Entra Connect / Cloud Sync
+// sets: read-only through Graph, settable in a seed
+// (https://learn.microsoft.com/graph/api/resources/user#properties).
+var userOnPremReadOnly = []string{"onPremisesSyncEnabled", "onPremisesSamAccountName", "onPremisesDomainName",
+	"onPremisesUserPrincipalName", "onPremisesSecurityIdentifier", "onPremisesDistinguishedName", "onPremisesLastSyncDateTime"}
+
+// cloudWritableSynced are the user properties a client may still change on a
+// user synced from on-premises AD (onPremisesSyncEnabled true); every other
+// writable property is mastered on premises. usageLocation is not synced by
+// Entra Connect and is needed for licensing; employeeLeaveDateTime is set in the
+// cloud for lifecycle workflows; otherMails and ageGroup are cloud attributes
+// (https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-sync-attributes-synchronized,
+// https://learn.microsoft.com/entra/id-governance/how-to-lifecycle-workflow-sync-attributes).
+var cloudWritableSynced = map[string]bool{
+	"usageLocation": true, "employeeLeaveDateTime": true, "otherMails": true, "ageGroup": true,
+}
+
+// onPremMastered is Entra's answer to changing an on-premises-mastered
+// property of a synced user (seen in
+// https://github.com/microsoftgraph/microsoft-graph-docs/issues/7301 and #18038).
+func (s *Sim) onPremMastered(c *call) *response {
+	return s.fail(c, http.StatusBadRequest, "Request_BadRequest",
+		"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+}
+
+// synced reports whether u is synced from on-premises AD.
+func (u *user) synced() bool {
+	b, _ := u.props["onPremisesSyncEnabled"].(bool)
+	return b
+}
 
 // userDefaultProps is the property set Graph v1.0 returns without $select
 // (https://learn.microsoft.com/graph/api/user-get#optional-query-parameters).
@@ -618,6 +651,13 @@ func (s *Sim) patchUser(c *call) *response {
 	if r != nil {
 		return r
 	}
+	if u.synced() {
+		for p := range props {
+			if !cloudWritableSynced[p] {
+				return s.onPremMastered(c)
+			}
+		}
+	}
 	for _, p := range []string{"accountEnabled", "displayName", "mailNickname", "userPrincipalName"} {
 		if v, ok := props[p]; ok && v == nil {
 			return s.invalidValue(c, p)
@@ -854,6 +894,9 @@ func (s *Sim) putManager(c *call) *response {
 	if !ok {
 		return s.fail(c, http.StatusBadRequest, "BadRequest", "The '@odata.id' property is missing or invalid.")
 	}
+	if u.synced() {
+		return s.onPremMastered(c) // manager is synced from AD's manager attribute
+	}
 	mgr := s.graphUser(c, mid)
 	if mgr == nil {
 		return s.notFound(c, mid)
@@ -877,6 +920,9 @@ func (s *Sim) deleteManager(c *call) *response {
 	}
 	if u.managerID == "" {
 		return s.notFound(c, "manager")
+	}
+	if u.synced() {
+		return s.onPremMastered(c)
 	}
 	s.t.setManager(u, "")
 	u.mod = s.t.nextChange()
