@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -22,19 +23,19 @@ func (s *Sim) revokeSignInSessions(c *call) *response {
 	})
 }
 
-// TAP lifetime bounds and default
-// (https://learn.microsoft.com/graph/api/authentication-post-temporaryaccesspassmethods#request-body).
+// TAP policy lifetime bounds: a policy's minimum and maximum lie between 10
+// minutes and 30 days
+// (https://learn.microsoft.com/graph/api/resources/temporaryaccesspassauthenticationmethodconfiguration#properties).
 const (
-	tapMinLifetime     = 10
-	tapMaxLifetime     = 43200
-	tapDefaultLifetime = 60
+	tapMinLifetime = 10
+	tapMaxLifetime = 43200
 )
 
 // tapAlphabet avoids look-alike characters, as real passes do.
 const tapAlphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789+#%"
 
-func newTAPValue() string {
-	b := make([]byte, 8)
+func newTAPValue(length int) string {
+	b := make([]byte, length)
 	if _, err := rand.Read(b); err != nil {
 		panic("graphsim: crypto/rand failed: " + err.Error())
 	}
@@ -85,20 +86,36 @@ func (s *Sim) createTAP(c *call) *response {
 			return r
 		}
 	}
-	t := &tapMethod{id: newGUID(), pass: newTAPValue(), created: c.now, start: c.now, lifetime: tapDefaultLifetime}
+	pol := s.t.tapPolicy
+	if pol.State != "enabled" {
+		// Wording not published; the code follows the other TAP errors.
+		return s.fail(c, http.StatusBadRequest, "badRequest", "Temporary Access Pass is disabled by the authentication methods policy.")
+	}
+	t := &tapMethod{id: newGUID(), pass: newTAPValue(pol.DefaultLength), created: c.now, start: c.now,
+		lifetime: pol.DefaultLifetimeInMinutes, usableOnce: pol.IsUsableOnce}
 	for k, v := range body {
 		switch k {
 		case "lifetimeInMinutes":
+			// The tenant policy bounds every pass; Entra answers 400 badRequest
+			// "Invalid LifetimeInMinutes specified. The valid range between 60 and 480."
+			// for the default policy (quoted in microsoftgraph/microsoft-graph-docs PR #12187).
 			n, ok := v.(float64)
-			if !ok || n != float64(int(n)) || n < tapMinLifetime || n > tapMaxLifetime {
+			if !ok || n != float64(int(n)) || int(n) < pol.MinimumLifetimeInMinutes || int(n) > pol.MaximumLifetimeInMinutes {
 				return s.fail(c, http.StatusBadRequest, "badRequest",
-					"The lifetimeInMinutes value must be between 10 and 43200 minutes.")
+					fmt.Sprintf("Invalid LifetimeInMinutes specified. The valid range between %d and %d.", pol.MinimumLifetimeInMinutes, pol.MaximumLifetimeInMinutes))
 			}
 			t.lifetime = int(n)
 		case "isUsableOnce":
 			b, ok := v.(bool)
 			if !ok {
 				return s.fail(c, http.StatusBadRequest, "badRequest", "Invalid value specified for property 'isUsableOnce'.")
+			}
+			if pol.IsUsableOnce && !b {
+				// "If the policy says one-time use, all passes are one-time use"
+				// (https://learn.microsoft.com/entra/identity/authentication/howto-authentication-temporary-access-pass);
+				// the error wording is not published.
+				return s.fail(c, http.StatusBadRequest, "badRequest",
+					"Invalid IsUsableOnce specified. The policy only allows one-time use Temporary Access Passes.")
 			}
 			t.usableOnce = b
 		case "startDateTime":

@@ -158,6 +158,8 @@ type tenant struct {
 	byResource  map[string]map[string]*roleAssignment // sp id -> id -> assignment
 
 	mail []Mail
+
+	tapPolicy tapPolicy
 }
 
 // indexedUserProps are the user properties kept in an equality index.
@@ -178,6 +180,7 @@ func newTenant() *tenant {
 		assignments: map[string]*roleAssignment{},
 		byPrincipal: map[string]map[string]*roleAssignment{},
 		byResource:  map[string]map[string]*roleAssignment{},
+		tapPolicy:   defaultTAPPolicy(),
 	}
 	for _, p := range indexedUserProps {
 		t.index[p] = map[string]map[string]struct{}{}

@@ -40,6 +40,10 @@ type Seed struct {
 	Licenses []SeedLicense `json:"licenses"`
 	// AppRoleAssignments grant app roles to users.
 	AppRoleAssignments []SeedAppRoleAssignment `json:"appRoleAssignments"`
+	// TemporaryAccessPassPolicy changes the tenant's Temporary Access Pass
+	// policy (default: enabled, 60..480 minutes, 60 by default, multi-use,
+	// 8 characters).
+	TemporaryAccessPassPolicy *SeedTAPPolicy `json:"temporaryAccessPassPolicy,omitempty"`
 }
 
 // SeedGroup is a group to create.
@@ -158,6 +162,13 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 	c := &call{method: http.MethodPost, base: "http://graphsim.invalid/v1.0", now: now, requestID: newGUID(), header: http.Header{}}
 	c.clientReqID = c.requestID
 	t := s.t
+	if seed.TemporaryAccessPassPolicy != nil {
+		p := seed.TemporaryAccessPassPolicy.apply(t.tapPolicy)
+		if err := p.validate(); err != nil {
+			return res, fmt.Errorf("seed temporaryAccessPassPolicy: %w", err)
+		}
+		t.tapPolicy = p
+	}
 	for _, d := range seed.Domains {
 		d = strings.TrimSpace(d)
 		if d == "" || strings.ContainsAny(d, "@ /") {

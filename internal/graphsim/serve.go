@@ -419,6 +419,8 @@ func init() {
 	add("GET", "/directory/deletedItems/{id}", (*Sim).getDeletedItem)
 	add("DELETE", "/directory/deletedItems/{id}", (*Sim).hardDeleteItem)
 	add("POST", "/directory/deletedItems/{id}/restore", (*Sim).restoreDeletedItem)
+	add("GET", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass", (*Sim).getTAPPolicy)
+	add("PATCH", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass", (*Sim).patchTAPPolicy)
 	add("POST", "/$batch", (*Sim).batch)
 }
 

@@ -15,6 +15,12 @@ func (s *Sim) Snapshot() Seed {
 	defer s.mu.RUnlock()
 	t := s.t
 	var seed Seed
+	if p := t.tapPolicy; p != defaultTAPPolicy() {
+		once := p.IsUsableOnce
+		seed.TemporaryAccessPassPolicy = &SeedTAPPolicy{State: p.State, MinimumLifetimeInMinutes: p.MinimumLifetimeInMinutes,
+			MaximumLifetimeInMinutes: p.MaximumLifetimeInMinutes, DefaultLifetimeInMinutes: p.DefaultLifetimeInMinutes,
+			IsUsableOnce: &once, DefaultLength: p.DefaultLength}
+	}
 	for _, d := range t.domains {
 		seed.Domains = append(seed.Domains, d)
 	}
