@@ -45,7 +45,7 @@ func TestTAPPolicy(t *testing.T) {
 
 	// Tighten the policy: one-time use, 2..4 hours, 12 characters.
 	e.must(204, "PATCH", tapPolicyPath, map[string]any{
-		"@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+		"@odata.type":  "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
 		"isUsableOnce": true, "minimumLifetimeInMinutes": 120, "maximumLifetimeInMinutes": 240, "defaultLifetimeInMinutes": 120, "defaultLength": 12,
 	})
 	if r := e.do("POST", taps, map[string]any{"isUsableOnce": false, "lifetimeInMinutes": 120}); r.status != 400 || r.errCode() != "badRequest" {
