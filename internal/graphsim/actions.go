@@ -17,6 +17,7 @@ func (s *Sim) revokeSignInSessions(c *call) *response {
 		return s.notFound(c, c.ids[0])
 	}
 	u.revocations++
+	s.t.touch('u', u.id)
 	return c.jsonResponse(http.StatusOK, map[string]any{
 		"@odata.context": c.base + "/$metadata#Edm.Boolean",
 		"value":          true,
@@ -132,6 +133,7 @@ func (s *Sim) createTAP(c *call) *response {
 		}
 	}
 	u.tap = t
+	s.t.touch('u', u.id)
 	m := s.renderTAP(c, t, true)
 	m["@odata.context"] = c.base + "/$metadata#users('" + u.id + "')/authentication/temporaryAccessPassMethods/$entity"
 	return c.jsonResponse(http.StatusCreated, m)
@@ -175,6 +177,7 @@ func (s *Sim) deleteTAP(c *call) *response {
 		return s.notFound(c, c.ids[1])
 	}
 	u.tap = nil
+	s.t.touch('u', u.id)
 	return c.noContent()
 }
 

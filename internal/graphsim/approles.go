@@ -204,6 +204,7 @@ func (s *Sim) grantAppRole(c *call, u *user, resourceID, roleID string) (*roleAs
 	}
 	a := &roleAssignment{id: newOpaqueID(), seq: s.t.nextSeq(), principal: u.id, resource: sp.id, role: roleID, created: c.now}
 	s.t.assignments[a.id] = a
+	s.t.touch('a', a.id)
 	if s.t.byPrincipal[u.id] == nil {
 		s.t.byPrincipal[u.id] = map[string]*roleAssignment{}
 	}
@@ -277,5 +278,6 @@ func (s *Sim) deleteAppRoleAssignment(c *call) *response {
 	delete(s.t.byPrincipal[u.id], a.id)
 	delete(s.t.byResource[a.resource], a.id)
 	delete(s.t.assignments, a.id)
+	s.t.touch('a', a.id)
 	return c.noContent()
 }

@@ -254,6 +254,7 @@ func (s *Sim) patchGroup(c *call) *response {
 			g.props[k] = copyJSON(v)
 		}
 	}
+	s.t.touch('g', g.id)
 	for _, id := range add {
 		s.t.addMember(g, id)
 	}

@@ -73,6 +73,7 @@ func (s *Sim) assignLicense(c *call) *response {
 	}
 	u.licenses = applyLicenseChange(u.licenses, adds, removes)
 	s.t.recount(u)
+	s.t.touch('u', u.id)
 	u.mod = s.t.nextChange()
 	m := s.t.renderUser(u, nil, false)
 	m["@odata.context"] = c.contextURL("users", nil) + "/$entity"
@@ -260,6 +261,7 @@ func (s *Sim) assignGroupLicense(c *call) *response {
 		}
 	}
 	g.licenses = applyLicenseChange(g.licenses, adds, removes)
+	s.t.touch('g', g.id)
 	s.t.relicenseMembers(g)
 	m := s.t.renderGroup(g, nil, false)
 	m["@odata.context"] = c.contextURL("groups", nil) + "/$entity"

@@ -160,6 +160,17 @@ type tenant struct {
 	mail []Mail
 
 	tapPolicy tapPolicy
+
+	// dirty names the objects changed since the last save ("u:"+id, "g:"+id,
+	// "a:"+id); nil unless the simulator persists (PersistTo).
+	dirty map[string]struct{}
+}
+
+// touch records that an object changed, for PersistTo.
+func (t *tenant) touch(kind byte, id string) {
+	if t.dirty != nil {
+		t.dirty[string(kind)+":"+id] = struct{}{}
+	}
 }
 
 // indexedUserProps are the user properties kept in an equality index.
@@ -348,6 +359,7 @@ func (t *tenant) addMember(g *group, id string) bool {
 	}
 	g.isMem[id] = t.nextSeq()
 	g.members = append(g.members, id)
+	t.touch('g', g.id)
 	set := t.memberOf[id]
 	if set == nil {
 		set = map[string]struct{}{}
@@ -366,6 +378,7 @@ func (t *tenant) removeMember(g *group, id string) bool {
 		return false
 	}
 	delete(g.isMem, id)
+	t.touch('g', g.id)
 	for i, m := range g.members {
 		if m == id {
 			g.members = append(g.members[:i], g.members[i+1:]...)
@@ -386,6 +399,7 @@ func (t *tenant) removeMember(g *group, id string) bool {
 
 // setManager sets or clears (managerID "") u's manager.
 func (t *tenant) setManager(u *user, managerID string) {
+	t.touch('u', u.id)
 	if u.managerID != "" {
 		if set := t.reports[u.managerID]; set != nil {
 			delete(set, u.id)

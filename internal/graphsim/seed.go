@@ -139,7 +139,12 @@ func (s *Sim) Seed(seed Seed) error {
 func (s *Sim) SeedWithResult(seed Seed) (SeedResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.seedLocked(seed)
+	res, err := s.seedLocked(seed)
+	// What was seeded stays, even when a later item failed (seeds are not atomic).
+	if perr := s.persistAll(); perr != nil {
+		return res, errors.Join(err, perr)
+	}
+	return res, err
 }
 
 // responseError turns a Graph error response into a Go error.

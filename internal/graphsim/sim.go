@@ -56,7 +56,8 @@ func (s *Sim) Reset() {
 	s.mu.Lock()
 	s.t = newTenant()
 	if s.store != nil {
-		if err := s.store.saveAll(s.t); err != nil {
+		s.t.dirty = map[string]struct{}{}
+		if err := s.persistAll(); err != nil {
 			slog.Error("graphsim: persisting reset failed", "error", err)
 		}
 	}

@@ -395,6 +395,7 @@ func (s *Sim) createUserLocked(c *call, body map[string]any, requirePassword boo
 	s.t.users[id] = u
 	s.t.order = append(s.t.order, u)
 	s.t.indexUser(u)
+	s.t.touch('u', u.id)
 	return u, nil
 }
 
@@ -674,6 +675,7 @@ func (s *Sim) patchUser(c *call) *response {
 	applyUserProps(u, props)
 	s.t.indexUser(u)
 	u.mod = s.t.nextChange()
+	s.t.touch('u', u.id)
 	return c.noContent()
 }
 
@@ -697,6 +699,7 @@ func (t *tenant) softDelete(u *user, now time.Time) {
 	u.deleted = now
 	u.mod = t.nextChange()
 	t.recount(u)
+	t.touch('u', u.id)
 	t.deletedOr = append(t.deletedOr, u)
 }
 
@@ -800,6 +803,7 @@ func (s *Sim) restoreDeletedItem(c *call) *response {
 	s.t.insertUserInOrder(u)
 	s.t.indexUser(u)
 	u.visibleAt = c.now.Add(s.replicationLag())
+	s.t.touch('u', u.id)
 	m := s.t.renderUser(u, nil, true)
 	m["@odata.context"] = c.base + "/$metadata#directoryObjects/$entity"
 	return c.jsonResponse(http.StatusOK, m)
@@ -825,6 +829,7 @@ func (s *Sim) hardDeleteItem(c *call) *response {
 		}
 	}
 	for aid, a := range t.byPrincipal[u.id] {
+		t.touch('a', aid)
 		delete(t.assignments, aid)
 		delete(t.byResource[a.resource], aid)
 	}
@@ -834,10 +839,12 @@ func (s *Sim) hardDeleteItem(c *call) *response {
 		if r := t.users[rid]; r != nil {
 			r.managerID = ""
 			r.mod = t.nextChange()
+			t.touch('u', r.id)
 		}
 	}
 	delete(t.reports, u.id)
 	delete(t.users, u.id)
+	t.touch('u', u.id)
 	t.tombs = append(t.tombs, tombstone{id: u.id, mod: t.nextChange()})
 	return c.noContent()
 }
