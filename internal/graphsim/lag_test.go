@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,6 +98,14 @@ func TestReplicationLag(t *testing.T) {
 	}
 	clk.advance(5 * time.Second)
 	e.must(200, "GET", "/users/"+id, nil)
+
+	// A seed may refer to a user still inside its lag.
+	lagged := e.must(201, "POST", "/users", newUserBody("lagged"))
+	if err := e.sim.Seed(Seed{Licenses: []SeedLicense{{User: lagged.body["id"].(string), SKU: "SPE_E3"}}}); err == nil {
+		t.Error("seeding a licence for a user without usageLocation succeeded") // the usual check still applies
+	} else if strings.Contains(err.Error(), "ResourceNotFound") {
+		t.Errorf("seed hit the replication lag: %v", err)
+	}
 
 	// Lag 0 (the default) keeps today's behaviour.
 	if err := e.sim.SetConfig(Config{}); err != nil {

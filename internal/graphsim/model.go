@@ -281,7 +281,7 @@ func (t *tenant) activeUser(key string) *user {
 // (https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors).
 func (s *Sim) graphUser(c *call, key string) *user {
 	u := s.t.activeUser(key)
-	if u == nil || c.now.Before(u.visibleAt) {
+	if u == nil || (!c.seeding && c.now.Before(u.visibleAt)) {
 		return nil
 	}
 	return u

@@ -164,7 +164,7 @@ func responseError(r *response) error {
 func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 	res := SeedResult{Users: map[string]string{}, Groups: map[string]string{}, SKUs: map[string]string{}, ServicePrincipals: map[string]string{}}
 	now := s.clock()
-	c := &call{method: http.MethodPost, base: "http://graphsim.invalid/v1.0", now: now, requestID: newGUID(), header: http.Header{}}
+	c := &call{method: http.MethodPost, base: "http://graphsim.invalid/v1.0", now: now, requestID: newGUID(), header: http.Header{}, seeding: true}
 	c.clientReqID = c.requestID
 	t := s.t
 	if seed.TemporaryAccessPassPolicy != nil {

@@ -44,6 +44,7 @@ type call struct {
 	now         time.Time
 	requestID   string
 	clientReqID string
+	seeding     bool // a seed's internal call: replication lag does not apply
 }
 
 // ServeHTTP serves Graph under /v1.0/... and the control API under /_sim/....
