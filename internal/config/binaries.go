@@ -2,7 +2,10 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/entralifecycle/engine/internal/codec"
 )
 
 // Azure holds Microsoft Entra application credentials, by Azure's own variable names.
@@ -45,6 +48,24 @@ type Webhook struct {
 	// CodecOrigins are the browser origins (the Temporal UI) allowed to call the codec
 	// endpoint served beside the webhook, comma separated.
 	CodecOrigins string `envconfig:"LIFECYCLE_CODEC_CORS_ORIGINS" default:"http://127.0.0.1:8233,http://localhost:8233"`
+	// CodecToken is the bearer token the payload codec endpoint requires. Without it the
+	// endpoint is served only on a loopback LIFECYCLE_WEBHOOK_ADDR (dev mode).
+	CodecToken string `envconfig:"LIFECYCLE_CODEC_TOKEN"`
+}
+
+// ValidateCodec checks the codec endpoint's credential when the process serves it (a payload
+// key is set): a token must be well formed, and without one the address must be loopback.
+func (w Webhook) ValidateCodec(payloadKeySet bool) error {
+	if w.CodecToken != "" && !codec.ValidToken(w.CodecToken) {
+		return errors.New("LIFECYCLE_CODEC_TOKEN: use at least 16 printable ASCII characters without spaces")
+	}
+	if !payloadKeySet {
+		return nil
+	}
+	if err := codec.CheckServe(w.Addr, w.CodecToken); err != nil {
+		return fmt.Errorf("%w (LIFECYCLE_WEBHOOK_ADDR)", err)
+	}
+	return nil
 }
 
 // Validate checks the webhook settings; the secret is required only where a server runs.
@@ -119,6 +140,8 @@ func (c Worker) Validate(dev bool) error {
 		c.HR.Validate,
 		func() error { _, _, err := c.Logging.Logger(); return err },
 		func() error { return c.Webhook.Validate(false) },
+		// The worker serves the HTTP side (and so the codec endpoint) only in dev mode.
+		func() error { return c.Webhook.ValidateCodec(dev && c.PayloadKey != "") },
 	} {
 		if err := check(); err != nil {
 			return err
@@ -144,6 +167,7 @@ func LoadStarter(serve bool) (Starter, error) {
 		c.Temporal.Validate,
 		func() error { _, _, err := c.Logging.Logger(); return err },
 		func() error { return c.Webhook.Validate(serve) },
+		func() error { return c.Webhook.ValidateCodec(serve && c.PayloadKey != "") },
 	} {
 		if err := check(); err != nil {
 			return c, err

@@ -1,0 +1,78 @@
+package dispatch
+
+import (
+	"bytes"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/entralifecycle/engine/internal/codec"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func TestCodecEndpointNeedsCredentialOffLoopback(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	cases := []struct {
+		name    string
+		addr    string
+		token   string
+		wantErr bool
+	}{
+		{"all interfaces without token", "0.0.0.0:8235", "", true},
+		{"unset address without token", "", "", true},
+		{"lan address without token", "10.0.0.5:8235", "", true},
+		{"loopback without token (dev)", "127.0.0.1:8235", "", false},
+		{"all interfaces with token", "0.0.0.0:8235", "codec-token-of-enough-length", false},
+		{"too short a token", "0.0.0.0:8235", "short", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := HTTPHandler(Dispatcher{}, HTTPOptions{Addr: tc.addr, PayloadKey: key, CodecToken: tc.token, Logger: quiet})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if err != nil && (!strings.Contains(err.Error(), "LIFECYCLE_CODEC_TOKEN") || strings.Contains(err.Error(), "\n")) {
+				t.Fatalf("error %q is not one line naming LIFECYCLE_CODEC_TOKEN", err)
+			}
+		})
+	}
+	// Without a payload key there is no codec endpoint, so no credential is needed.
+	if _, err := HTTPHandler(Dispatcher{}, HTTPOptions{Addr: "0.0.0.0:8235", Logger: quiet}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCodecEndpointWiredWithToken(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	const token = "codec-token-of-enough-length"
+	h, err := HTTPHandler(Dispatcher{}, HTTPOptions{Addr: "0.0.0.0:8235", PayloadKey: key, CodecToken: token, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"payloads":[{"metadata":{"encoding":"` + base64.StdEncoding.EncodeToString([]byte("json/plain")) + `"},"data":"` +
+		base64.StdEncoding.EncodeToString([]byte(`"x"`)) + `"}]}`
+	for _, auth := range []string{"", "Bearer " + token} {
+		req := httptest.NewRequest(http.MethodPost, "/codec/encode", strings.NewReader(body))
+		req.RemoteAddr = "203.0.113.4:5000"
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		want := http.StatusUnauthorized
+		if auth != "" {
+			want = http.StatusOK
+		}
+		if rec.Code != want || (want == http.StatusOK && !strings.Contains(rec.Body.String(), codecEncodingB64())) {
+			t.Fatalf("with token %v: %d %s", auth != "", rec.Code, rec.Body)
+		}
+	}
+}
+
+func codecEncodingB64() string {
+	return base64.StdEncoding.EncodeToString([]byte(codec.EncodingEncrypted))
+}
