@@ -51,6 +51,23 @@ type Webhook struct {
 	// CodecToken is the bearer token the payload codec endpoint requires. Without it the
 	// endpoint is served only on a loopback LIFECYCLE_WEBHOOK_ADDR (dev mode).
 	CodecToken string `envconfig:"LIFECYCLE_CODEC_TOKEN"`
+	// AcceptRecords lets signed webhook events carry the employee record itself; only
+	// allowed for the file source, which has no read API to re-read the employee from.
+	AcceptRecords bool `envconfig:"LIFECYCLE_WEBHOOK_ACCEPT_RECORDS" default:"false"`
+}
+
+// AcceptsRecords reports whether the webhook takes employee records in events for the HR
+// source hrSource: only when LIFECYCLE_WEBHOOK_ACCEPT_RECORDS=true and the source is file.
+func (w Webhook) AcceptsRecords(hrSource string) bool {
+	return w.AcceptRecords && hrSource == "file"
+}
+
+// ValidateRecords refuses LIFECYCLE_WEBHOOK_ACCEPT_RECORDS for a source with a read API.
+func (w Webhook) ValidateRecords(hrSource string) error {
+	if w.AcceptRecords && hrSource != "file" {
+		return errors.New("LIFECYCLE_WEBHOOK_ACCEPT_RECORDS: only allowed with LIFECYCLE_HR_SOURCE=file; other sources are re-read from HR")
+	}
+	return nil
 }
 
 // ValidateCodec checks the codec endpoint's credential when the process serves it (a payload
@@ -142,6 +159,7 @@ func (c Worker) Validate(dev bool) error {
 		func() error { return c.Webhook.Validate(false) },
 		// The worker serves the HTTP side (and so the codec endpoint) only in dev mode.
 		func() error { return c.Webhook.ValidateCodec(dev && c.PayloadKey != "") },
+		func() error { return c.Webhook.ValidateRecords(c.HR.Source) },
 	} {
 		if err := check(); err != nil {
 			return err
@@ -155,6 +173,9 @@ type Starter struct {
 	Temporal
 	Logging
 	Webhook
+	// HRSource is LIFECYCLE_HR_SOURCE: `serve` takes employee records in webhook events only
+	// for the file source.
+	HRSource string `envconfig:"LIFECYCLE_HR_SOURCE" default:"file"`
 }
 
 // LoadStarter reads and validates the starter's configuration. serve requires the webhook secret.
@@ -168,6 +189,8 @@ func LoadStarter(serve bool) (Starter, error) {
 		func() error { _, _, err := c.Logging.Logger(); return err },
 		func() error { return c.Webhook.Validate(serve) },
 		func() error { return c.Webhook.ValidateCodec(serve && c.PayloadKey != "") },
+		HR{Source: c.HRSource}.Validate,
+		func() error { return c.Webhook.ValidateRecords(c.HRSource) },
 	} {
 		if err := check(); err != nil {
 			return c, err

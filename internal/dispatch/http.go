@@ -13,7 +13,8 @@ import (
 )
 
 // HTTPOptions configure the engine's HTTP side. The zero value of every field is the safe
-// one: no events accepted without a secret, no codec endpoint without a credential.
+// one: no events accepted without a secret, no employee records in events, no codec endpoint
+// without a credential.
 type HTTPOptions struct {
 	// Addr is the listen address (LIFECYCLE_WEBHOOK_ADDR). It decides whether the codec
 	// endpoint may run without CodecToken: only on a loopback address. Empty counts as
@@ -21,6 +22,12 @@ type HTTPOptions struct {
 	Addr string
 	// Secret is the webhook's HMAC secret; empty refuses every event.
 	Secret []byte
+	// AcceptRecords lets signed events carry the employee record itself ("employee"). Set it
+	// only for the file source with LIFECYCLE_WEBHOOK_ACCEPT_RECORDS=true (config's
+	// Webhook.AcceptsRecords): for a source with a read API the entity re-reads HR, and a
+	// record in the event would let anyone holding the webhook secret write HR data. False
+	// answers such events 400.
+	AcceptRecords bool
 	// PayloadKey, when set, serves the remote codec endpoint under /codec/.
 	PayloadKey []byte
 	// CodecToken is the bearer token the codec endpoint requires (LIFECYCLE_CODEC_TOKEN).
@@ -48,7 +55,8 @@ func HTTPHandler(d Dispatcher, o HTTPOptions) (http.Handler, error) {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", webhook.NewHandler(o.Secret, d, webhook.WithLogger(logger), webhook.WithHealthCheck(health)))
+	mux.Handle("/", webhook.NewHandler(o.Secret, d, webhook.WithLogger(logger),
+		webhook.WithHealthCheck(health), webhook.WithEmbeddedRecords(o.AcceptRecords)))
 	if len(o.PayloadKey) > 0 {
 		cd, err := codec.New(o.PayloadKey)
 		if err != nil {

@@ -2,14 +2,19 @@ package dispatch
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/entralifecycle/engine/internal/codec"
+	"github.com/entralifecycle/engine/internal/webhook"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -75,4 +80,49 @@ func TestCodecEndpointWiredWithToken(t *testing.T) {
 
 func codecEncodingB64() string {
 	return base64.StdEncoding.EncodeToString([]byte(codec.EncodingEncrypted))
+}
+
+// fakeClient is the Temporal boundary's test double: it records Signal-With-Start calls and
+// answers them with err.
+type fakeClient struct {
+	client.Client
+	signals []string
+	err     error
+}
+
+func (f *fakeClient) SignalWithStartWorkflow(_ context.Context, id, _ string, _ any, _ client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	f.signals = append(f.signals, id)
+	return nil, f.err
+}
+
+var webhookSecret = []byte("webhook-secret-0123456789")
+
+func postEvent(t *testing.T, h http.Handler, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, webhook.EventsPath, strings.NewReader(body))
+	ts, sig := webhook.Sign(webhookSecret, time.Now(), []byte(body))
+	req.Header.Set(webhook.HeaderTimestamp, ts)
+	req.Header.Set(webhook.HeaderSignature, sig)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestEmbeddedRecordsRefusedByDefault(t *testing.T) {
+	forged := `{"employeeId":"1003","source":"afas","employee":{"givenName":"Piet","familyName":"Bakker",` +
+		`"contracts":[{"id":"1003-1","start":"2024-01-01","department":"ICT"}]}}`
+	for _, accept := range []bool{false, true} {
+		fc := &fakeClient{}
+		h, err := HTTPHandler(Dispatcher{Client: fc, TaskQueue: "q"}, HTTPOptions{Secret: webhookSecret, AcceptRecords: accept, Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := postEvent(t, h, forged)
+		if !accept && (rec.Code != http.StatusBadRequest || len(fc.signals) != 0) {
+			t.Fatalf("zero options: %d %s, signals %v", rec.Code, rec.Body, fc.signals)
+		}
+		if accept && (rec.Code != http.StatusAccepted || len(fc.signals) != 1) {
+			t.Fatalf("AcceptRecords: %d %s, signals %v", rec.Code, rec.Body, fc.signals)
+		}
+	}
 }
