@@ -2,10 +2,12 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/entralifecycle/engine/internal/codec"
@@ -55,7 +57,7 @@ func HTTPHandler(d Dispatcher, o HTTPOptions) (http.Handler, error) {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", webhook.NewHandler(o.Secret, d, webhook.WithLogger(logger),
+	mux.Handle("/", webhook.NewHandler(o.Secret, eventNotifier{d}, webhook.WithLogger(logger),
 		webhook.WithHealthCheck(health), webhook.WithEmbeddedRecords(o.AcceptRecords)))
 	if len(o.PayloadKey) > 0 {
 		cd, err := codec.New(o.PayloadKey)
@@ -73,4 +75,18 @@ func HTTPHandler(d Dispatcher, o HTTPOptions) (http.Handler, error) {
 		}))
 	}
 	return mux, nil
+}
+
+// eventNotifier delivers webhook events through the dispatcher and marks the failures that
+// are the event's fault (Temporal refusing the id as invalid), so the sender gets 400 rather
+// than a retry-later 503.
+type eventNotifier struct{ d Dispatcher }
+
+func (n eventNotifier) Notify(ctx context.Context, ev webhook.Event) (string, error) {
+	id, err := n.d.Notify(ctx, ev)
+	var invalid *serviceerror.InvalidArgument
+	if err != nil && errors.As(err, &invalid) {
+		return "", fmt.Errorf("%w: %s", webhook.ErrInvalidEvent, invalid.Message)
+	}
+	return id, err
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/entralifecycle/engine/internal/codec"
@@ -124,5 +125,28 @@ func TestEmbeddedRecordsRefusedByDefault(t *testing.T) {
 		if accept && (rec.Code != http.StatusAccepted || len(fc.signals) != 1) {
 			t.Fatalf("AcceptRecords: %d %s, signals %v", rec.Code, rec.Body, fc.signals)
 		}
+	}
+}
+
+func TestTemporalInvalidArgumentIsA400(t *testing.T) {
+	fc := &fakeClient{err: serviceerror.NewInvalidArgument("WorkflowId length exceeds limit.")}
+	h, err := HTTPHandler(Dispatcher{Client: fc, TaskQueue: "q"}, HTTPOptions{Secret: webhookSecret, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := postEvent(t, h, `{"employeeId":"1001"}`); rec.Code != http.StatusBadRequest {
+		t.Fatalf("invalid argument: %d %s", rec.Code, rec.Body)
+	}
+	// A non-ASCII id never reaches Temporal.
+	fc = &fakeClient{}
+	h, _ = HTTPHandler(Dispatcher{Client: fc, TaskQueue: "q"}, HTTPOptions{Secret: webhookSecret, Logger: quiet})
+	if rec := postEvent(t, h, `{"employeeId":"1001é"}`); rec.Code != http.StatusBadRequest || len(fc.signals) != 0 {
+		t.Fatalf("non-ASCII id: %d %s, signals %v", rec.Code, rec.Body, fc.signals)
+	}
+	// Temporal being unavailable stays a 503: retrying later helps.
+	fc = &fakeClient{err: serviceerror.NewUnavailable("down")}
+	h, _ = HTTPHandler(Dispatcher{Client: fc, TaskQueue: "q"}, HTTPOptions{Secret: webhookSecret, Logger: quiet})
+	if rec := postEvent(t, h, `{"employeeId":"1001"}`); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("unavailable: %d %s", rec.Code, rec.Body)
 	}
 }

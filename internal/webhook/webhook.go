@@ -77,6 +77,11 @@ func WithLogger(l *slog.Logger) Option { return func(h *handler) { h.log = l } }
 // the default refuses every event that carries one with 400.
 func WithEmbeddedRecords(accept bool) Option { return func(h *handler) { h.acceptRecords = accept } }
 
+// ErrInvalidEvent marks a Notifier error caused by the event itself (for
+// example an employee id the engine cannot address): the sender gets 400,
+// not a retry-later 503, since sending it again cannot help.
+var ErrInvalidEvent = errors.New("invalid event")
+
 // WithHealthCheck makes /healthz answer 503 when check fails.
 func WithHealthCheck(check func(ctx context.Context) error) Option {
 	return func(h *handler) { h.health = check }
@@ -173,6 +178,11 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := h.n.Notify(r.Context(), ev)
+	if errors.Is(err, ErrInvalidEvent) {
+		h.log.Warn("HR event rejected by the engine", "error", err.Error())
+		writeError(w, http.StatusBadRequest, "event rejected: "+err.Error())
+		return
+	}
 	if err != nil {
 		h.log.Error("HR event not delivered", "employeeId", ev.EmployeeID, "error", err.Error())
 		writeError(w, http.StatusServiceUnavailable, "event could not be delivered; retry later")
@@ -215,8 +225,8 @@ func parseEvent(body []byte, acceptRecords bool) (Event, string) {
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return Event{}, "malformed JSON event: " + err.Error()
 	}
-	if !hr.ValidID(ev.EmployeeID) {
-		return Event{}, fmt.Sprintf("employeeId must be 1-%d characters without surrounding spaces, control characters or '/'", hr.MaxIDLength)
+	if !validEventID(ev.EmployeeID) {
+		return Event{}, fmt.Sprintf("employeeId must be 1-%d printable ASCII characters without surrounding spaces or '/'", hr.MaxIDLength)
 	}
 	if len(ev.Source) > 64 || len(ev.Reason) > 200 {
 		return Event{}, "source or reason too long"
@@ -237,6 +247,22 @@ func parseEvent(body []byte, acceptRecords bool) (Event, string) {
 		}
 	}
 	return ev, ""
+}
+
+// validEventID accepts what hr.ValidID accepts, and only printable ASCII on
+// top of it, whatever hr.ValidID allows: the id becomes part of a workflow
+// id and a search attribute, and a non-ASCII id must be the sender's 400,
+// never a delivery failure (503) further on.
+func validEventID(id string) bool {
+	if !hr.ValidID(id) || len(id) > hr.MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < ' ' || id[i] > '~' || id[i] == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -283,5 +284,29 @@ func TestEmbeddedRecordRefusedUnlessAccepted(t *testing.T) {
 	newServer(rec).ServeHTTP(w, signed(`{"employeeId":"1003","source":"afas","employee":null}`, now, secret))
 	if w.Code != http.StatusAccepted || len(rec.events) != 1 || rec.events[0].Employee != nil {
 		t.Fatalf("plain event: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestInvalidEmployeeIDIsTheSendersError(t *testing.T) {
+	for _, id := range []string{"1001é", "١٠٠١", "１００１", "1001\u200b", "10/01", " 1001", "", strings.Repeat("9", 65)} {
+		t.Run(id, func(t *testing.T) {
+			rec := &recorder{}
+			body, _ := json.Marshal(Event{EmployeeID: id, Source: "afas"})
+			w := httptest.NewRecorder()
+			newServer(rec).ServeHTTP(w, signed(string(body), now, secret))
+			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "employeeId") {
+				t.Fatalf("id %q: %d %s, want 400 naming employeeId", id, w.Code, w.Body)
+			}
+			if len(rec.events) != 0 {
+				t.Fatalf("invalid id delivered: %+v", rec.events)
+			}
+		})
+	}
+	// The engine refusing the event (ErrInvalidEvent) is also a 400, never a 503.
+	rec := &recorder{err: fmt.Errorf("%w: workflow id too long", ErrInvalidEvent)}
+	w := httptest.NewRecorder()
+	newServer(rec).ServeHTTP(w, signed(`{"employeeId":"1001"}`, now, secret))
+	if w.Code != http.StatusBadRequest {
+		t.Fatalf("invalid event from the notifier: %d %s", w.Code, w.Body)
 	}
 }
