@@ -146,13 +146,14 @@ func TestPayloadCodecEncryptsHistory(t *testing.T) {
 	}
 
 	// The remote codec endpoint (what the Temporal UI calls) decodes with CORS for the UI.
-	srv := httptest.NewServer(http.StripPrefix("/codec", codec.Handler(cd, []string{"http://127.0.0.1:8233"})))
+	srv := httptest.NewServer(http.StripPrefix("/codec", codec.Handler(cd, codec.Options{AllowedOrigins: []string{"http://127.0.0.1:8233"}, Token: "e2e-codec-token-0123456789"})))
 	defer srv.Close()
 	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: payloads[:1]})
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/codec/decode", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", "http://127.0.0.1:8233")
 	req.Header.Set("X-Namespace", "default")
+	req.Header.Set("Authorization", "Bearer e2e-codec-token-0123456789")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

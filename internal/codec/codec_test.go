@@ -117,7 +117,13 @@ func TestParseKey(t *testing.T) {
 
 func TestHandlerCORSAndProtocol(t *testing.T) {
 	c := mustCodec(t, 3)
-	h := http.StripPrefix("/codec", Handler(c, []string{"http://127.0.0.1:8233"}))
+	const token = "codec-test-token-0123456789"
+	h := http.StripPrefix("/codec", Handler(c, Options{AllowedOrigins: []string{"http://127.0.0.1:8233"}, Token: token}))
+	post := func(path string, body []byte) *http.Request {
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req
+	}
 
 	// Preflight from the UI origin.
 	req := httptest.NewRequest(http.MethodOptions, "/codec/decode", nil)
@@ -125,7 +131,8 @@ func TestHandlerCORSAndProtocol(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "http://127.0.0.1:8233" ||
-		!strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "X-Namespace") {
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "X-Namespace") ||
+		!strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "Authorization-Extras") {
 		t.Fatalf("preflight: %d %v", rec.Code, rec.Header())
 	}
 	// Another origin gets no CORS grant.
@@ -139,20 +146,20 @@ func TestHandlerCORSAndProtocol(t *testing.T) {
 	// encode then decode over HTTP.
 	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{jsonPayload(t, "Fatima el Amrani")}})
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/codec/encode", bytes.NewReader(body)))
+	h.ServeHTTP(rec, post("/codec/encode", body))
 	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "Fatima") {
 		t.Fatalf("encode: %d %s", rec.Code, rec.Body)
 	}
 	rec2 := httptest.NewRecorder()
-	h.ServeHTTP(rec2, httptest.NewRequest(http.MethodPost, "/codec/decode", bytes.NewReader(rec.Body.Bytes())))
+	h.ServeHTTP(rec2, post("/codec/decode", rec.Body.Bytes()))
 	var got commonpb.Payloads
 	if rec2.Code != http.StatusOK || protojson.Unmarshal(rec2.Body.Bytes(), &got) != nil || !strings.Contains(string(got.Payloads[0].Data), "Fatima") {
 		t.Fatalf("decode: %d %s", rec2.Code, rec2.Body)
 	}
 	// Decoding with the wrong key answers 400 with the reason, not garbage.
-	other := http.StripPrefix("/codec", Handler(mustCodec(t, 4), nil))
+	other := http.StripPrefix("/codec", Handler(mustCodec(t, 4), Options{Token: token}))
 	rec3 := httptest.NewRecorder()
-	other.ServeHTTP(rec3, httptest.NewRequest(http.MethodPost, "/codec/decode", bytes.NewReader(rec.Body.Bytes())))
+	other.ServeHTTP(rec3, post("/codec/decode", rec.Body.Bytes()))
 	if rec3.Code != http.StatusBadRequest || !strings.Contains(rec3.Body.String(), "different LIFECYCLE_PAYLOAD_KEY") {
 		t.Fatalf("wrong key over HTTP: %d %s", rec3.Code, rec3.Body)
 	}

@@ -2,7 +2,10 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/entralifecycle/engine/internal/codec"
 )
 
 // Azure holds Microsoft Entra application credentials, by Azure's own variable names.
@@ -45,6 +48,41 @@ type Webhook struct {
 	// CodecOrigins are the browser origins (the Temporal UI) allowed to call the codec
 	// endpoint served beside the webhook, comma separated.
 	CodecOrigins string `envconfig:"LIFECYCLE_CODEC_CORS_ORIGINS" default:"http://127.0.0.1:8233,http://localhost:8233"`
+	// CodecToken is the bearer token the payload codec endpoint requires. Without it the
+	// endpoint is served only on a loopback LIFECYCLE_WEBHOOK_ADDR (dev mode).
+	CodecToken string `envconfig:"LIFECYCLE_CODEC_TOKEN"`
+	// AcceptRecords lets signed webhook events carry the employee record itself; only
+	// allowed for the file source, which has no read API to re-read the employee from.
+	AcceptRecords bool `envconfig:"LIFECYCLE_WEBHOOK_ACCEPT_RECORDS" default:"false"`
+}
+
+// AcceptsRecords reports whether the webhook takes employee records in events for the HR
+// source hrSource: only when LIFECYCLE_WEBHOOK_ACCEPT_RECORDS=true and the source is file.
+func (w Webhook) AcceptsRecords(hrSource string) bool {
+	return w.AcceptRecords && hrSource == "file"
+}
+
+// ValidateRecords refuses LIFECYCLE_WEBHOOK_ACCEPT_RECORDS for a source with a read API.
+func (w Webhook) ValidateRecords(hrSource string) error {
+	if w.AcceptRecords && hrSource != "file" {
+		return errors.New("LIFECYCLE_WEBHOOK_ACCEPT_RECORDS: only allowed with LIFECYCLE_HR_SOURCE=file; other sources are re-read from HR")
+	}
+	return nil
+}
+
+// ValidateCodec checks the codec endpoint's credential when the process serves it (a payload
+// key is set): a token must be well formed, and without one the address must be loopback.
+func (w Webhook) ValidateCodec(payloadKeySet bool) error {
+	if w.CodecToken != "" && !codec.ValidToken(w.CodecToken) {
+		return errors.New("LIFECYCLE_CODEC_TOKEN: use at least 16 printable ASCII characters without spaces")
+	}
+	if !payloadKeySet {
+		return nil
+	}
+	if err := codec.CheckServe(w.Addr, w.CodecToken); err != nil {
+		return fmt.Errorf("%w (LIFECYCLE_WEBHOOK_ADDR)", err)
+	}
+	return nil
 }
 
 // Validate checks the webhook settings; the secret is required only where a server runs.
@@ -119,6 +157,9 @@ func (c Worker) Validate(dev bool) error {
 		c.HR.Validate,
 		func() error { _, _, err := c.Logging.Logger(); return err },
 		func() error { return c.Webhook.Validate(false) },
+		// The worker serves the HTTP side (and so the codec endpoint) only in dev mode.
+		func() error { return c.Webhook.ValidateCodec(dev && c.PayloadKey != "") },
+		func() error { return c.Webhook.ValidateRecords(c.HR.Source) },
 	} {
 		if err := check(); err != nil {
 			return err
@@ -132,6 +173,9 @@ type Starter struct {
 	Temporal
 	Logging
 	Webhook
+	// HRSource is LIFECYCLE_HR_SOURCE: `serve` takes employee records in webhook events only
+	// for the file source.
+	HRSource string `envconfig:"LIFECYCLE_HR_SOURCE" default:"file"`
 }
 
 // LoadStarter reads and validates the starter's configuration. serve requires the webhook secret.
@@ -144,6 +188,9 @@ func LoadStarter(serve bool) (Starter, error) {
 		c.Temporal.Validate,
 		func() error { _, _, err := c.Logging.Logger(); return err },
 		func() error { return c.Webhook.Validate(serve) },
+		func() error { return c.Webhook.ValidateCodec(serve && c.PayloadKey != "") },
+		HR{Source: c.HRSource}.Validate,
+		func() error { return c.Webhook.ValidateRecords(c.HRSource) },
 	} {
 		if err := check(); err != nil {
 			return c, err

@@ -13,7 +13,7 @@ func clearEnv(t *testing.T) {
 		"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
 		"AZURE_FEDERATED_TOKEN_FILE", "LIFECYCLE_AZURE_MANAGED_IDENTITY", "LIFECYCLE_GRAPH_BASE_URL",
 		"LIFECYCLE_WEBHOOK_ADDR", "LIFECYCLE_WEBHOOK_SECRET", "LIFECYCLE_HR_SOURCE", "LIFECYCLE_HR_FILE",
-		"LIFECYCLE_POLICY_FILE", "LIFECYCLE_CODEC_CORS_ORIGINS",
+		"LIFECYCLE_POLICY_FILE", "LIFECYCLE_CODEC_CORS_ORIGINS", "LIFECYCLE_CODEC_TOKEN", "LIFECYCLE_WEBHOOK_ACCEPT_RECORDS",
 	} {
 		t.Setenv(k, "")
 	}
@@ -128,5 +128,118 @@ func TestHROpenNamesTheSetting(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %+v: error %v, want one naming %s", tc.hr.Source, tc.c, err, tc.want)
 		}
+	}
+}
+
+func TestCodecCredentialRequiredOffLoopback(t *testing.T) {
+	key32 := "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // 32 bytes
+	const secret = "webhook-secret-0123456789"
+	const token = "codec-token-0123456789abcdef"
+	cases := []struct {
+		name    string
+		env     map[string]string
+		load    func() error
+		wantErr bool
+	}{
+		{"starter serve, all interfaces, key, no token",
+			map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "0.0.0.0:8235", "LIFECYCLE_PAYLOAD_KEY": key32, "LIFECYCLE_WEBHOOK_SECRET": secret},
+			func() error { _, err := LoadStarter(true); return err }, true},
+		{"starter serve, all interfaces, key, token",
+			map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "0.0.0.0:8235", "LIFECYCLE_PAYLOAD_KEY": key32, "LIFECYCLE_WEBHOOK_SECRET": secret, "LIFECYCLE_CODEC_TOKEN": token},
+			func() error { _, err := LoadStarter(true); return err }, false},
+		{"starter serve, loopback, key, no token",
+			map[string]string{"LIFECYCLE_PAYLOAD_KEY": key32, "LIFECYCLE_WEBHOOK_SECRET": secret},
+			func() error { _, err := LoadStarter(true); return err }, false},
+		{"starter serve, all interfaces, no key: no codec endpoint",
+			map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "0.0.0.0:8235", "LIFECYCLE_WEBHOOK_SECRET": secret},
+			func() error { _, err := LoadStarter(true); return err }, false},
+		{"starter other commands, all interfaces, key, no token",
+			map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "0.0.0.0:8235", "LIFECYCLE_PAYLOAD_KEY": key32},
+			func() error { _, err := LoadStarter(false); return err }, false},
+		{"worker dev, all interfaces, key, no token",
+			map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "0.0.0.0:8235", "LIFECYCLE_PAYLOAD_KEY": key32},
+			func() error { _, err := LoadWorker(true); return err }, true},
+		{"worker dev, loopback, key, no token",
+			map[string]string{"LIFECYCLE_PAYLOAD_KEY": key32},
+			func() error { _, err := LoadWorker(true); return err }, false},
+		{"worker (no HTTP side), all interfaces, key, no token",
+			map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "0.0.0.0:8235", "LIFECYCLE_PAYLOAD_KEY": key32},
+			func() error { _, err := LoadWorker(false); return err }, false},
+		{"malformed token",
+			map[string]string{"LIFECYCLE_CODEC_TOKEN": "short"},
+			func() error { _, err := LoadWorker(false); return err }, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			err := tc.load()
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if err == nil {
+				return
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "LIFECYCLE_CODEC_TOKEN:") || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q: want one line starting with LIFECYCLE_CODEC_TOKEN", msg)
+			}
+			for _, v := range tc.env {
+				if strings.Contains(msg, v) {
+					t.Fatalf("error %q echoes a value", msg)
+				}
+			}
+		})
+	}
+}
+
+func TestWebhookRecordsOnlyForFileSource(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		starter bool
+		wantErr bool
+		accepts bool
+	}{
+		{"default refuses records", nil, false, false, false},
+		{"starter default refuses records", nil, true, false, false},
+		{"file source opts in", map[string]string{"LIFECYCLE_WEBHOOK_ACCEPT_RECORDS": "true"}, false, false, true},
+		{"starter file source opts in", map[string]string{"LIFECYCLE_WEBHOOK_ACCEPT_RECORDS": "true", "LIFECYCLE_HR_SOURCE": "file"}, true, false, true},
+		{"afas cannot opt in", map[string]string{"LIFECYCLE_WEBHOOK_ACCEPT_RECORDS": "true", "LIFECYCLE_HR_SOURCE": "afas"}, false, true, false},
+		{"starter afas cannot opt in", map[string]string{"LIFECYCLE_WEBHOOK_ACCEPT_RECORDS": "true", "LIFECYCLE_HR_SOURCE": "afas"}, true, true, false},
+		{"afas without opt-in", map[string]string{"LIFECYCLE_HR_SOURCE": "afas"}, true, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var err error
+			var accepts bool
+			if tc.starter {
+				var c Starter
+				c, err = LoadStarter(false)
+				accepts = c.Webhook.AcceptsRecords(c.HRSource)
+			} else {
+				var c Worker
+				c, err = LoadWorker(false)
+				accepts = c.Webhook.AcceptsRecords(c.HR.Source)
+			}
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if err != nil {
+				if !strings.HasPrefix(err.Error(), "LIFECYCLE_WEBHOOK_ACCEPT_RECORDS:") {
+					t.Fatalf("error %q does not name the variable", err)
+				}
+				return
+			}
+			if accepts != tc.accepts {
+				t.Fatalf("accepts records %v, want %v", accepts, tc.accepts)
+			}
+		})
 	}
 }

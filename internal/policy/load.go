@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -124,6 +125,10 @@ func (d *decoder) syntaxError(err error) *Error {
 			line, _ = strconv.Atoi(m[1])
 		}
 		msg = m[2]
+	}
+	if line == 0 {
+		// Some scanner errors (invalid UTF-8, control characters) carry no line.
+		line = firstBadLine(d.data)
 	}
 	if line > 0 && strings.Contains(msg, "cannot start any token") {
 		if lines := bytes.Split(d.data, []byte("\n")); line <= len(lines) && bytes.Contains(lines[line-1], []byte("\t")) {
@@ -434,6 +439,23 @@ func (d *decoder) boolean(n *yaml.Node, what string, out *bool) {
 		return
 	}
 	*out = v
+}
+
+// firstBadLine is the 1-based line of the first byte YAML cannot read
+// (invalid UTF-8, or a control character other than tab, CR and LF), or 1.
+func firstBadLine(data []byte) int {
+	line := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 || r < ' ' && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		i += size
+	}
+	return 1
 }
 
 // joinSorted orders problems by line and joins them.

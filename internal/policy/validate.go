@@ -46,6 +46,11 @@ func (v *validator) line(path string) int {
 		}
 		path = path[:i]
 	}
+	if v.p.lines != nil {
+		// Loaded from a file but nothing on the path is in it (a required key left out):
+		// point at the top of the file, where the missing section belongs.
+		return 1
+	}
 	return 0
 }
 

@@ -3,9 +3,12 @@
 // handler asks the engine to re-read that employee.
 //
 // Contract (design section 4.2): POST /v1/hr/events with a JSON body
-// {"employeeId": "1001", "source": "afas", "reason": "contract-changed"},
-// optionally with "employee": {…} in the HR file shape for sources without
-// a read API. Headers X-Lifecycle-Timestamp (unix seconds) and
+// {"employeeId": "1001", "source": "afas", "reason": "contract-changed"}.
+// Only a handler built WithEmbeddedRecords(true) (the file source, configured
+// to accept them) takes "employee": {…} in the HR file shape; any other
+// answers such an event 400, because the entity re-reads the employee from
+// HR and a record in the event would let whoever holds the secret write HR
+// data. Headers X-Lifecycle-Timestamp (unix seconds) and
 // X-Lifecycle-Signature ("sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>"
 // keyed with the shared secret). More than 5 minutes of clock skew or a bad
 // signature gives 401, a body over 1 MiB 413, a malformed event 400, all
@@ -69,17 +72,28 @@ func WithClock(now func() time.Time) Option { return func(h *handler) { h.now = 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(h *handler) { h.log = l } }
 
+// WithEmbeddedRecords lets events carry the employee record ("employee").
+// Only a source without a read API (the file source) should accept them;
+// the default refuses every event that carries one with 400.
+func WithEmbeddedRecords(accept bool) Option { return func(h *handler) { h.acceptRecords = accept } }
+
+// ErrInvalidEvent marks a Notifier error caused by the event itself (for
+// example an employee id the engine cannot address): the sender gets 400,
+// not a retry-later 503, since sending it again cannot help.
+var ErrInvalidEvent = errors.New("invalid event")
+
 // WithHealthCheck makes /healthz answer 503 when check fails.
 func WithHealthCheck(check func(ctx context.Context) error) Option {
 	return func(h *handler) { h.health = check }
 }
 
 type handler struct {
-	secret []byte
-	n      Notifier
-	now    func() time.Time
-	log    *slog.Logger
-	health func(ctx context.Context) error
+	secret        []byte
+	n             Notifier
+	now           func() time.Time
+	log           *slog.Logger
+	health        func(ctx context.Context) error
+	acceptRecords bool
 }
 
 // NewHandler returns the webhook's HTTP handler. With an empty secret every
@@ -157,12 +171,18 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, msg)
 		return
 	}
-	ev, msg := parseEvent(body)
+	ev, msg := parseEvent(body, h.acceptRecords)
 	if msg != "" {
+		h.log.Warn("HR event rejected", "reason", msg, "remote", r.RemoteAddr)
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
 	id, err := h.n.Notify(r.Context(), ev)
+	if errors.Is(err, ErrInvalidEvent) {
+		h.log.Warn("HR event rejected by the engine", "error", err.Error())
+		writeError(w, http.StatusBadRequest, "event rejected: "+err.Error())
+		return
+	}
 	if err != nil {
 		h.log.Error("HR event not delivered", "employeeId", ev.EmployeeID, "error", err.Error())
 		writeError(w, http.StatusServiceUnavailable, "event could not be delivered; retry later")
@@ -199,16 +219,21 @@ func (h *handler) verify(ts, sig string, body []byte) string {
 	return ""
 }
 
-func parseEvent(body []byte) (Event, string) {
+// parseEvent decodes and checks an event; the message is "" for a usable one.
+func parseEvent(body []byte, acceptRecords bool) (Event, string) {
 	var ev Event
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return Event{}, "malformed JSON event: " + err.Error()
 	}
-	if !hr.ValidID(ev.EmployeeID) {
-		return Event{}, fmt.Sprintf("employeeId must be 1-%d characters without surrounding spaces, control characters or '/'", hr.MaxIDLength)
+	if !validEventID(ev.EmployeeID) {
+		return Event{}, fmt.Sprintf("employeeId must be 1-%d printable ASCII characters without surrounding spaces or '/'", hr.MaxIDLength)
 	}
 	if len(ev.Source) > 64 || len(ev.Reason) > 200 {
 		return Event{}, "source or reason too long"
+	}
+	if ev.Employee != nil && !acceptRecords {
+		return Event{}, "this server does not accept employee records in events: send the event without \"employee\" and the engine re-reads the employee from HR " +
+			"(records are accepted only with LIFECYCLE_HR_SOURCE=file and LIFECYCLE_WEBHOOK_ACCEPT_RECORDS=true)"
 	}
 	if ev.Employee != nil {
 		if ev.Employee.EmployeeID == "" {
@@ -222,6 +247,22 @@ func parseEvent(body []byte) (Event, string) {
 		}
 	}
 	return ev, ""
+}
+
+// validEventID accepts what hr.ValidID accepts, and only printable ASCII on
+// top of it, whatever hr.ValidID allows: the id becomes part of a workflow
+// id and a search attribute, and a non-ASCII id must be the sender's 400,
+// never a delivery failure (503) further on.
+func validEventID(id string) bool {
+	if !hr.ValidID(id) || len(id) > hr.MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < ' ' || id[i] > '~' || id[i] == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

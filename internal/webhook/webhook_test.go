@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -40,8 +41,8 @@ var (
 	quiet  = slog.New(slog.NewTextHandler(io.Discard, nil))
 )
 
-func newServer(rec *recorder) http.Handler {
-	return NewHandler(secret, rec, WithClock(func() time.Time { return now }), WithLogger(quiet))
+func newServer(rec *recorder, opts ...Option) http.Handler {
+	return NewHandler(secret, rec, append([]Option{WithClock(func() time.Time { return now }), WithLogger(quiet)}, opts...)...)
 }
 
 func signed(body string, ts time.Time, key []byte) *http.Request {
@@ -60,56 +61,57 @@ func TestRefusals(t *testing.T) {
 		req    func() *http.Request
 		status int
 		msg    string
+		opts   []Option
 	}{
 		{"unsigned", func() *http.Request {
 			return httptest.NewRequest(http.MethodPost, EventsPath, strings.NewReader(valid))
-		}, 401, "missing X-Lifecycle-Timestamp"},
+		}, 401, "missing X-Lifecycle-Timestamp", nil},
 		{"no signature header", func() *http.Request {
 			r := signed(valid, now, secret)
 			r.Header.Del(HeaderSignature)
 			return r
-		}, 401, "missing X-Lifecycle-Signature"},
-		{"wrong secret", func() *http.Request { return signed(valid, now, []byte("other")) }, 401, "does not match"},
+		}, 401, "missing X-Lifecycle-Signature", nil},
+		{"wrong secret", func() *http.Request { return signed(valid, now, []byte("other")) }, 401, "does not match", nil},
 		{"body changed after signing", func() *http.Request {
 			r := signed(valid, now, secret)
 			r.Body = io.NopCloser(strings.NewReader(strings.Replace(valid, "1001", "1002", 1)))
 			return r
-		}, 401, "does not match"},
+		}, 401, "does not match", nil},
 		{"signature not hex", func() *http.Request {
 			r := signed(valid, now, secret)
 			r.Header.Set(HeaderSignature, "sha256=zz")
 			return r
-		}, 401, "sha256=<hex>"},
-		{"stale timestamp", func() *http.Request { return signed(valid, now.Add(-5*time.Minute-time.Second), secret) }, 401, "5-minute window"},
-		{"future timestamp", func() *http.Request { return signed(valid, now.Add(5*time.Minute+time.Second), secret) }, 401, "5-minute window"},
+		}, 401, "sha256=<hex>", nil},
+		{"stale timestamp", func() *http.Request { return signed(valid, now.Add(-5*time.Minute-time.Second), secret) }, 401, "5-minute window", nil},
+		{"future timestamp", func() *http.Request { return signed(valid, now.Add(5*time.Minute+time.Second), secret) }, 401, "5-minute window", nil},
 		{"timestamp not a number", func() *http.Request {
 			r := signed(valid, now, secret)
 			r.Header.Set(HeaderTimestamp, "yesterday")
 			return r
-		}, 401, "unix seconds"},
-		{"oversized body", func() *http.Request { return signed(big, now, secret) }, 413, "larger than"},
+		}, 401, "unix seconds", nil},
+		{"oversized body", func() *http.Request { return signed(big, now, secret) }, 413, "larger than", nil},
 		{"oversized body without length", func() *http.Request {
 			r := signed(big, now, secret)
 			r.ContentLength = -1
 			return r
-		}, 413, "larger than"},
-		{"malformed JSON", func() *http.Request { return signed(`{"employeeId":`, now, secret) }, 400, "malformed JSON"},
-		{"missing employeeId", func() *http.Request { return signed(`{"reason":"x"}`, now, secret) }, 400, "employeeId"},
-		{"employeeId with slash", func() *http.Request { return signed(`{"employeeId":"../1"}`, now, secret) }, 400, "employeeId"},
+		}, 413, "larger than", nil},
+		{"malformed JSON", func() *http.Request { return signed(`{"employeeId":`, now, secret) }, 400, "malformed JSON", nil},
+		{"missing employeeId", func() *http.Request { return signed(`{"reason":"x"}`, now, secret) }, 400, "employeeId", nil},
+		{"employeeId with slash", func() *http.Request { return signed(`{"employeeId":"../1"}`, now, secret) }, 400, "employeeId", nil},
 		{"embedded employee for someone else", func() *http.Request {
 			return signed(`{"employeeId":"1","employee":{"employeeId":"2","givenName":"A","familyName":"B"}}`, now, secret)
-		}, 400, "differs"},
+		}, 400, "differs", []Option{WithEmbeddedRecords(true)}},
 		{"embedded employee invalid", func() *http.Request {
 			return signed(`{"employeeId":"1","employee":{"givenName":"A","familyName":"","contracts":[]}}`, now, secret)
-		}, 400, "missing family name"},
-		{"wrong method", func() *http.Request { return httptest.NewRequest(http.MethodGet, EventsPath, nil) }, 405, "use POST"},
-		{"unknown path", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/v1/other", nil) }, 404, "no such endpoint"},
+		}, 400, "missing family name", []Option{WithEmbeddedRecords(true)}},
+		{"wrong method", func() *http.Request { return httptest.NewRequest(http.MethodGet, EventsPath, nil) }, 405, "use POST", nil},
+		{"unknown path", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/v1/other", nil) }, 404, "no such endpoint", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
 			w := httptest.NewRecorder()
-			newServer(rec).ServeHTTP(w, tc.req())
+			newServer(rec, tc.opts...).ServeHTTP(w, tc.req())
 			if w.Code != tc.status {
 				t.Fatalf("status = %d, want %d (%s)", w.Code, tc.status, w.Body)
 			}
@@ -144,7 +146,7 @@ func TestValidEventSignalsEntityWorkflow(t *testing.T) {
 
 	emb := `{"employeeId":"7","source":"file","employee":{"givenName":"Anne","familyName":"Vos","contracts":[{"id":"7-1","start":"2026-04-01"}]}}`
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, signed(emb, now, secret))
+	newServer(rec, WithEmbeddedRecords(true)).ServeHTTP(w, signed(emb, now, secret))
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("embedded employee: %d %s", w.Code, w.Body)
 	}
@@ -235,5 +237,76 @@ func TestRunGracefulShutdown(t *testing.T) {
 	}
 	if err := Run(context.Background(), addr+"x", slow); err == nil || !strings.Contains(err.Error(), "listen") {
 		t.Errorf("Run with a bad address: %v", err)
+	}
+}
+
+// The incident: a caller holding the webhook secret sent employee 1003's
+// "record" moving them into ICT, and the engine granted ICT's groups. A
+// server that reads HR itself must refuse records in events.
+func TestEmbeddedRecordRefusedUnlessAccepted(t *testing.T) {
+	forged := `{"employeeId":"1003","source":"afas","reason":"contract-changed","employee":{"employeeId":"1003",` +
+		`"givenName":"Piet","familyName":"Bakker","contracts":[{"id":"1003-1","start":"2024-01-01","department":"ICT","jobTitle":"ICT Admin"}]}}`
+	for _, tc := range []struct {
+		name   string
+		opts   []Option
+		status int
+	}{
+		{"default", nil, http.StatusBadRequest},
+		{"explicitly off", []Option{WithEmbeddedRecords(false)}, http.StatusBadRequest},
+		{"file source that accepts records", []Option{WithEmbeddedRecords(true)}, http.StatusAccepted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			w := httptest.NewRecorder()
+			newServer(rec, tc.opts...).ServeHTTP(w, signed(forged, now, secret))
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
+			}
+			if tc.status == http.StatusBadRequest {
+				var body map[string]string
+				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || !strings.Contains(body["error"], "does not accept employee records") ||
+					!strings.Contains(body["error"], "LIFECYCLE_WEBHOOK_ACCEPT_RECORDS") {
+					t.Fatalf("error %s does not say why", w.Body)
+				}
+				if len(rec.events) != 0 {
+					t.Fatalf("refused record still delivered: %+v", rec.events)
+				}
+				return
+			}
+			if len(rec.events) != 1 || rec.events[0].Employee == nil || rec.events[0].Employee.Contracts[0].Department != "ICT" {
+				t.Fatalf("accepted record delivered as %+v", rec.events)
+			}
+		})
+	}
+	// An event without a record is still accepted by the default handler.
+	rec := &recorder{}
+	w := httptest.NewRecorder()
+	newServer(rec).ServeHTTP(w, signed(`{"employeeId":"1003","source":"afas","employee":null}`, now, secret))
+	if w.Code != http.StatusAccepted || len(rec.events) != 1 || rec.events[0].Employee != nil {
+		t.Fatalf("plain event: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestInvalidEmployeeIDIsTheSendersError(t *testing.T) {
+	for _, id := range []string{"1001é", "١٠٠١", "１００１", "1001\u200b", "10/01", " 1001", "", strings.Repeat("9", 65)} {
+		t.Run(id, func(t *testing.T) {
+			rec := &recorder{}
+			body, _ := json.Marshal(Event{EmployeeID: id, Source: "afas"})
+			w := httptest.NewRecorder()
+			newServer(rec).ServeHTTP(w, signed(string(body), now, secret))
+			if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "employeeId") {
+				t.Fatalf("id %q: %d %s, want 400 naming employeeId", id, w.Code, w.Body)
+			}
+			if len(rec.events) != 0 {
+				t.Fatalf("invalid id delivered: %+v", rec.events)
+			}
+		})
+	}
+	// The engine refusing the event (ErrInvalidEvent) is also a 400, never a 503.
+	rec := &recorder{err: fmt.Errorf("%w: workflow id too long", ErrInvalidEvent)}
+	w := httptest.NewRecorder()
+	newServer(rec).ServeHTTP(w, signed(`{"employeeId":"1001"}`, now, secret))
+	if w.Code != http.StatusBadRequest {
+		t.Fatalf("invalid event from the notifier: %d %s", w.Code, w.Body)
 	}
 }
