@@ -160,7 +160,9 @@ func cmdServe(ctx context.Context, c client.Client, cfg config.Starter, args []s
 		}
 	}
 	h, err := dispatch.HTTPHandler(dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}, dispatch.HTTPOptions{
-		Secret: []byte(cfg.Webhook.Secret), PayloadKey: key, CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
+		Addr: cfg.Webhook.Addr, Secret: []byte(cfg.Webhook.Secret), PayloadKey: key,
+		CodecToken: cfg.Webhook.CodecToken, AcceptRecords: cfg.Webhook.AcceptsRecords(cfg.HRSource),
+		CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
 	})
 	if err != nil {
 		return err

@@ -113,7 +113,9 @@ func run(ctx context.Context, args []string) error {
 			secret = DevWebhookSecret
 		}
 		h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
-			Secret: []byte(secret), PayloadKey: payloadKey, CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
+			Addr: cfg.Webhook.Addr, Secret: []byte(secret), PayloadKey: payloadKey,
+			CodecToken: cfg.Webhook.CodecToken, AcceptRecords: cfg.Webhook.AcceptsRecords(cfg.HR.Source),
+			CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
 		})
 		if err != nil {
 			return err
