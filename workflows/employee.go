@@ -72,6 +72,10 @@ type entity struct {
 	// lookedUp is set once a pass has looked a leaver's account up
 	// (adoptLeaver), so that the pass does it once.
 	lookedUp bool
+	// verify asks the next pass to check the account against the directory
+	// (news arrived: the world may differ from the state); verified is set
+	// once a pass has done so.
+	verify, verified bool
 }
 
 // EmployeeEntity is the employee entity workflow (ID employee/<employeeId>).
@@ -101,14 +105,17 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 		return EmployeeResult{}, err
 	}
 	for {
+		// Requests that arrive while the pass runs (an update handler runs
+		// whenever the pass waits on an activity or child) are left for the
+		// next pass, which the wake flag then starts at once.
+		seq := e.requestSeq
 		e.drain(hrCh, repCh)
 		if err := e.applySignals(ctx); err != nil {
 			return EmployeeResult{}, err
 		}
-		seq := e.requestSeq
 		e.act(ctx)
 		e.handledSeq = seq
-		e.wake = false
+		e.wake = e.requestSeq > e.handledSeq
 		e.passes++
 		now := workflow.Now(ctx)
 		e.st.Timers = e.timers(now)
@@ -190,6 +197,10 @@ func (e *entity) applySignals(ctx workflow.Context) error {
 	reloadPolicy := false
 	news := false
 	for _, s := range e.pending {
+		if s.Reason != ReasonPolicyChanged {
+			// Any news may mean the directory changed behind the entity's back.
+			e.verify = true
+		}
 		switch {
 		case s.Reason == ReasonPolicyChanged:
 			reloadPolicy = true
@@ -274,7 +285,8 @@ func (e *entity) announceWaiting(ctx workflow.Context, managerEmployeeID string)
 
 // act runs the due actions one at a time until nothing is due.
 func (e *entity) act(ctx workflow.Context) {
-	e.lookedUp = false
+	e.lookedUp, e.verified = false, false
+	defer func() { e.verify = false }()
 	for i := 0; i < maxStepsPerPass; i++ {
 		if e.st.Employee == nil || e.pol == nil {
 			return
@@ -286,11 +298,31 @@ func (e *entity) act(ctx workflow.Context) {
 			}
 			e.st.Blocked, e.st.RetryAt = false, nil
 		}
+		if e.verify && !e.verified && e.st.hasAccount() {
+			e.verify, e.verified = false, true
+			if _, err := e.verifyAccount(ctx, now); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				e.st.LastError = err.Error()
+				e.st.Blocked = true
+				e.st.RetryAt = ptrTime(now.Add(retryDelay))
+				return
+			}
+		}
 		ran, err := e.step(ctx, now)
 		if err != nil {
 			var canceled *temporal.CanceledError
 			if errors.As(err, &canceled) || ctx.Err() != nil {
 				return
+			}
+			// A child that finds the account gone (404 on its object id)
+			// makes the entity check the directory and bring it back.
+			if objectNotFound(err) && !e.verified && e.st.hasAccount() &&
+				workflow.GetVersion(ctx, changeVerifyAccount, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+				e.st.LastError = err.Error()
+				e.verify = true
+				continue
 			}
 			e.st.LastError = err.Error()
 			e.st.Blocked = true
@@ -307,8 +339,17 @@ func (e *entity) act(ctx workflow.Context) {
 func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 	st, p := e.st, e.pol
 	m := momentsOf(st.Employee, p, now)
-	noAccount := st.Status == StatusNew || st.Status == StatusLeft || st.Status == StatusDeleted || st.Status == StatusFailed
+	noAccount := st.Status == StatusNew || st.Status == StatusLeft || st.Status == StatusDeleted || st.Status == StatusFailed ||
+		st.Status == StatusAccountMissing
 	switch {
+	case !m.employed && !m.upcoming && st.Status == StatusAccountMissing:
+		// A leaver's account that vanished: it is gone, which is what an
+		// exit would lead to; nothing to restore.
+		st.Status, st.DeletedAt = StatusDeleted, ptrTime(now)
+		if st.LeftAt == nil {
+			st.LeftAt = ptrTime(now)
+		}
+		return false, nil
 	case m.employed && noAccount:
 		return true, e.hire(ctx, m, now, true)
 	case m.employed && st.Status == StatusPreHire:
@@ -365,8 +406,12 @@ func (e *entity) child(ctx workflow.Context, name, event string, in, out any) er
 func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable bool) error {
 	st, p := e.st, e.pol
 	event := EventHire
-	if st.Status == StatusLeft || st.Status == StatusDeleted {
+	missing := st.Status == StatusAccountMissing
+	switch {
+	case st.Status == StatusLeft || st.Status == StatusDeleted:
 		event = EventRehire
+	case missing:
+		event = EventRecreate
 	}
 	v := m.view
 	roles := roleEntries(p, v)
@@ -382,6 +427,9 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	}
 	if res.Account.ObjectID != "" {
 		st.ObjectID = res.Account.ObjectID
+	}
+	if missing && !res.Failed {
+		e.recreated(res.Account, now)
 	}
 	if res.Failed {
 		st.Status = StatusFailed

@@ -116,6 +116,11 @@ type entityState struct {
 	LeftAt      *time.Time              `json:"leftAt,omitempty"`
 	DeletedAt   *time.Time              `json:"deletedAt,omitempty"`
 	Pass        *activities.PassReceipt `json:"temporaryAccessPass,omitempty"`
+	// AccountNote says what the entity found when it last checked the
+	// account against the directory and had to adopt, restore or recreate it.
+	AccountNote string `json:"accountNote,omitempty"`
+	// VerifiedAt is when the account was last checked against the directory.
+	VerifiedAt *time.Time `json:"verifiedAt,omitempty"`
 
 	LastEvent   string     `json:"lastEvent,omitempty"`
 	LastEventAt *time.Time `json:"lastEventAt,omitempty"`

@@ -58,6 +58,10 @@ const (
 	// UpdateEndReplacement ends a replacement now or at a given moment
 	// (payload EndReplacementRequest).
 	UpdateEndReplacement = "end-replacement"
+	// UpdateReconcile delivers a reconciliation's work to an entity (payload
+	// ReconcileRequest) and answers, after the entity's pass, with what the
+	// entity confirms it did (ReconcileOutcome); sent with Update-With-Start.
+	UpdateReconcile = "reconcile"
 )
 
 // Reasons carried by HRChanged.
@@ -70,26 +74,32 @@ const (
 
 // Lifecycle events (the LifecycleEvent search attribute and child workflow ids).
 const (
-	EventHire        = "hire"
-	EventRehire      = "rehire"
-	EventActivate    = "activate"
-	EventMove        = "move"
-	EventRename      = "rename"
-	EventReplace     = "replace"
-	EventExit        = "exit"
-	EventDelete      = "delete"
+	EventHire     = "hire"
+	EventRehire   = "rehire"
+	EventActivate = "activate"
+	EventMove     = "move"
+	EventRename   = "rename"
+	EventReplace  = "replace"
+	EventExit     = "exit"
+	EventDelete   = "delete"
+	// EventRecreate restores or creates again an account that vanished from
+	// the directory.
+	EventRecreate    = "recreate"
 	EventHRChanged   = "hr-changed"
 	EventReplacement = "replacement"
 )
 
 // Entity statuses (the LifecycleStatus search attribute).
 const (
-	StatusNew              = "new"
-	StatusPreHire          = "pre-hire"
-	StatusActive           = "active"
-	StatusLeft             = "left"
-	StatusDeleted          = "deleted"
-	StatusFailed           = "failed"
+	StatusNew     = "new"
+	StatusPreHire = "pre-hire"
+	StatusActive  = "active"
+	StatusLeft    = "left"
+	StatusDeleted = "deleted"
+	StatusFailed  = "failed"
+	// StatusAccountMissing: the account the entity held is gone from the
+	// directory; the entity restores or recreates it on its next step.
+	StatusAccountMissing   = "account-missing"
 	StatusAwaitingApproval = "awaiting-approval"
 	StatusRunning          = "running"
 	StatusDone             = "done"
