@@ -408,6 +408,10 @@ type EntityTarget struct {
 	// entity's answer confirms it; without it a Signal-With-Start is sent
 	// and counted as applied once delivered.
 	Update string `json:"update,omitempty"`
+	// Approved names the approval of a run whose own guard tripped; the
+	// entities pass it to the tenant-wide guard, which counts the exits
+	// without holding them again.
+	Approved string `json:"approved,omitempty"`
 }
 
 // ApplyReconcileInput is one page of actions to apply.
@@ -444,8 +448,9 @@ type entityStart struct {
 // entityRequest and entityOutcome mirror the entity's reconcile update
 // payload and answer (workflows.ReconcileRequest, ReconcileOutcome).
 type entityRequest struct {
-	Action string `json:"action"`
-	Source string `json:"source,omitempty"`
+	Action   string `json:"action"`
+	Source   string `json:"source,omitempty"`
+	Approved string `json:"approved,omitempty"`
 }
 
 type entityOutcome struct {
@@ -644,7 +649,7 @@ func (a *Activities) deliver(ctx context.Context, c entityClient, t EntityTarget
 			// answer instead of another pass.
 			UpdateID:     t.Source + "/" + act.Action + "/" + employeeID,
 			UpdateName:   t.Update,
-			Args:         []any{entityRequest{Action: act.Action, Source: t.Source}},
+			Args:         []any{entityRequest{Action: act.Action, Source: t.Source, Approved: t.Approved}},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})

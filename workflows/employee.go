@@ -76,6 +76,8 @@ type entity struct {
 	// (news arrived: the world may differ from the state); verified is set
 	// once a pass has done so.
 	verify, verified bool
+	// guardCh receives the guard's decisions on a held exit.
+	guardCh workflow.ReceiveChannel
 }
 
 // EmployeeEntity is the employee entity workflow (ID employee/<employeeId>).
@@ -99,6 +101,7 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 	}
 	hrCh := workflow.GetSignalChannel(ctx, SignalHRChanged)
 	repCh := workflow.GetSignalChannel(ctx, SignalReportWaiting)
+	e.guardCh = workflow.GetSignalChannel(ctx, SignalGuardDecision)
 	logger := workflow.GetLogger(ctx)
 
 	if err := e.loadPolicy(ctx); err != nil {
@@ -122,7 +125,7 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 		e.upsertSearchAttributes(ctx)
 
 		if e.st.Status == StatusDeleted && e.st.DeletedAt != nil && !now.Before(e.st.DeletedAt.Add(restoreWindow)) &&
-			hrCh.Len() == 0 && repCh.Len() == 0 && e.requestSeq == e.handledSeq {
+			hrCh.Len() == 0 && repCh.Len() == 0 && e.guardCh.Len() == 0 && e.requestSeq == e.handledSeq {
 			logger.Info("employee entity complete", "employeeId", e.st.EmployeeID)
 			return EmployeeResult{EmployeeID: e.st.EmployeeID, Status: e.st.Status, ObjectID: e.st.ObjectID, DeletedAt: *e.st.DeletedAt}, nil
 		}
@@ -138,7 +141,7 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 				EmployeeID: e.st.EmployeeID, State: e.st, Pending: e.pending,
 			})
 		}
-		cond := func() bool { return hrCh.Len() > 0 || repCh.Len() > 0 || e.wake }
+		cond := func() bool { return hrCh.Len() > 0 || repCh.Len() > 0 || e.guardCh.Len() > 0 || e.wake }
 		var err error
 		if next := nextTimer(e.st.Timers, now); next.IsZero() {
 			err = workflow.Await(ctx, cond)
@@ -166,6 +169,16 @@ func (e *entity) drain(hrCh, repCh workflow.ReceiveChannel) {
 			break
 		}
 		e.reports = append(e.reports, r.EmployeeID)
+	}
+	if e.guardCh == nil {
+		return
+	}
+	for {
+		var d GuardDecision
+		if !e.guardCh.ReceiveAsync(&d) {
+			break
+		}
+		e.receiveGuardDecision(d)
 	}
 }
 
@@ -226,6 +239,9 @@ func (e *entity) applySignals(ctx workflow.Context) error {
 	e.pending = nil
 	if news || reloadPolicy {
 		e.st.Blocked, e.st.RetryAt = false, nil
+	}
+	if news && e.st.Guard != nil && e.st.Guard.State == guardRejected {
+		e.st.Guard = nil // HR still says so: ask the guard again
 	}
 	if reloadPolicy {
 		if err := e.loadPolicy(ctx); err != nil {
@@ -341,6 +357,9 @@ func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 	m := momentsOf(st.Employee, p, now)
 	noAccount := st.Status == StatusNew || st.Status == StatusLeft || st.Status == StatusDeleted || st.Status == StatusFailed ||
 		st.Status == StatusAccountMissing
+	if st.Guard != nil && (m.employed || m.upcoming) {
+		e.releaseHeldExit(ctx)
+	}
 	switch {
 	case !m.employed && !m.upcoming && st.Status == StatusAccountMissing:
 		// A leaver's account that vanished: it is gone, which is what an
@@ -357,6 +376,9 @@ func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 	case m.upcoming && !now.Before(m.create) && noAccount:
 		return true, e.hire(ctx, m, now, false)
 	case !m.employed && !m.upcoming && st.hasAccount():
+		if ok, err := e.exitPermitted(ctx, m, now); !ok || err != nil {
+			return false, err
+		}
 		return true, e.exit(ctx, m, now)
 	case !m.employed && !m.upcoming && st.Status == StatusNew && !e.lookedUp:
 		return e.adoptLeaver(ctx, m, now)
@@ -509,6 +531,7 @@ func (e *entity) exit(ctx workflow.Context, m moments, now time.Time) error {
 	v := m.view
 	st.Status, st.LeftAt, st.AppliedView = StatusLeft, ptrTime(now), &v
 	st.Entitlements = nil
+	st.Guard, st.PreApproved = nil, ""
 	st.ManagerPending, st.ManagerRetryAt = false, nil
 	for i := range st.Replacements {
 		r := &st.Replacements[i]
@@ -557,6 +580,9 @@ func (e *entity) adoptLeaver(ctx workflow.Context, m moments, now time.Time) (bo
 	}
 	logger.Info("adopting the enabled account of a leaver to end its access", "employeeId", st.EmployeeID, "objectId", acc.ObjectID)
 	st.ObjectID, st.UPN, st.Status = acc.ObjectID, acc.UPN, StatusActive
+	if ok, err := e.exitPermitted(ctx, m, now); !ok || err != nil {
+		return false, err
+	}
 	return true, e.exit(ctx, m, now)
 }
 

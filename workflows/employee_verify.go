@@ -23,6 +23,10 @@ type ReconcileRequest struct {
 	Action string `json:"action"`
 	// Source names the reconciliation run.
 	Source string `json:"source,omitempty"`
+	// Approved names the approval of a reconciliation whose own guard
+	// tripped: the tenant-wide guard counts the exit but does not hold it
+	// a second time.
+	Approved string `json:"approved,omitempty"`
 }
 
 // ReconcileOutcome is the entity's answer to UpdateReconcile, after the pass
@@ -47,6 +51,9 @@ type ReconcileOutcome struct {
 // loop and answers once the loop's pass has acted on it.
 func (e *entity) reconcileUpdate(ctx workflow.Context, req ReconcileRequest) (ReconcileOutcome, error) {
 	e.pending = append(e.pending, HRChanged{Reason: ReasonReconcile, Source: req.Source})
+	if req.Approved != "" {
+		e.st.PreApproved = req.Approved
+	}
 	e.requestSeq++
 	seq := e.requestSeq
 	e.wake = true

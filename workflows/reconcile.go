@@ -334,7 +334,12 @@ func (r *reconciler) page(ctx workflow.Context) error {
 
 // entityTarget names the employee entity workflows for the activities.
 func (r *reconciler) entityTarget(ctx workflow.Context) activities.EntityTarget {
+	approved := ""
+	if p := r.st.Progress; r.st.Pass == 2 && p.Decision == DecisionApproved {
+		approved = "reconciliation " + p.WorkflowID + " approved by " + orSomeone(p.DecidedBy)
+	}
 	return activities.EntityTarget{
+		Approved:     approved,
 		WorkflowType: EmployeeWorkflowName, IDPrefix: EmployeeWorkflowID(""), Signal: SignalHRChanged,
 		TaskQueue: workflow.GetInfo(ctx).TaskQueueName, SearchAttribute: SAEmployeeID, StateQuery: QueryState,
 		Reason: ReasonReconcile, Source: ReconcileWorkflowName + ":" + r.st.Progress.WorkflowID,
