@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -138,4 +140,134 @@ func shReconcile(t *testing.T, e *lcEnv, wid string) workflows.ReconcileResult {
 		t.Fatalf("reconcile %s: %v", wid, err)
 	}
 	return res
+}
+
+// An HR file in which every contract ended yesterday, delivered the way the
+// dev start delivers it (one hr-changed signal per employee): the tenant-wide
+// guard lets exits through up to its budget (10% of the managed accounts
+// within 24 hours), holds the rest in awaiting-approval, and `starter guard
+// approve --all` releases them.
+func TestGuardHoldsMassExitFromSignals(t *testing.T) {
+	e := newLCEnv(t)
+	e.policy = strings.Replace(lcPolicy, "maxDisablePercent: 50", "maxDisablePercent: 10\n  window: 24h", 1)
+	const n = 40
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("%d", 3000+i)
+		ids = append(ids, id)
+		e.put(lcPerson(id, "Emma", "", fmt.Sprintf("Tester%d", i), lcContract(id+"-1", e.today.AddDays(-100), nil, "Sales", "S01", "Verkoper", lcManagerB)))
+	}
+	e.startWorker()
+	syncAll := func() {
+		t.Helper()
+		snap, err := e.acts.HR.Snapshot(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.d.SyncAll(t.Context(), snap, "dev-start"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	statuses := func() map[string][]string {
+		out := map[string][]string{}
+		for _, id := range ids {
+			st, err := e.state(id)
+			if err != nil {
+				out["error"] = append(out["error"], id)
+				continue
+			}
+			out[st.Status] = append(out[st.Status], id)
+		}
+		return out
+	}
+	syncAll()
+	eventually(t, 4*time.Minute, func() error {
+		if s := statuses(); len(s[workflows.StatusActive]) != n {
+			return fmt.Errorf("hired %d of %d", len(s[workflows.StatusActive]), n)
+		}
+		// The guard counts the managed accounts in visibility.
+		if c := shCount(t, e, workflows.StatusActive); c < n {
+			return fmt.Errorf("visibility shows %d active entities", c)
+		}
+		return nil
+	})
+
+	yesterday := e.today.AddDays(-1)
+	for _, id := range ids {
+		e.edit(id, func(p *hr.Employee) { p.Contracts[0].End = datePtr(yesterday) })
+	}
+	syncAll()
+	var left, held []string
+	eventually(t, 3*time.Minute, func() error {
+		s := statuses()
+		left, held = s[workflows.StatusLeft], s[workflows.StatusAwaitingApproval]
+		if len(left)+len(held) != n {
+			return fmt.Errorf("left %d, held %d of %d (%v)", len(left), len(held), n, s)
+		}
+		return nil
+	})
+	// 42 managed accounts (40 plus the two managers' adopted ones): 10% is 4.
+	if len(left) == 0 || len(left) > 4 {
+		t.Fatalf("%d exits went through, want between 1 and the budget of 4", len(left))
+	}
+	disabled := 0
+	for _, id := range ids {
+		if u, ok := shUserByEmployeeID(e, id); ok && u["accountEnabled"] == false {
+			disabled++
+		}
+	}
+	if disabled != len(left) {
+		t.Fatalf("%d accounts disabled, %d entities left", disabled, len(left))
+	}
+	eventually(t, time.Minute, func() error {
+		if c := shCount(t, e, workflows.StatusAwaitingApproval); c != len(held) {
+			return fmt.Errorf("visibility shows %d entities awaiting approval, want %d", c, len(held))
+		}
+		return nil
+	})
+	out := rcStarter(t, e.stack, e.tq, "guard", "list")
+	if !strings.Contains(out, fmt.Sprintf("%d exit(s) wait for approval", len(held))) || !strings.Contains(out, held[0]) {
+		t.Fatalf("guard list:\n%s", out)
+	}
+	out = rcStarter(t, e.stack, e.tq, "guard", "approve", "--all", "--by", "e2e")
+	if !strings.Contains(out, fmt.Sprintf("approved %d held exit(s)", len(held))) {
+		t.Fatalf("guard approve:\n%s", out)
+	}
+	eventually(t, 3*time.Minute, func() error {
+		if s := statuses(); len(s[workflows.StatusLeft]) != n {
+			return fmt.Errorf("left %d of %d after approval", len(s[workflows.StatusLeft]), n)
+		}
+		return nil
+	})
+	for _, id := range ids {
+		if u, ok := shUserByEmployeeID(e, id); !ok || u["accountEnabled"] != false {
+			t.Errorf("account of %s after approval: %v", id, u)
+		}
+	}
+	if out := rcStarter(t, e.stack, e.tq, "guard", "list"); !strings.Contains(out, "no exit waits for approval") {
+		t.Errorf("guard list after approval:\n%s", out)
+	}
+}
+
+// shCount counts the running entities with a LifecycleStatus in visibility.
+func shCount(t *testing.T, e *lcEnv, status string) int {
+	t.Helper()
+	resp, err := e.c.CountWorkflow(t.Context(), &workflowservice.CountWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND %s = '%s'",
+			workflows.EmployeeWorkflowName, workflows.SALifecycleStatus, status),
+	})
+	if err != nil {
+		t.Fatalf("count workflows: %v", err)
+	}
+	return int(resp.GetCount())
+}
+
+// shUserByEmployeeID finds the active user carrying an employee id in the simulator.
+func shUserByEmployeeID(e *lcEnv, id string) (map[string]any, bool) {
+	for _, u := range e.sim.Snapshot().Users {
+		if u["employeeId"] == id {
+			return u, true
+		}
+	}
+	return nil, false
 }

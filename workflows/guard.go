@@ -173,15 +173,20 @@ func setGuardStatus(ctx workflow.Context, st *GuardState) {
 // guardBudget is how many exits the window allows when managed accounts
 // are managed now and used exits were granted within the window: the
 // largest n with n/(managed+used) <= maxPercent (the accounts the window
-// started with are those managed now plus those that left within it).
+// started with are those managed now plus those that left within it), and
+// at least one, so that a small organisation's single leaver is not held;
+// a maxPercent of 0 holds every exit.
 func guardBudget(managed, used int, maxPercent float64) int {
+	if maxPercent <= 0 {
+		return 0
+	}
 	total := managed + used
 	n := int(math.Floor(maxPercent * float64(total) / 100))
 	// Guard.Check is the reference: step down while it would trip.
 	for n > 0 && (policy.Guard{MaxDisablePercent: maxPercent}).Check(total, n, 0).Tripped {
 		n--
 	}
-	return max(n, 0)
+	return max(n, 1)
 }
 
 // prune drops the grants older than the window.
