@@ -726,6 +726,9 @@ func (e *entity) maybeMove(ctx workflow.Context, m moments, now time.Time) (bool
 	if in.LinkManager {
 		st.ManagerEmployeeID, st.ManagerObjectID = v.ManagerEmployeeID, res.ManagerObjectID
 		e.managerOutcome(ctx, res.ManagerPending, now)
+		if !res.ManagerPending && res.ManagerObjectID != "" {
+			e.latePass(ctx, now)
+		}
 	}
 	return true, nil
 }
