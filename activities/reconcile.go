@@ -403,6 +403,15 @@ type EntityTarget struct {
 	// StateQuery is the entity's state query (whose appliedView the
 	// planner compares with HR).
 	StateQuery string `json:"stateQuery,omitempty"`
+	// Update, when set, is the entity's reconcile update: the work is
+	// delivered with Update-With-Start and counted as applied only when the
+	// entity's answer confirms it; without it a Signal-With-Start is sent
+	// and counted as applied once delivered.
+	Update string `json:"update,omitempty"`
+	// Approved names the approval of a run whose own guard tripped; the
+	// entities pass it to the tenant-wide guard, which counts the exits
+	// without holding them again.
+	Approved string `json:"approved,omitempty"`
 }
 
 // ApplyReconcileInput is one page of actions to apply.
@@ -415,6 +424,9 @@ type ApplyReconcileInput struct {
 type ApplyReconcileResult struct {
 	Applied int `json:"applied"`
 	Failed  int `json:"failed"`
+	// Waiting counts the exits an entity holds for approval by the
+	// mass-change guard.
+	Waiting int `json:"waiting,omitempty"`
 	// Failures are the first failures, one line each.
 	Failures []string `json:"failures,omitempty"`
 }
@@ -433,6 +445,48 @@ type entityStart struct {
 	EmployeeID string `json:"employeeId"`
 }
 
+// entityRequest and entityOutcome mirror the entity's reconcile update
+// payload and answer (workflows.ReconcileRequest, ReconcileOutcome).
+type entityRequest struct {
+	Action   string `json:"action"`
+	Source   string `json:"source,omitempty"`
+	Approved string `json:"approved,omitempty"`
+}
+
+type entityOutcome struct {
+	Applied     bool   `json:"applied"`
+	Waiting     bool   `json:"waiting,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+	Status      string `json:"status"`
+	ObjectID    string `json:"objectId,omitempty"`
+	AccountNote string `json:"accountNote,omitempty"`
+}
+
+// entityClient is what delivering to the entities needs of a Temporal
+// client: Update-With-Start, or Signal-With-Start without an update name.
+type entityClient interface {
+	signaller
+	NewWithStartWorkflowOperation(options client.StartWorkflowOptions, workflow any, args ...any) client.WithStartWorkflowOperation
+	UpdateWithStartWorkflow(ctx context.Context, options client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error)
+}
+
+// deliverParallelism is how many entities a page waits on at once.
+const deliverParallelism = 8
+
+// entityPassTimeout bounds the wait for one entity's pass; an entity that
+// takes longer (a Graph outage it retries through) goes on by itself, and
+// the action is counted as failed with that reason.
+var entityPassTimeout = 10 * time.Minute
+
+// heartbeatEvery is how often a page waiting on entities reports progress.
+var heartbeatEvery = 20 * time.Second
+
+// actionResult is one action's fate.
+type actionResult struct {
+	err     error
+	waiting string
+}
+
 // signaller is what delivering to the entities needs of a Temporal client.
 type signaller interface {
 	SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any,
@@ -440,61 +494,106 @@ type signaller interface {
 }
 
 // ApplyReconcilePage applies one page of a plan. Hires, rehires, moves and
-// exits go to the employee's entity workflow (Signal-With-Start), which does
-// the real work; a repair is applied here with the minimal writes: one per
-// group membership added or removed, one per licence change, one per app
-// role. Orphans and held actions are never applied. A failure of one
-// employee is counted and reported, and does not stop the others; a
-// retryable directory failure fails the activity, whose retry resumes after
-// the last employee done (heartbeat details).
+// exits go to the employee's entity workflow, which does the real work: with
+// an update name (EntityTarget.Update) as an Update-With-Start whose answer
+// is the entity's own verdict after its pass, so an action is counted as
+// applied only when the entity confirms it, as failed with the entity's
+// reason otherwise, and as waiting when the mass-change guard holds it;
+// several entities are waited on at once. A repair is applied here with the
+// minimal writes: one per group membership added or removed, one per
+// licence change, one per app role. Orphans and held actions are never
+// applied. A failure of one employee is counted and reported, and does not
+// stop the others; a retryable failure fails the activity, whose retry
+// resumes after the last group of employees done (heartbeat details).
 func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileInput) (ApplyReconcileResult, error) {
-	var res ApplyReconcileResult
-	done := 0
+	type progress struct {
+		Done   int
+		Result ApplyReconcileResult
+	}
+	var pr progress
 	if activity.HasHeartbeatDetails(ctx) {
-		var prev struct {
-			Done   int
-			Result ApplyReconcileResult
-		}
+		var prev progress
 		if err := activity.GetHeartbeatDetails(ctx, &prev); err == nil {
-			done, res = prev.Done, prev.Result
+			pr = prev
 		}
 	}
-	var sig signaller
-	for i := done; i < len(in.Actions); i++ {
-		act := in.Actions[i]
-		var err error
-		switch {
-		case act.Held != "" || act.Action == ActionOrphan:
-			continue
-		case act.Action == ActionRepair:
-			err = a.applyRepair(ctx, act)
-		default:
-			if sig == nil {
-				if c := temporalClient(ctx); c != nil {
-					sig = c
+	var c entityClient
+	if tc := temporalClient(ctx); tc != nil {
+		c = tc
+	}
+	beat := func() {}
+	if activity.IsActivity(ctx) {
+		var mu sync.Mutex
+		beat = func() {
+			mu.Lock()
+			defer mu.Unlock()
+			activity.RecordHeartbeat(ctx, pr)
+		}
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			t := time.NewTicker(heartbeatEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					beat()
 				}
 			}
-			err = deliver(ctx, sig, in.Entity, act.EmployeeID)
-		}
-		if err != nil {
-			if failsPage(ctx, err) {
-				return res, err
-			}
-			res.Failed++
-			if len(res.Failures) < maxReportedFailures {
-				res.Failures = append(res.Failures, fmt.Sprintf("%s %s: %v", act.Action, act.EmployeeID, err))
-			}
-			a.log().Warn("reconciliation action failed", "employeeId", act.EmployeeID, "action", act.Action, "error", err)
-		} else {
-			res.Applied++
-		}
-		activity.RecordHeartbeat(ctx, struct {
-			Done   int
-			Result ApplyReconcileResult
-		}{i + 1, res})
+		}()
 	}
-	return res, nil
+	for pr.Done < len(in.Actions) {
+		chunk := in.Actions[pr.Done:min(pr.Done+deliverParallelism, len(in.Actions))]
+		results := make([]actionResult, len(chunk))
+		var wg sync.WaitGroup
+		for i, act := range chunk {
+			switch {
+			case act.Held != "" || act.Action == ActionOrphan:
+				results[i].err = errSkipped
+			case act.Action == ActionRepair:
+				results[i].err = a.applyRepair(ctx, act)
+			default:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i] = a.deliver(ctx, c, in.Entity, act)
+				}()
+			}
+		}
+		wg.Wait()
+		res := pr.Result
+		for i, r := range results {
+			act := chunk[i]
+			switch {
+			case errors.Is(r.err, errSkipped):
+			case r.err != nil:
+				if failsPage(ctx, r.err) {
+					return pr.Result, r.err
+				}
+				res.Failed++
+				if len(res.Failures) < maxReportedFailures {
+					res.Failures = append(res.Failures, fmt.Sprintf("%s %s: %v", act.Action, act.EmployeeID, r.err))
+				}
+				a.log().Warn("reconciliation action failed", "employeeId", act.EmployeeID, "action", act.Action, "error", r.err)
+			case r.waiting != "":
+				res.Waiting++
+				if len(res.Failures) < maxReportedFailures {
+					res.Failures = append(res.Failures, fmt.Sprintf("%s %s: waiting: %s", act.Action, act.EmployeeID, r.waiting))
+				}
+			default:
+				res.Applied++
+			}
+		}
+		pr = progress{Done: pr.Done + len(chunk), Result: res}
+		beat()
+	}
+	return pr.Result, nil
 }
+
+// errSkipped marks an action a page does not apply (held, orphan).
+var errSkipped = errors.New("skipped")
 
 // failsPage reports whether an action's failure should fail (and so retry)
 // the page: a cancelled activity and every retryable failure do; a permanent
@@ -514,11 +613,15 @@ func isNonRetryable(err error) bool {
 // errPermanentDelivery marks a delivery that cannot succeed on retry.
 var errPermanentDelivery = errors.New("cannot deliver to the entity")
 
-// deliver signals the employee's entity, starting it when it does not run.
-func deliver(ctx context.Context, c signaller, t EntityTarget, employeeID string) error {
+// deliver hands one action to the employee's entity, starting the entity
+// when it does not run. With an update name it waits for the entity's
+// verdict: an action the entity could not apply is a permanent failure of
+// this employee with the entity's reason.
+func (a *Activities) deliver(ctx context.Context, c entityClient, t EntityTarget, act PlanAction) actionResult {
 	if c == nil {
-		return fmt.Errorf("%w: no Temporal client on this worker", errPermanentDelivery)
+		return actionResult{err: fmt.Errorf("%w: no Temporal client on this worker", errPermanentDelivery)}
 	}
+	employeeID := act.EmployeeID
 	opts := client.StartWorkflowOptions{
 		ID:                    t.IDPrefix + employeeID,
 		TaskQueue:             t.TaskQueue,
@@ -527,12 +630,47 @@ func deliver(ctx context.Context, c signaller, t EntityTarget, employeeID string
 	if t.SearchAttribute != "" {
 		opts.TypedSearchAttributes = temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(t.SearchAttribute).ValueSet(employeeID))
 	}
-	_, err := c.SignalWithStartWorkflow(ctx, opts.ID, t.Signal, entitySignal{Reason: t.Reason, Source: t.Source}, opts,
-		t.WorkflowType, entityStart{EmployeeID: employeeID})
-	if err != nil {
-		return fmt.Errorf("signal %s: %w", opts.ID, err)
+	if t.Update == "" {
+		_, err := c.SignalWithStartWorkflow(ctx, opts.ID, t.Signal, entitySignal{Reason: t.Reason, Source: t.Source}, opts,
+			t.WorkflowType, entityStart{EmployeeID: employeeID})
+		if err != nil {
+			return actionResult{err: fmt.Errorf("signal %s: %w", opts.ID, err)}
+		}
+		return actionResult{}
 	}
-	return nil
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	wctx, cancel := context.WithTimeout(ctx, entityPassTimeout)
+	defer cancel()
+	start := c.NewWithStartWorkflowOperation(opts, t.WorkflowType, entityStart{EmployeeID: employeeID})
+	h, err := c.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			// One id per run and employee: a retried page gets the same
+			// answer instead of another pass.
+			UpdateID:     t.Source + "/" + act.Action + "/" + employeeID,
+			UpdateName:   t.Update,
+			Args:         []any{entityRequest{Action: act.Action, Source: t.Source, Approved: t.Approved}},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	var out entityOutcome
+	if err == nil {
+		err = h.Get(wctx, &out)
+	}
+	switch {
+	case err != nil && ctx.Err() == nil && wctx.Err() != nil:
+		return actionResult{err: fmt.Errorf("%w: %s did not finish its pass within %s; it goes on by itself", errPermanentDelivery, opts.ID, entityPassTimeout)}
+	case err != nil:
+		return actionResult{err: fmt.Errorf("deliver to %s: %w", opts.ID, err)}
+	case out.Waiting:
+		return actionResult{waiting: out.Reason}
+	case !out.Applied:
+		return actionResult{err: fmt.Errorf("%w: %s", errPermanentDelivery, out.Reason)}
+	}
+	if out.AccountNote != "" {
+		a.log().Info("entity brought its account back", "employeeId", employeeID, "note", out.AccountNote)
+	}
+	return actionResult{}
 }
 
 // applyRepair brings one account's managed entitlements in line with the

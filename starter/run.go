@@ -37,6 +37,8 @@ commands:
                             reconcile HR with Entra ID now (a dry run prints the plan); release or stop held exits
   schedule create [--every 15m] [--dry-run] | describe | pause | unpause | delete
                             the Temporal Schedule of the periodic reconciliation (overlap skip, catch-up window)
+  guard list | approve|reject <employeeId>... | --all
+                            exits held by the tenant-wide mass-change guard; release or drop them
   serve                     run the HR webhook server (POST /v1/hr/events, GET /healthz)
   healthcheck [url]         exit 0 when the HTTP endpoint answers 200 (default http://127.0.0.1:8235/healthz)
   hr check [--json] [--show N]
@@ -57,6 +59,7 @@ var commands = map[string]command{
 	"serve":           cmdServe,
 	"reconcile":       cmdReconcile,
 	"schedule":        cmdSchedule,
+	"guard":           cmdGuard,
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {

@@ -72,6 +72,12 @@ type entity struct {
 	// lookedUp is set once a pass has looked a leaver's account up
 	// (adoptLeaver), so that the pass does it once.
 	lookedUp bool
+	// verify asks the next pass to check the account against the directory
+	// (news arrived: the world may differ from the state); verified is set
+	// once a pass has done so.
+	verify, verified bool
+	// guardCh receives the guard's decisions on a held exit.
+	guardCh workflow.ReceiveChannel
 }
 
 // EmployeeEntity is the employee entity workflow (ID employee/<employeeId>).
@@ -95,27 +101,31 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 	}
 	hrCh := workflow.GetSignalChannel(ctx, SignalHRChanged)
 	repCh := workflow.GetSignalChannel(ctx, SignalReportWaiting)
+	e.guardCh = workflow.GetSignalChannel(ctx, SignalGuardDecision)
 	logger := workflow.GetLogger(ctx)
 
 	if err := e.loadPolicy(ctx); err != nil {
 		return EmployeeResult{}, err
 	}
 	for {
+		// Requests that arrive while the pass runs (an update handler runs
+		// whenever the pass waits on an activity or child) are left for the
+		// next pass, which the wake flag then starts at once.
+		seq := e.requestSeq
 		e.drain(hrCh, repCh)
 		if err := e.applySignals(ctx); err != nil {
 			return EmployeeResult{}, err
 		}
-		seq := e.requestSeq
 		e.act(ctx)
 		e.handledSeq = seq
-		e.wake = false
+		e.wake = e.requestSeq > e.handledSeq
 		e.passes++
 		now := workflow.Now(ctx)
 		e.st.Timers = e.timers(now)
 		e.upsertSearchAttributes(ctx)
 
 		if e.st.Status == StatusDeleted && e.st.DeletedAt != nil && !now.Before(e.st.DeletedAt.Add(restoreWindow)) &&
-			hrCh.Len() == 0 && repCh.Len() == 0 && e.requestSeq == e.handledSeq {
+			hrCh.Len() == 0 && repCh.Len() == 0 && e.guardCh.Len() == 0 && e.requestSeq == e.handledSeq {
 			logger.Info("employee entity complete", "employeeId", e.st.EmployeeID)
 			return EmployeeResult{EmployeeID: e.st.EmployeeID, Status: e.st.Status, ObjectID: e.st.ObjectID, DeletedAt: *e.st.DeletedAt}, nil
 		}
@@ -131,7 +141,7 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 				EmployeeID: e.st.EmployeeID, State: e.st, Pending: e.pending,
 			})
 		}
-		cond := func() bool { return hrCh.Len() > 0 || repCh.Len() > 0 || e.wake }
+		cond := func() bool { return hrCh.Len() > 0 || repCh.Len() > 0 || e.guardCh.Len() > 0 || e.wake }
 		var err error
 		if next := nextTimer(e.st.Timers, now); next.IsZero() {
 			err = workflow.Await(ctx, cond)
@@ -159,6 +169,16 @@ func (e *entity) drain(hrCh, repCh workflow.ReceiveChannel) {
 			break
 		}
 		e.reports = append(e.reports, r.EmployeeID)
+	}
+	if e.guardCh == nil {
+		return
+	}
+	for {
+		var d GuardDecision
+		if !e.guardCh.ReceiveAsync(&d) {
+			break
+		}
+		e.receiveGuardDecision(d)
 	}
 }
 
@@ -190,6 +210,10 @@ func (e *entity) applySignals(ctx workflow.Context) error {
 	reloadPolicy := false
 	news := false
 	for _, s := range e.pending {
+		if s.Reason != ReasonPolicyChanged {
+			// Any news may mean the directory changed behind the entity's back.
+			e.verify = true
+		}
 		switch {
 		case s.Reason == ReasonPolicyChanged:
 			reloadPolicy = true
@@ -215,6 +239,9 @@ func (e *entity) applySignals(ctx workflow.Context) error {
 	e.pending = nil
 	if news || reloadPolicy {
 		e.st.Blocked, e.st.RetryAt = false, nil
+	}
+	if news && e.st.Guard != nil && e.st.Guard.State == guardRejected {
+		e.st.Guard = nil // HR still says so: ask the guard again
 	}
 	if reloadPolicy {
 		if err := e.loadPolicy(ctx); err != nil {
@@ -274,7 +301,8 @@ func (e *entity) announceWaiting(ctx workflow.Context, managerEmployeeID string)
 
 // act runs the due actions one at a time until nothing is due.
 func (e *entity) act(ctx workflow.Context) {
-	e.lookedUp = false
+	e.lookedUp, e.verified = false, false
+	defer func() { e.verify = false }()
 	for i := 0; i < maxStepsPerPass; i++ {
 		if e.st.Employee == nil || e.pol == nil {
 			return
@@ -286,11 +314,31 @@ func (e *entity) act(ctx workflow.Context) {
 			}
 			e.st.Blocked, e.st.RetryAt = false, nil
 		}
+		if e.verify && !e.verified && e.st.hasAccount() {
+			e.verify, e.verified = false, true
+			if _, err := e.verifyAccount(ctx, now); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				e.st.LastError = err.Error()
+				e.st.Blocked = true
+				e.st.RetryAt = ptrTime(now.Add(retryDelay))
+				return
+			}
+		}
 		ran, err := e.step(ctx, now)
 		if err != nil {
 			var canceled *temporal.CanceledError
 			if errors.As(err, &canceled) || ctx.Err() != nil {
 				return
+			}
+			// A child that finds the account gone (404 on its object id)
+			// makes the entity check the directory and bring it back.
+			if objectNotFound(err) && !e.verified && e.st.hasAccount() &&
+				workflow.GetVersion(ctx, changeVerifyAccount, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+				e.st.LastError = err.Error()
+				e.verify = true
+				continue
 			}
 			e.st.LastError = err.Error()
 			e.st.Blocked = true
@@ -307,8 +355,20 @@ func (e *entity) act(ctx workflow.Context) {
 func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 	st, p := e.st, e.pol
 	m := momentsOf(st.Employee, p, now)
-	noAccount := st.Status == StatusNew || st.Status == StatusLeft || st.Status == StatusDeleted || st.Status == StatusFailed
+	noAccount := st.Status == StatusNew || st.Status == StatusLeft || st.Status == StatusDeleted || st.Status == StatusFailed ||
+		st.Status == StatusAccountMissing
+	if st.Guard != nil && (m.employed || m.upcoming) {
+		e.releaseHeldExit(ctx)
+	}
 	switch {
+	case !m.employed && !m.upcoming && st.Status == StatusAccountMissing:
+		// A leaver's account that vanished: it is gone, which is what an
+		// exit would lead to; nothing to restore.
+		st.Status, st.DeletedAt = StatusDeleted, ptrTime(now)
+		if st.LeftAt == nil {
+			st.LeftAt = ptrTime(now)
+		}
+		return false, nil
 	case m.employed && noAccount:
 		return true, e.hire(ctx, m, now, true)
 	case m.employed && st.Status == StatusPreHire:
@@ -316,6 +376,9 @@ func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 	case m.upcoming && !now.Before(m.create) && noAccount:
 		return true, e.hire(ctx, m, now, false)
 	case !m.employed && !m.upcoming && st.hasAccount():
+		if ok, err := e.exitPermitted(ctx, m, now); !ok || err != nil {
+			return false, err
+		}
 		return true, e.exit(ctx, m, now)
 	case !m.employed && !m.upcoming && st.Status == StatusNew && !e.lookedUp:
 		return e.adoptLeaver(ctx, m, now)
@@ -365,8 +428,12 @@ func (e *entity) child(ctx workflow.Context, name, event string, in, out any) er
 func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable bool) error {
 	st, p := e.st, e.pol
 	event := EventHire
-	if st.Status == StatusLeft || st.Status == StatusDeleted {
+	missing := st.Status == StatusAccountMissing
+	switch {
+	case st.Status == StatusLeft || st.Status == StatusDeleted:
 		event = EventRehire
+	case missing:
+		event = EventRecreate
 	}
 	v := m.view
 	roles := roleEntries(p, v)
@@ -382,6 +449,9 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	}
 	if res.Account.ObjectID != "" {
 		st.ObjectID = res.Account.ObjectID
+	}
+	if missing && !res.Failed {
+		e.recreated(res.Account, now)
 	}
 	if res.Failed {
 		st.Status = StatusFailed
@@ -461,6 +531,7 @@ func (e *entity) exit(ctx workflow.Context, m moments, now time.Time) error {
 	v := m.view
 	st.Status, st.LeftAt, st.AppliedView = StatusLeft, ptrTime(now), &v
 	st.Entitlements = nil
+	st.Guard, st.PreApproved = nil, ""
 	st.ManagerPending, st.ManagerRetryAt = false, nil
 	for i := range st.Replacements {
 		r := &st.Replacements[i]
@@ -509,6 +580,9 @@ func (e *entity) adoptLeaver(ctx workflow.Context, m moments, now time.Time) (bo
 	}
 	logger.Info("adopting the enabled account of a leaver to end its access", "employeeId", st.EmployeeID, "objectId", acc.ObjectID)
 	st.ObjectID, st.UPN, st.Status = acc.ObjectID, acc.UPN, StatusActive
+	if ok, err := e.exitPermitted(ctx, m, now); !ok || err != nil {
+		return false, err
+	}
 	return true, e.exit(ctx, m, now)
 }
 
@@ -652,6 +726,9 @@ func (e *entity) maybeMove(ctx workflow.Context, m moments, now time.Time) (bool
 	if in.LinkManager {
 		st.ManagerEmployeeID, st.ManagerObjectID = v.ManagerEmployeeID, res.ManagerObjectID
 		e.managerOutcome(ctx, res.ManagerPending, now)
+		if !res.ManagerPending && res.ManagerObjectID != "" {
+			e.latePass(ctx, now)
+		}
 	}
 	return true, nil
 }

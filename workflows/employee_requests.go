@@ -25,9 +25,12 @@ func (e *entity) registerUpdates(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateEndReplacement, e.endReplacement, workflow.UpdateHandlerOptions{
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEndReplacement, e.endReplacement, workflow.UpdateHandlerOptions{
 		Validator: e.validateEnd,
-	})
+	}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandler(ctx, UpdateReconcile, e.reconcileUpdate)
 }
 
 // syntaxLoc is used to check moments before the policy's zone is known.

@@ -116,6 +116,16 @@ type entityState struct {
 	LeftAt      *time.Time              `json:"leftAt,omitempty"`
 	DeletedAt   *time.Time              `json:"deletedAt,omitempty"`
 	Pass        *activities.PassReceipt `json:"temporaryAccessPass,omitempty"`
+	// AccountNote says what the entity found when it last checked the
+	// account against the directory and had to adopt, restore or recreate it.
+	AccountNote string `json:"accountNote,omitempty"`
+	// VerifiedAt is when the account was last checked against the directory.
+	VerifiedAt *time.Time `json:"verifiedAt,omitempty"`
+	// Guard is where a due exit stands with the tenant-wide mass-change guard.
+	Guard *exitGuard `json:"exitGuard,omitempty"`
+	// PreApproved names an approval already given for the coming exit (a
+	// reconciliation whose own guard was approved).
+	PreApproved string `json:"preApproved,omitempty"`
 
 	LastEvent   string     `json:"lastEvent,omitempty"`
 	LastEventAt *time.Time `json:"lastEventAt,omitempty"`
@@ -129,7 +139,7 @@ type entityState struct {
 }
 
 func (st *entityState) hasAccount() bool {
-	return st.ObjectID != "" && (st.Status == StatusPreHire || st.Status == StatusActive)
+	return st.ObjectID != "" && (st.Status == StatusPreHire || st.Status == StatusActive || st.Status == StatusAwaitingApproval)
 }
 
 // moments are the instants that matter for an employee at a moment.

@@ -93,6 +93,9 @@ type harness struct {
 	ids  graphsim.SeedResult
 	t0   time.Time
 	seq  int
+	// permit answers the entity's requests to the mass-change guard
+	// (the test environment has no guard workflow); nil grants.
+	permit func(activities.RequestExitPermitInput) activities.GuardPermitAnswer
 }
 
 // newHarness starts the simulator, seeds the tenant with the policy's groups,
@@ -153,6 +156,13 @@ func (h *harness) freshEnv(start time.Time) {
 	suite.SetLogger(testLogger{})
 	h.env = suite.NewTestWorkflowEnvironment()
 	Register(h.env, h.acts)
+	h.env.OnActivity(a.RequestExitPermit, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RequestExitPermitInput) (activities.GuardPermitAnswer, error) {
+			if h.permit == nil {
+				return activities.GuardPermitAnswer{Granted: true}, nil
+			}
+			return h.permit(in), nil
+		}).Maybe()
 	h.env.SetStartTime(start)
 	h.env.SetTestTimeout(3 * time.Minute)
 	h.t0 = start

@@ -38,6 +38,10 @@ const (
 	DeleteWorkflowName = "Delete"
 	// PolicyRolloutWorkflowName rolls a changed policy out to every affected employee.
 	PolicyRolloutWorkflowName = "PolicyRollout"
+	// GuardWorkflowName is the tenant-wide mass-change guard that every exit asks.
+	GuardWorkflowName = "LifecycleGuard"
+	// GuardWorkflowID is the id of the one guard workflow.
+	GuardWorkflowID = "lifecycle-guard"
 
 	// SignalHRChanged tells an entity that the employee's HR record changed
 	// (payload HRChanged); sent with Signal-With-Start.
@@ -49,6 +53,12 @@ const (
 	SignalApprove = "approve"
 	// SignalReject cancels a policy rollout paused by the mass-change guard.
 	SignalReject = "reject"
+	// SignalGuardDecision tells an entity whose exit the guard held that a
+	// person approved or rejected it (payload GuardDecision).
+	SignalGuardDecision = "guard-decision"
+	// SignalGuardWithdraw tells the guard that a held exit is no longer
+	// due (payload GuardWithdraw).
+	SignalGuardWithdraw = "guard-withdraw"
 
 	// UpdateReplace starts a temporary replacement (payload ReplaceRequest),
 	// sent to the substitute's entity.
@@ -58,6 +68,16 @@ const (
 	// UpdateEndReplacement ends a replacement now or at a given moment
 	// (payload EndReplacementRequest).
 	UpdateEndReplacement = "end-replacement"
+	// UpdateReconcile delivers a reconciliation's work to an entity (payload
+	// ReconcileRequest) and answers, after the entity's pass, with what the
+	// entity confirms it did (ReconcileOutcome); sent with Update-With-Start.
+	UpdateReconcile = "reconcile"
+	// UpdateGuardPermit asks the guard for leave to exit an employee
+	// (payload activities.GuardPermitRequest, answer GuardPermitAnswer).
+	UpdateGuardPermit = "guard-permit"
+	// UpdateGuardDecide approves or rejects held exits (payload
+	// GuardDecideRequest, answer GuardDecideResult).
+	UpdateGuardDecide = "guard-decide"
 )
 
 // Reasons carried by HRChanged.
@@ -70,26 +90,32 @@ const (
 
 // Lifecycle events (the LifecycleEvent search attribute and child workflow ids).
 const (
-	EventHire        = "hire"
-	EventRehire      = "rehire"
-	EventActivate    = "activate"
-	EventMove        = "move"
-	EventRename      = "rename"
-	EventReplace     = "replace"
-	EventExit        = "exit"
-	EventDelete      = "delete"
+	EventHire     = "hire"
+	EventRehire   = "rehire"
+	EventActivate = "activate"
+	EventMove     = "move"
+	EventRename   = "rename"
+	EventReplace  = "replace"
+	EventExit     = "exit"
+	EventDelete   = "delete"
+	// EventRecreate restores or creates again an account that vanished from
+	// the directory.
+	EventRecreate    = "recreate"
 	EventHRChanged   = "hr-changed"
 	EventReplacement = "replacement"
 )
 
 // Entity statuses (the LifecycleStatus search attribute).
 const (
-	StatusNew              = "new"
-	StatusPreHire          = "pre-hire"
-	StatusActive           = "active"
-	StatusLeft             = "left"
-	StatusDeleted          = "deleted"
-	StatusFailed           = "failed"
+	StatusNew     = "new"
+	StatusPreHire = "pre-hire"
+	StatusActive  = "active"
+	StatusLeft    = "left"
+	StatusDeleted = "deleted"
+	StatusFailed  = "failed"
+	// StatusAccountMissing: the account the entity held is gone from the
+	// directory; the entity restores or recreates it on its next step.
+	StatusAccountMissing   = "account-missing"
 	StatusAwaitingApproval = "awaiting-approval"
 	StatusRunning          = "running"
 	StatusDone             = "done"

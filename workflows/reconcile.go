@@ -40,6 +40,9 @@ type ReconcileProgress struct {
 	Planned int `json:"planned"`
 	Applied int `json:"applied"`
 	Failed  int `json:"failed"`
+	// Waiting counts the exits the entities hold for approval by the
+	// tenant-wide guard (starter guard approve releases them).
+	Waiting int `json:"waiting,omitempty"`
 	// Held counts the actions that take access away (exits, removals of
 	// managed entitlements) while they wait for approval.
 	Held     int                     `json:"held,omitempty"`
@@ -97,6 +100,22 @@ func reconcilePages(ctx workflow.Context) workflow.Context {
 		ScheduleToCloseTimeout: 3 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    2 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
+		},
+	})
+}
+
+// reconcileApply is for applying a page: the entities' passes are waited
+// for (each bounded on the activity's side), so the activity runs long and
+// heartbeats.
+func reconcileApply(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    time.Hour,
+		HeartbeatTimeout:       2 * time.Minute,
+		ScheduleToCloseTimeout: 6 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
 			MaximumInterval:    5 * time.Minute,
 		},
@@ -293,7 +312,7 @@ func (r *reconciler) page(ctx workflow.Context) error {
 		return nil
 	}
 	var res activities.ApplyReconcileResult
-	err = workflow.ExecuteActivity(graphWrites(ctx), a.ApplyReconcilePage, activities.ApplyReconcileInput{
+	err = workflow.ExecuteActivity(reconcileApply(ctx), a.ApplyReconcilePage, activities.ApplyReconcileInput{
 		Actions: todo, Entity: r.entityTarget(ctx),
 	}).Get(ctx, &res)
 	if err != nil {
@@ -301,8 +320,9 @@ func (r *reconciler) page(ctx workflow.Context) error {
 	}
 	st.Progress.Applied += res.Applied
 	st.Progress.Failed += res.Failed
+	st.Progress.Waiting += res.Waiting
 	if st.Pass == 2 {
-		st.Progress.Held = max(0, st.Progress.Held-res.Applied-res.Failed)
+		st.Progress.Held = max(0, st.Progress.Held-res.Applied-res.Failed-res.Waiting)
 	}
 	for _, f := range res.Failures {
 		if len(st.Progress.Failures) < 20 {
@@ -314,10 +334,16 @@ func (r *reconciler) page(ctx workflow.Context) error {
 
 // entityTarget names the employee entity workflows for the activities.
 func (r *reconciler) entityTarget(ctx workflow.Context) activities.EntityTarget {
+	approved := ""
+	if p := r.st.Progress; r.st.Pass == 2 && p.Decision == DecisionApproved {
+		approved = "reconciliation " + p.WorkflowID + " approved by " + orSomeone(p.DecidedBy)
+	}
 	return activities.EntityTarget{
+		Approved:     approved,
 		WorkflowType: EmployeeWorkflowName, IDPrefix: EmployeeWorkflowID(""), Signal: SignalHRChanged,
 		TaskQueue: workflow.GetInfo(ctx).TaskQueueName, SearchAttribute: SAEmployeeID, StateQuery: QueryState,
 		Reason: ReasonReconcile, Source: ReconcileWorkflowName + ":" + r.st.Progress.WorkflowID,
+		Update: UpdateReconcile,
 	}
 }
 

@@ -20,6 +20,7 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(Exit, workflow.RegisterOptions{Name: ExitWorkflowName})
 	r.RegisterWorkflowWithOptions(Delete, workflow.RegisterOptions{Name: DeleteWorkflowName})
 	r.RegisterWorkflowWithOptions(PolicyRollout, workflow.RegisterOptions{Name: PolicyRolloutWorkflowName})
+	r.RegisterWorkflowWithOptions(LifecycleGuard, workflow.RegisterOptions{Name: GuardWorkflowName})
 	registerReconcile(r)
 	r.RegisterActivity(acts)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -126,4 +127,46 @@ func (d Dispatcher) SyncReplacements(ctx context.Context, snap hr.Snapshot, toda
 		n++
 	}
 	return n, errors.Join(errs...)
+}
+
+// GuardState reads the tenant-wide mass-change guard's state: the exits
+// granted within the window and those held for approval. A guard that has
+// never run answers an empty state.
+func (d Dispatcher) GuardState(ctx context.Context) (workflows.GuardState, error) {
+	var st workflows.GuardState
+	v, err := d.Client.QueryWorkflow(ctx, workflows.GuardWorkflowID, "", workflows.QueryState)
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return st, nil
+		}
+		return st, fmt.Errorf("query %s: %w", workflows.GuardWorkflowID, err)
+	}
+	if err := v.Get(&st); err != nil {
+		return st, fmt.Errorf("decode the state of %s: %w", workflows.GuardWorkflowID, err)
+	}
+	return st, nil
+}
+
+// GuardDecide approves or rejects held exits (every held one when req names
+// no employee) and returns what the decision reached.
+func (d Dispatcher) GuardDecide(ctx context.Context, req workflows.GuardDecideRequest) (workflows.GuardDecideResult, error) {
+	var res workflows.GuardDecideResult
+	h, err := d.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.GuardWorkflowID,
+		UpdateName:   workflows.UpdateGuardDecide,
+		Args:         []any{req},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return res, errors.New("no exit waits for approval (the guard has not run)")
+		}
+		return res, fmt.Errorf("%s on %s: %w", workflows.UpdateGuardDecide, workflows.GuardWorkflowID, err)
+	}
+	if err := h.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("%s on %s: %w", workflows.UpdateGuardDecide, workflows.GuardWorkflowID, err)
+	}
+	return res, nil
 }

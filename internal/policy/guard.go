@@ -2,15 +2,51 @@ package policy
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Guard holds the mass-change thresholds: a plan that disables or deletes a
 // larger share of the managed accounts than these percentages pauses for
-// approval.
+// approval. The tenant-wide guard applies MaxDisablePercent to every exit,
+// whatever delivers it, over a sliding Window.
 type Guard struct {
 	MaxDisablePercent float64 `json:"maxDisablePercent"`
 	MaxDeletePercent  float64 `json:"maxDeletePercent"`
+	// Window is the length of the tenant-wide guard's sliding window
+	// ("24h", "90m", "7d"); empty means DefaultGuardWindow.
+	Window string `json:"window,omitempty"`
+}
+
+// DefaultGuardWindow is the tenant-wide guard's window when the policy
+// names none.
+const DefaultGuardWindow = 24 * time.Hour
+
+// WindowDuration is the sliding window of the tenant-wide guard: Window
+// parsed as a Go duration, or a whole number of days with a "d" suffix.
+func (g Guard) WindowDuration() (time.Duration, error) {
+	w := strings.TrimSpace(g.Window)
+	if w == "" {
+		return DefaultGuardWindow, nil
+	}
+	var d time.Duration
+	if days, ok := strings.CutSuffix(w, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, fmt.Errorf("guard.window %q: want a duration such as 24h, 90m or 7d", g.Window)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(w); err != nil {
+			return 0, fmt.Errorf("guard.window %q: want a duration such as 24h, 90m or 7d", g.Window)
+		}
+	}
+	if d < time.Minute || d > 90*24*time.Hour {
+		return 0, fmt.Errorf("guard.window %q must be between 1m and 90d", g.Window)
+	}
+	return d, nil
 }
 
 // GuardResult is the outcome of a guard check.

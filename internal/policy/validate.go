@@ -182,6 +182,9 @@ func (v *validator) guard() {
 			v.errorf("guard."+x.key, "guard.%s must be a percentage between 0 and 100, got %v", x.key, x.n)
 		}
 	}
+	if _, err := g.WindowDuration(); err != nil {
+		v.errorf("guard.window", "%v", err)
+	}
 }
 
 func (v *validator) scope() {

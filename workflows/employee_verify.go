@@ -1,0 +1,182 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/entralifecycle/engine/activities"
+)
+
+// changeVerifyAccount versions the directory check an entity makes when it
+// is told the world may differ (verifyAccount). An entity whose history was
+// written before the check existed replays without it.
+const changeVerifyAccount = "verify-account"
+
+// ReconcileRequest is the payload of UpdateReconcile: one action of a
+// reconciliation plan for this employee.
+type ReconcileRequest struct {
+	// Action is the plan's action (hire, rehire, move, exit).
+	Action string `json:"action"`
+	// Source names the reconciliation run.
+	Source string `json:"source,omitempty"`
+	// Approved names the approval of a reconciliation whose own guard
+	// tripped: the tenant-wide guard counts the exit but does not hold it
+	// a second time.
+	Approved string `json:"approved,omitempty"`
+}
+
+// ReconcileOutcome is the entity's answer to UpdateReconcile, after the pass
+// that acted on it: Applied only when the entity confirms that the account
+// is where the action wanted it; otherwise Reason says why not.
+type ReconcileOutcome struct {
+	EmployeeID string `json:"employeeId"`
+	Applied    bool   `json:"applied"`
+	// Waiting is true when the action waits for approval by the
+	// mass-change guard (not failed, not done).
+	Waiting  bool   `json:"waiting,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	Status   string `json:"status"`
+	ObjectID string `json:"objectId,omitempty"`
+	// AccountNote says what the entity found in the directory, when it
+	// restored, recreated or adopted the account.
+	AccountNote string `json:"accountNote,omitempty"`
+}
+
+// reconcileUpdate records a reconciliation's work as an HR notification
+// (the entity re-reads the employee and checks its account), wakes the main
+// loop and answers once the loop's pass has acted on it.
+func (e *entity) reconcileUpdate(ctx workflow.Context, req ReconcileRequest) (ReconcileOutcome, error) {
+	e.pending = append(e.pending, HRChanged{Reason: ReasonReconcile, Source: req.Source})
+	if req.Approved != "" {
+		e.st.PreApproved = req.Approved
+	}
+	e.requestSeq++
+	seq := e.requestSeq
+	e.wake = true
+	if err := workflow.Await(ctx, func() bool { return e.handledSeq >= seq }); err != nil {
+		return ReconcileOutcome{}, err
+	}
+	return e.outcome(req.Action), nil
+}
+
+// outcome judges whether the entity's state now reflects a plan action.
+func (e *entity) outcome(action string) ReconcileOutcome {
+	st := e.st
+	out := ReconcileOutcome{EmployeeID: st.EmployeeID, Status: st.Status, ObjectID: st.ObjectID, AccountNote: st.AccountNote}
+	fail := func(why string) ReconcileOutcome {
+		out.Reason = why
+		if st.LastError != "" {
+			out.Reason = why + ": " + st.LastError
+		}
+		return out
+	}
+	switch {
+	case st.Status == StatusAwaitingApproval:
+		out.Waiting = true
+		out.Reason = "the exit waits for approval by the mass-change guard"
+		return out
+	case st.Blocked || (st.LastError != "" && action != "exit"):
+		return fail("the entity could not apply it")
+	}
+	switch action {
+	case "exit":
+		if st.Status != StatusLeft && st.Status != StatusDeleted {
+			return fail("the account was not disabled (status " + st.Status + ")")
+		}
+	case "", "move":
+		if !st.hasAccount() {
+			return fail("the employee has no account (status " + st.Status + ")")
+		}
+	default: // hire, rehire
+		if !st.hasAccount() {
+			if st.HRNote != "" {
+				return fail("no account: " + st.HRNote)
+			}
+			return fail("no account (status " + st.Status + ")")
+		}
+	}
+	out.Applied = true
+	return out
+}
+
+// verifyAccount checks the account the entity holds against the directory
+// (by object id and by employee id). A present account needs nothing. An
+// account replaced by another carrying the employee id, or gone, puts the
+// entity in StatusAccountMissing: its next step runs the Hire path, which
+// adopts the account carrying the employee id, or restores the old object
+// from deleted items (within Entra's 30-day window), or creates the account
+// again. It returns whether the state changed.
+func (e *entity) verifyAccount(ctx workflow.Context, now time.Time) (bool, error) {
+	st := e.st
+	if workflow.GetVersion(ctx, changeVerifyAccount, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return false, nil
+	}
+	var chk activities.AccountCheck
+	if err := workflow.ExecuteActivity(graphReads(ctx), a.VerifyAccount, activities.VerifyAccountInput{
+		EmployeeID: st.EmployeeID, ObjectID: st.ObjectID,
+	}).Get(ctx, &chk); err != nil {
+		return false, fmt.Errorf("verify the account against the directory: %w", err)
+	}
+	st.VerifiedAt = ptrTime(now)
+	logger := workflow.GetLogger(ctx)
+	switch chk.State {
+	case activities.AccountPresent:
+		if chk.Account.UPN != "" && chk.Account.UPN != st.UPN {
+			st.UPN = chk.Account.UPN
+		}
+		return false, nil
+	case activities.AccountReplaced:
+		logger.Warn("the account was replaced in the directory; adopting the one carrying the employee id",
+			"employeeId", st.EmployeeID, "old", st.ObjectID, "new", chk.Account.ObjectID)
+		st.AccountNote = fmt.Sprintf("account %s was replaced by %s (carrying employee id %s) on %s; adopting it",
+			st.ObjectID, chk.Account.ObjectID, st.EmployeeID, now.UTC().Format(time.RFC3339))
+		st.ObjectID = chk.Account.ObjectID
+	default:
+		logger.Warn("the account is gone from the directory; restoring or recreating it",
+			"employeeId", st.EmployeeID, "objectId", st.ObjectID)
+		st.AccountNote = fmt.Sprintf("account %s was found missing from the directory on %s; restoring or recreating it",
+			st.ObjectID, now.UTC().Format(time.RFC3339))
+	}
+	// The account must be brought in line again from scratch: the Hire path
+	// finds, restores or creates it and grants the role entitlements; running
+	// replacements are granted again after it.
+	st.Status = StatusAccountMissing
+	st.Entitlements = nil
+	st.Pass = nil
+	st.Blocked, st.RetryAt = false, nil
+	for i := range st.Replacements {
+		if st.Replacements[i].State == ReplacementActive {
+			st.Replacements[i].State = ReplacementScheduled
+		}
+	}
+	return true, nil
+}
+
+// recreated records how the Hire path brought a missing account back.
+func (e *entity) recreated(acc activities.Account, now time.Time) {
+	st := e.st
+	how := "adopted the account carrying the employee id"
+	switch {
+	case acc.Restored:
+		how = "restored it from deleted items"
+	case acc.Created:
+		how = "created it again"
+	}
+	st.AccountNote = fmt.Sprintf("the account was missing from the directory; on %s the entity %s (%s)",
+		now.UTC().Format(time.RFC3339), how, acc.ObjectID)
+}
+
+// objectNotFound reports whether a child's failure is a directory 404 on
+// an object: the account (or something it refers to) is gone.
+func objectNotFound(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if app, ok := e.(*temporal.ApplicationError); ok && app.Type() == "GraphNotFound" {
+			return true
+		}
+	}
+	return false
+}
