@@ -134,7 +134,20 @@ func (r Record) DedupKey() string {
 	if r.Key != "" {
 		return r.Key
 	}
-	return strings.Join([]string{r.WorkflowID, r.RunID, r.ActivityID, r.ObjectID, string(r.Action), r.Target.Kind, r.Target.ID, r.Target.Name}, "\x1f")
+	return strings.Join([]string{r.WorkflowID, r.RunID, r.ActivityID, r.ObjectID, string(r.Action), r.Target.Kind, r.Target.identity()}, "\x1f")
+}
+
+// identity is what names a target the same way on every attempt: licences, app roles and
+// mails by name (their ids are resolved on a best-effort basis), the others by id.
+func (t Target) identity() string {
+	switch t.Kind {
+	case KindLicense, KindAppRole, KindMail:
+		return strings.ToLower(t.Name)
+	}
+	if t.ID != "" {
+		return strings.ToLower(t.ID)
+	}
+	return strings.ToLower(t.Name)
 }
 
 // Recorder appends records. Record stores each record whose key is new and ignores the
