@@ -38,6 +38,8 @@ commands:
   schedule create [--every 15m] [--dry-run] | describe | pause | unpause | delete
                             the Temporal Schedule of the periodic reconciliation (overlap skip, catch-up window)
   serve                     run the HR webhook server (POST /v1/hr/events, GET /healthz)
+  audit [--employee ID | --group NAME [--at D] | --since D ...] [--json|--csv] | prune
+                            query or export the audit trail of changes made in Entra ID (audit --help)
   healthcheck [url]         exit 0 when the HTTP endpoint answers 200 (default http://127.0.0.1:8235/healthz)
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, LIFECYCLE_TASK_QUEUE, ...).`
@@ -65,6 +67,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// healthcheck needs no Temporal connection: container health checks run it.
 	if args[0] == "healthcheck" {
 		return cmdHealthcheck(ctx, args[1:], out)
+	}
+	if args[0] == "audit" {
+		return cmdAudit(ctx, args[1:], out)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

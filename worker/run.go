@@ -94,6 +94,11 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	closeAudit, err := openAudit(ctx, f, acts, logger)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 
 	topts, err := cfg.Temporal.ClientOptions(identity, logger)
 	if err != nil {
