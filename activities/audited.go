@@ -432,10 +432,11 @@ func (a *auditedDir) CreateTemporaryAccessPass(ctx context.Context, id string, o
 		return tap, err
 	}
 	rec := a.base(ctx, id, audit.PassIssued, audit.Target{Kind: audit.KindPass, ID: tap.ID})
+	// A new pass: nothing was there before.
 	rec.Changes = []audit.Change{
-		{Field: "startDateTime", After: timeText(tap.Start)},
-		{Field: "lifetime", After: tap.Lifetime.String()},
-		{Field: "isUsableOnce", After: strconv.FormatBool(tap.UsableOnce)},
+		{Field: "startDateTime", After: timeText(tap.Start), BeforeKnown: true},
+		{Field: "lifetime", After: tap.Lifetime.String(), BeforeKnown: true},
+		{Field: "isUsableOnce", After: strconv.FormatBool(tap.UsableOnce), BeforeKnown: true},
 	}
 	return tap, a.write(ctx, rec)
 }
@@ -446,7 +447,7 @@ func (a *auditedDir) SendMail(ctx context.Context, m directory.Mail) error {
 		return err
 	}
 	rec := a.base(ctx, "", audit.MailSent, audit.Target{Kind: audit.KindMail, Name: strings.Join(m.To, ", ")})
-	rec.Changes = []audit.Change{{Field: "subject", After: m.Subject}}
+	rec.Changes = []audit.Change{{Field: "subject", After: m.Subject, BeforeKnown: true}}
 	return a.write(ctx, rec)
 }
 

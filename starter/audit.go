@@ -230,7 +230,7 @@ func printRecords(out io.Writer, recs []audit.Record) error {
 			target = r.Target.ID
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.At.UTC().Format("2006-01-02 15:04:05"), dash(r.EmployeeID),
-			r.Action, dash(target), dash(audit.FormatChanges(r.Changes)), dash(r.Reason), dash(r.WorkflowID))
+			r.Action, dash(target), dash(clip(audit.FormatChanges(r.Changes), maxChangesWidth)), dash(r.Reason), dash(r.WorkflowID))
 	}
 	return tw.Flush()
 }
@@ -264,6 +264,18 @@ func printHoldings(out io.Writer, hs []audit.Holding, asJSON, asCSV bool) error 
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", dash(h.EmployeeID), h.ObjectID, h.Since.UTC().Format("2006-01-02 15:04:05"), dash(h.Reason))
 	}
 	return tw.Flush()
+}
+
+// maxChangesWidth is how much of the changes the table shows; --json and --csv show all.
+const maxChangesWidth = 60
+
+// clip shortens s to n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func dash(s string) string {
