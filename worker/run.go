@@ -90,11 +90,16 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer stack.Stop()
 	}
+	m, stopMetrics, err := startMetrics(logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	acts, err := buildActivities(ctx, cfg, f, stack, identity, logger)
 	if err != nil {
 		return err
 	}
-	closeAudit, err := openAudit(ctx, f, acts, logger)
+	closeAudit, err := openAudit(ctx, f, acts, logger, m)
 	if err != nil {
 		return err
 	}
@@ -104,6 +109,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	topts.MetricsHandler = m.TemporalHandler()
 	c, err := temporalclient.Dial(ctx, topts, 15*time.Second)
 	if err != nil {
 		return err

@@ -41,6 +41,8 @@ type SQLStore struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	// observe, when set, sees every record stored (not the duplicates ignored).
+	observe func(Record)
 	// adhoc numbers the records made outside an activity within this process.
 	adhoc func() string
 }
@@ -52,6 +54,10 @@ type Option func(*SQLStore)
 
 // WithClock sets the clock used for records without a time (tests).
 func WithClock(now func() time.Time) Option { return func(s *SQLStore) { s.now = now } }
+
+// WithObserver calls fn with every record stored, after its transaction committed; records
+// ignored as duplicates are not passed. Metrics count records with it.
+func WithObserver(fn func(Record)) Option { return func(s *SQLStore) { s.observe = fn } }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database (a postgres:// or
 // postgresql:// URL, or a libpq key=value string with host= or dbname=).
@@ -301,6 +307,7 @@ func (s *SQLStore) Record(ctx context.Context, recs ...Record) (int, error) {
 	}
 	defer stmt.Close()
 	stored := 0
+	var fresh []Record
 	for _, r := range recs {
 		if r.Action == "" {
 			return 0, errors.New("record audit entries: a record without an action")
@@ -324,12 +331,18 @@ func (s *SQLStore) Record(ctx context.Context, recs ...Record) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("record audit entry %s of %s: %w", r.Action, r.ObjectID, err)
 		}
-		if n, err := res.RowsAffected(); err == nil {
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
 			stored += int(n)
+			fresh = append(fresh, r)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("record audit entries: %w", err)
+	}
+	if s.observe != nil {
+		for _, r := range fresh {
+			s.observe(r)
+		}
 	}
 	return stored, nil
 }

@@ -119,6 +119,8 @@ func TestMigrationsAreVersionedAndRepeatable(t *testing.T) {
 func TestRecordIsIdempotentAndAppendOnly(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *SQLStore) {
 		ctx := context.Background()
+		var observed []Action
+		s.observe = func(r Record) { observed = append(observed, r.Action) }
 		r := rec("2026-10-01T09:00:00Z", "1001", "obj-1", GroupAdded, KindGroup, "g-1", "All Staff", "role:Everyone")
 		n, err := s.Record(ctx, r, r)
 		if err != nil {
@@ -144,6 +146,9 @@ func TestRecordIsIdempotentAndAppendOnly(t *testing.T) {
 		}
 		if len(all) != 3 {
 			t.Fatalf("%d records, want 3: %+v", len(all), all)
+		}
+		if len(observed) != 3 || observed[0] != GroupAdded || observed[2] != AccountEnabled {
+			t.Errorf("observed %v, want the 3 stored records", observed)
 		}
 		if !all[0].At.Equal(r.At) || all[0].Target != r.Target || all[0].Reason != r.Reason || all[0].Attempt != 0 {
 			t.Errorf("first record came back as %+v", all[0])
@@ -306,7 +311,7 @@ func TestOpenPicksTheDialect(t *testing.T) {
 func TestExport(t *testing.T) {
 	recs := []Record{{Seq: 7, At: day("2026-10-01T09:00:00Z"), EmployeeID: "1001", ObjectID: "obj-1", Action: AccountUpdated,
 		Changes: []Change{{Field: "jobTitle", Before: "A, B", After: "C", BeforeKnown: true}, {Field: "department", After: "Sales"}},
-		Reason: "move", WorkflowID: "employee/1001/move/3"}}
+		Reason:  "move", WorkflowID: "employee/1001/move/3"}}
 	var b bytes.Buffer
 	if err := WriteCSV(&b, recs); err != nil {
 		t.Fatal(err)
