@@ -350,3 +350,43 @@ func TestNoteTravelsInTheContext(t *testing.T) {
 		t.Error("a note in an empty context")
 	}
 }
+
+// Two processes (here two stores) writing one SQLite file at once wait for each other
+// instead of failing: WAL, a busy timeout and immediate transactions.
+func TestSQLiteConcurrentWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	ctx := context.Background()
+	var stores []*SQLStore
+	for range 2 {
+		s, err := OpenSQLite(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores = append(stores, s)
+	}
+	const each = 40
+	errs := make(chan error, 2*each)
+	done := make(chan struct{})
+	for i, s := range stores {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for n := range each {
+				r := Record{Action: AccountEnabled, ObjectID: fmt.Sprintf("obj-%d-%d", i, n), WorkflowID: "wf", RunID: "run", ActivityID: fmt.Sprint(i)}
+				if _, err := s.Record(ctx, r); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	<-done
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	all, err := stores[0].Query(ctx, Filter{})
+	if err != nil || len(all) != 2*each {
+		t.Fatalf("%d records (%v), want %d", len(all), err, 2*each)
+	}
+}
