@@ -38,6 +38,8 @@ commands:
   schedule create [--every 15m] [--dry-run] | describe | pause | unpause | delete
                             the Temporal Schedule of the periodic reconciliation (overlap skip, catch-up window)
   serve                     run the HR webhook server (POST /v1/hr/events, GET /healthz)
+  audit [--employee ID | --group NAME [--at D] | --since D ...] [--json|--csv] | prune
+                            query or export the audit trail of changes made in Entra ID (audit --help)
   healthcheck [url]         exit 0 when the HTTP endpoint answers 200 (default http://127.0.0.1:8235/healthz)
   hr check [--json] [--show N]
                             read the configured HR source once (the worker's settings) and report what it yields
@@ -70,6 +72,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if args[0] == "hr" { // reads HR only; no Temporal connection
 		return cmdHR(ctx, args[1:], out)
+	}
+	if args[0] == "audit" { // reads the audit store only
+		return cmdAudit(ctx, args[1:], out)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

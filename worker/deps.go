@@ -70,7 +70,7 @@ func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *dev
 		// The dev tenant's notification mailbox (devstack.PolicySeed creates it).
 		dcfg.MailSender = devstack.MailSender + "@" + pol.Tenant.Domain
 	}
-	dir, err := directory.New(ctx, dcfg, directory.WithLogger(logger.With("component", "directory")))
+	dir, err := directory.New(ctx, dcfg, directory.WithLogger(logger.With("component", "directory")), directory.WithTransport(graphTransport))
 	if err != nil {
 		return nil, fmt.Errorf("Microsoft Graph client: %w", err)
 	}

@@ -90,15 +90,26 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer stack.Stop()
 	}
+	m, stopMetrics, err := startMetrics(logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	acts, err := buildActivities(ctx, cfg, f, stack, identity, logger)
 	if err != nil {
 		return err
 	}
+	closeAudit, err := openAudit(ctx, f, acts, logger, m)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 
 	topts, err := cfg.Temporal.ClientOptions(identity, logger)
 	if err != nil {
 		return err
 	}
+	topts.MetricsHandler = m.TemporalHandler()
 	c, err := temporalclient.Dial(ctx, topts, 15*time.Second)
 	if err != nil {
 		return err

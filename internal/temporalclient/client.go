@@ -34,6 +34,8 @@ type Options struct {
 	Identity string
 	// Logger receives the SDK's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// MetricsHandler receives the SDK's metrics (internal/metrics); nil records none.
+	MetricsHandler client.MetricsHandler
 }
 
 // DataConverter returns the data converter the options call for: the default one, or the
@@ -60,11 +62,12 @@ func (o Options) ClientOptions() (client.Options, error) {
 		return client.Options{}, err
 	}
 	opts := client.Options{
-		HostPort:      o.Address,
-		Namespace:     o.Namespace,
-		Identity:      o.Identity,
-		Logger:        tlog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
-		DataConverter: dc,
+		HostPort:       o.Address,
+		Namespace:      o.Namespace,
+		Identity:       o.Identity,
+		Logger:         tlog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		DataConverter:  dc,
+		MetricsHandler: o.MetricsHandler,
 	}
 	if o.TLSCertPath != "" || o.TLSKeyPath != "" {
 		if o.TLSCertPath == "" || o.TLSKeyPath == "" {
