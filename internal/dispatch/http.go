@@ -22,6 +22,8 @@ type HTTPOptions struct {
 	CodecOrigins []string
 	// Logger receives request logs.
 	Logger *slog.Logger
+	// Report, when set, is served at /report and below (internal/report).
+	Report http.Handler
 }
 
 // HTTPHandler is the engine's HTTP side, the same in `starter serve` and in dev mode: the HR
@@ -44,6 +46,10 @@ func HTTPHandler(d Dispatcher, o HTTPOptions) (http.Handler, error) {
 			return nil, fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
 		}
 		mux.Handle("/codec/", codec.Handler(cd, o.CodecOrigins))
+	}
+	if o.Report != nil {
+		mux.Handle("/report", o.Report)
+		mux.Handle("/report/", o.Report)
 	}
 	return mux, nil
 }
