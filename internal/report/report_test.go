@@ -26,7 +26,7 @@ type fakeEntities struct {
 
 var _ Entities = (*fakeEntities)(nil)
 
-func (f *fakeEntities) Entities(context.Context) ([]Entity, error) { return f.ents, f.err }
+func (f *fakeEntities) Entities(context.Context) ([]Entity, error)  { return f.ents, f.err }
 func (f *fakeEntities) HeldRuns(context.Context) ([]HeldRun, error) { return f.held, nil }
 
 type fakeAudit struct {

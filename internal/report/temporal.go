@@ -141,14 +141,14 @@ func (t *Temporal) queryStates(ctx context.Context, ents []Entity) {
 // stateWire is the part of the entity's state query answer (workflows' entityState JSON)
 // the report reads.
 type stateWire struct {
-	ObjectID     string       `json:"objectId"`
-	UPN          string       `json:"userPrincipalName"`
-	Employee     *hr.Employee `json:"employee"`
-	LastError    string       `json:"lastError"`
-	Blocked      bool         `json:"blocked"`
-	RetryAt      *time.Time   `json:"retryAt"`
-	LeftAt       *time.Time   `json:"leftAt"`
-	Timers       []struct {
+	ObjectID  string       `json:"objectId"`
+	UPN       string       `json:"userPrincipalName"`
+	Employee  *hr.Employee `json:"employee"`
+	LastError string       `json:"lastError"`
+	Blocked   bool         `json:"blocked"`
+	RetryAt   *time.Time   `json:"retryAt"`
+	LeftAt    *time.Time   `json:"leftAt"`
+	Timers    []struct {
 		What string    `json:"what"`
 		At   time.Time `json:"at"`
 	} `json:"pendingTimers"`

@@ -99,7 +99,7 @@ func TestTemporalEntities(t *testing.T) {
 				"pendingTimers": []any{map[string]any{"what": "leave: disable the account", "at": now.Add(48 * time.Hour)}},
 				"replacements":  []any{map[string]any{"id": "r1", "replacedEmployeeId": "E9", "end": now.Add(24 * time.Hour), "state": "active"}},
 			},
-			"employee/E2/state": map[string]any{"employeeId": "E2", "leftAt": left},
+			"employee/E2/state":    map[string]any{"employeeId": "E2", "leftAt": left},
 			"reconcile/5/progress": map[string]any{"held": 7, "summary": map[string]any{"guard": map[string]any{"reason": "7 disables above 2%"}}},
 		},
 	}
