@@ -82,6 +82,17 @@ func (v *view) A(workflowID, text string) template.HTML {
 	return template.HTML(`<a href="` + template.HTMLEscapeString(l) + `">` + t + `</a>`)
 }
 
+// What is what a record acted on: the target's name (or id), or the attributes changed.
+func (v *view) What(r audit.Record) string {
+	switch {
+	case r.Target.Name != "":
+		return r.Target.Name
+	case len(r.Changes) > 0:
+		return audit.FormatChanges(r.Changes)
+	}
+	return r.Target.ID
+}
+
 // Time formats a moment in the report's zone.
 func (v *view) Time(t time.Time) string {
 	if t.IsZero() {
