@@ -40,6 +40,8 @@ type HTTPOptions struct {
 	CodecOrigins []string
 	// Logger receives request logs.
 	Logger *slog.Logger
+	// Report, when set, is served at /report and below (internal/report).
+	Report http.Handler
 }
 
 // HTTPHandler is the engine's HTTP side, the same in `starter serve` and in dev mode: the HR
@@ -73,6 +75,10 @@ func HTTPHandler(d Dispatcher, o HTTPOptions) (http.Handler, error) {
 			LoopbackWithoutToken: o.CodecToken == "",
 			Logger:               logger,
 		}))
+	}
+	if o.Report != nil {
+		mux.Handle("/report", o.Report)
+		mux.Handle("/report/", o.Report)
 	}
 	return mux, nil
 }

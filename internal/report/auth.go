@@ -1,0 +1,58 @@
+package report
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// IsLoopback reports whether a listen address (host:port) binds only the loopback
+// interface. An empty host (all interfaces) or an unparsable address is not loopback.
+func IsLoopback(addr string) bool {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// authorized applies the access rule: with a token, every request must carry it; without
+// one, the page is served only when the server listens on loopback.
+func (h *Handler) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if h.token == "" {
+		if IsLoopback(h.listenAddr) {
+			return true
+		}
+		http.Error(w, "the report is not served on a non-loopback address without a credential: set LIFECYCLE_REPORT_TOKEN (see docs/report.md)", http.StatusForbidden)
+		return false
+	}
+	if h.presented(r) {
+		return true
+	}
+	w.Header().Set("WWW-Authenticate", `Basic realm="lifecycle report", charset="UTF-8"`)
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+	return false
+}
+
+// presented reports whether the request carries the token, as a bearer token or as the
+// basic-auth password. Both sides are hashed first so the comparison takes the same time
+// whatever the lengths.
+func (h *Handler) presented(r *http.Request) bool {
+	var got string
+	if _, pass, ok := r.BasicAuth(); ok {
+		got = pass
+	} else if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		got = strings.TrimSpace(v)
+	} else {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(h.token))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
