@@ -24,7 +24,7 @@ import (
 // devProcess is a running `worker -dev`.
 type devProcess struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 	done   chan error
 }
 
@@ -43,11 +43,15 @@ func freeAddrs(t *testing.T) devAddrs {
 	return a
 }
 
-func startDevWorker(t *testing.T, bin, data string, a devAddrs, env ...string) *devProcess {
+// startDevWorker starts `worker -dev` with its state in data, on the addresses a; the
+// embedded Temporal server logs errors only. args are further flags.
+func startDevWorker(t *testing.T, bin, data string, a devAddrs, env []string, args ...string) *devProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "-dev", "-data", data, "-frontend", a.frontend, "-ui", a.ui, "-graph", a.graph)
+	args = append([]string{"-dev", "-data", data, "-frontend", a.frontend, "-ui", a.ui, "-graph", a.graph,
+		"-server-log-level", "error"}, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(cleanEnv(), append([]string{"LIFECYCLE_WEBHOOK_ADDR=" + a.webhook}, env...)...)
-	p := &devProcess{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &devProcess{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	cmd.Stdout = p.stderr
 	if err := cmd.Start(); err != nil {
@@ -89,27 +93,42 @@ func (p *devProcess) stop(t *testing.T) error {
 	}
 }
 
-// waitUI waits until the UI answers and lists the namespace through its API.
-func waitUI(t *testing.T, p *devProcess, uiAddr string, within time.Duration) {
+// readyLine is what the worker logs once it polls and every part of the dev stack answers.
+const readyLine = " msg=ready "
+
+// waitReady waits until the worker logs its ready line; it fails at once when the process
+// exits first. Readiness covers the frontend, the search attributes, the Graph simulator,
+// the UI, the webhook and the worker's pollers, so the test may use any of them right away.
+func (p *devProcess) waitReady(t *testing.T, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
+	deadline := time.After(within)
+	for !strings.Contains(p.stderr.String(), readyLine) {
 		select {
 		case err := <-p.done:
-			t.Fatalf("worker -dev exited early (%v):\n%s", err, p.stderr)
-		default:
+			p.done <- err
+			t.Fatalf("worker -dev exited before it was ready (%v):\n%s", err, p.stderr)
+		case <-deadline:
+			t.Fatalf("worker -dev not ready within %s; output:\n%s", within, p.stderr)
+		case <-time.After(100 * time.Millisecond):
 		}
-		resp, err := http.Get("http://" + uiAddr + "/api/v1/namespaces")
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.Contains(string(b), `"default"`) {
-				return
-			}
-		}
-		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("UI on %s did not list namespace default within %s; output:\n%s", uiAddr, within, p.stderr)
+}
+
+// readyCount is how many times the process has logged its ready line.
+func (p *devProcess) readyCount() int { return strings.Count(p.stderr.String(), readyLine) }
+
+// checkUI asserts that the UI lists the namespace through its API.
+func checkUI(t *testing.T, p *devProcess, uiAddr string) {
+	t.Helper()
+	resp, err := http.Get("http://" + uiAddr + "/api/v1/namespaces")
+	if err != nil {
+		t.Fatalf("UI: %v\n%s", err, p.stderr)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"default"`) {
+		t.Fatalf("UI on %s: %d %s, want namespace default listed", uiAddr, resp.StatusCode, b)
+	}
 }
 
 // The dev stack from the real binary: UI up and listing `default`, Ctrl-C exits 0, a second
@@ -120,8 +139,9 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 	data := t.TempDir()
 	a := freeAddrs(t)
 
-	p := startDevWorker(t, bin, data, a)
-	waitUI(t, p, a.ui, 60*time.Second)
+	p := startDevWorker(t, bin, data, a, nil)
+	p.waitReady(t, 2*time.Minute)
+	checkUI(t, p, a.ui)
 
 	// The Graph simulator is up and seeded with what the sample policy names.
 	resp, err := http.Get("http://" + a.graph + "/v1.0/groups?$filter=displayName%20eq%20'All%20Staff'")
@@ -134,7 +154,7 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 		t.Fatalf("Graph simulator groups: %d %s", resp.StatusCode, body)
 	}
 
-	c, err := client.Dial(client.Options{HostPort: a.frontend, Namespace: "default"})
+	c, err := client.Dial(client.Options{HostPort: a.frontend, Namespace: "default", Logger: quietSDKLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +175,10 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 		t.Fatalf("state database missing after stop: %v", err)
 	}
 
-	p2 := startDevWorker(t, bin, data, a)
-	waitUI(t, p2, a.ui, 60*time.Second)
-	c2, err := client.Dial(client.Options{HostPort: a.frontend, Namespace: "default"})
+	p2 := startDevWorker(t, bin, data, a, nil)
+	p2.waitReady(t, 2*time.Minute)
+	checkUI(t, p2, a.ui)
+	c2, err := client.Dial(client.Options{HostPort: a.frontend, Namespace: "default", Logger: quietSDKLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
