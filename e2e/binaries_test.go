@@ -158,7 +158,7 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "ping/restart", TaskQueue: workflows.DefaultTaskQueue},
 		workflows.PingWorkflowName, workflows.PingRequest{Message: "survives", Wait: 4 * time.Second})
@@ -184,6 +184,9 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 	}
 	defer c2.Close()
 	var res workflows.PingResult
+	// Each wait gets its own deadline: on a loaded machine the whole test takes minutes.
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	if err := c2.GetWorkflow(ctx, "ping/restart", run.GetRunID()).Get(ctx, &res); err != nil {
 		t.Fatalf("workflow from before the restart: %v\n%s", err, p2.stderr)
 	}
@@ -202,6 +205,8 @@ func TestWorkerDevRestartKeepsWorkflows(t *testing.T) {
 		t.Fatalf("%d distinct employeeIds in Entra, want 45", len(after))
 	}
 	// Dev mode created the reconciliation schedule (once: the restart found it).
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	desc, err := c2.ScheduleClient().GetHandle(ctx, workflows.ReconcileScheduleID).Describe(ctx)
 	if err != nil {
 		t.Fatalf("reconciliation schedule: %v", err)
