@@ -261,6 +261,10 @@ func TestBinariesRefuseBadConfig(t *testing.T) {
 		{"worker tls half", worker, nil, []string{"TEMPORAL_TLS_CERT=/x.pem"}, "TEMPORAL_TLS_KEY"},
 		{"starter bad log level", starter, []string{"ping"}, []string{"LIFECYCLE_LOG_LEVEL=loud"}, "LIFECYCLE_LOG_LEVEL"},
 		{"starter serve without secret", starter, []string{"serve"}, nil, "LIFECYCLE_WEBHOOK_SECRET"},
+		{"starter serve with the public dev secret", starter, []string{"serve"}, []string{"LIFECYCLE_WEBHOOK_SECRET=lifecycle-dev-webhook-secret"}, "LIFECYCLE_WEBHOOK_SECRET"},
+		{"worker -dev with a one-character secret", worker, []string{"-dev"}, []string{"LIFECYCLE_WEBHOOK_SECRET=x"}, "LIFECYCLE_WEBHOOK_SECRET"},
+		{"worker -dev with real credentials and no secret", worker, []string{"-dev"},
+			[]string{"AZURE_TENANT_ID=t", "AZURE_CLIENT_ID=c", "AZURE_CLIENT_SECRET=c2hvcnQ="}, "LIFECYCLE_WEBHOOK_SECRET"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -112,9 +112,9 @@ func run(ctx context.Context, args []string) error {
 	d := dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}
 	// In dev mode the HTTP side (HR webhook, health, codec) runs in this process.
 	if f.dev {
-		secret := cfg.Webhook.Secret
-		if secret == "" {
-			secret = DevWebhookSecret
+		secret, err := cfg.Webhook.DevSecret(cfg.HasCredentials())
+		if err != nil {
+			return err
 		}
 		h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
 			Secret: []byte(secret), PayloadKey: payloadKey, CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
@@ -172,10 +172,6 @@ type readiness struct {
 	attrs    []any
 	required bool
 }
-
-// DevWebhookSecret is the webhook secret dev mode uses when LIFECYCLE_WEBHOOK_SECRET is unset.
-// It is public: never use dev mode's webhook on a network.
-const DevWebhookSecret = "lifecycle-dev-webhook-secret"
 
 // syncAll signals every employee of the HR snapshot to their entity workflow.
 func syncAll(ctx context.Context, d dispatch.Dispatcher, acts *activities.Activities, logger *slog.Logger) {
