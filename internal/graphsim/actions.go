@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -11,30 +12,31 @@ import (
 // revokeSignInSessions serves POST /users/{id}/revokeSignInSessions
 // (https://learn.microsoft.com/graph/api/user-revokesigninsessions).
 func (s *Sim) revokeSignInSessions(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
 	u.revocations++
+	s.t.touch('u', u.id)
 	return c.jsonResponse(http.StatusOK, map[string]any{
 		"@odata.context": c.base + "/$metadata#Edm.Boolean",
 		"value":          true,
 	})
 }
 
-// TAP lifetime bounds and default
-// (https://learn.microsoft.com/graph/api/authentication-post-temporaryaccesspassmethods#request-body).
+// TAP policy lifetime bounds: a policy's minimum and maximum lie between 10
+// minutes and 30 days
+// (https://learn.microsoft.com/graph/api/resources/temporaryaccesspassauthenticationmethodconfiguration#properties).
 const (
-	tapMinLifetime     = 10
-	tapMaxLifetime     = 43200
-	tapDefaultLifetime = 60
+	tapMinLifetime = 10
+	tapMaxLifetime = 43200
 )
 
 // tapAlphabet avoids look-alike characters, as real passes do.
 const tapAlphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789+#%"
 
-func newTAPValue() string {
-	b := make([]byte, 8)
+func newTAPValue(length int) string {
+	b := make([]byte, length)
 	if _, err := rand.Read(b); err != nil {
 		panic("graphsim: crypto/rand failed: " + err.Error())
 	}
@@ -74,7 +76,7 @@ func (s *Sim) renderTAP(c *call, t *tapMethod, withPass bool) map[string]any {
 // A user has at most one Temporary Access Pass: creating one replaces the
 // previous pass (https://learn.microsoft.com/graph/api/authentication-post-temporaryaccesspassmethods).
 func (s *Sim) createTAP(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -85,20 +87,36 @@ func (s *Sim) createTAP(c *call) *response {
 			return r
 		}
 	}
-	t := &tapMethod{id: newGUID(), pass: newTAPValue(), created: c.now, start: c.now, lifetime: tapDefaultLifetime}
+	pol := s.t.tapPolicy
+	if pol.State != "enabled" {
+		// Wording not published; the code follows the other TAP errors.
+		return s.fail(c, http.StatusBadRequest, "badRequest", "Temporary Access Pass is disabled by the authentication methods policy.")
+	}
+	t := &tapMethod{id: newGUID(), pass: newTAPValue(pol.DefaultLength), created: c.now, start: c.now,
+		lifetime: pol.DefaultLifetimeInMinutes, usableOnce: pol.IsUsableOnce}
 	for k, v := range body {
 		switch k {
 		case "lifetimeInMinutes":
+			// The tenant policy bounds every pass; Entra answers 400 badRequest
+			// "Invalid LifetimeInMinutes specified. The valid range between 60 and 480."
+			// for the default policy (quoted in microsoftgraph/microsoft-graph-docs PR #12187).
 			n, ok := v.(float64)
-			if !ok || n != float64(int(n)) || n < tapMinLifetime || n > tapMaxLifetime {
+			if !ok || n != float64(int(n)) || int(n) < pol.MinimumLifetimeInMinutes || int(n) > pol.MaximumLifetimeInMinutes {
 				return s.fail(c, http.StatusBadRequest, "badRequest",
-					"The lifetimeInMinutes value must be between 10 and 43200 minutes.")
+					fmt.Sprintf("Invalid LifetimeInMinutes specified. The valid range between %d and %d.", pol.MinimumLifetimeInMinutes, pol.MaximumLifetimeInMinutes))
 			}
 			t.lifetime = int(n)
 		case "isUsableOnce":
 			b, ok := v.(bool)
 			if !ok {
 				return s.fail(c, http.StatusBadRequest, "badRequest", "Invalid value specified for property 'isUsableOnce'.")
+			}
+			if pol.IsUsableOnce && !b {
+				// "If the policy says one-time use, all passes are one-time use"
+				// (https://learn.microsoft.com/entra/identity/authentication/howto-authentication-temporary-access-pass);
+				// the error wording is not published.
+				return s.fail(c, http.StatusBadRequest, "badRequest",
+					"Invalid IsUsableOnce specified. The policy only allows one-time use Temporary Access Passes.")
 			}
 			t.usableOnce = b
 		case "startDateTime":
@@ -115,6 +133,7 @@ func (s *Sim) createTAP(c *call) *response {
 		}
 	}
 	u.tap = t
+	s.t.touch('u', u.id)
 	m := s.renderTAP(c, t, true)
 	m["@odata.context"] = c.base + "/$metadata#users('" + u.id + "')/authentication/temporaryAccessPassMethods/$entity"
 	return c.jsonResponse(http.StatusCreated, m)
@@ -123,7 +142,7 @@ func (s *Sim) createTAP(c *call) *response {
 // listTAPs serves GET /users/{id}/authentication/temporaryAccessPassMethods;
 // the pass itself is only shown when it is created.
 func (s *Sim) listTAPs(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -136,7 +155,7 @@ func (s *Sim) listTAPs(c *call) *response {
 
 // getTAP serves GET /users/{id}/authentication/temporaryAccessPassMethods/{id}.
 func (s *Sim) getTAP(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -150,7 +169,7 @@ func (s *Sim) getTAP(c *call) *response {
 
 // deleteTAP serves DELETE /users/{id}/authentication/temporaryAccessPassMethods/{id}.
 func (s *Sim) deleteTAP(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -158,6 +177,7 @@ func (s *Sim) deleteTAP(c *call) *response {
 		return s.notFound(c, c.ids[1])
 	}
 	u.tap = nil
+	s.t.touch('u', u.id)
 	return c.noContent()
 }
 
@@ -187,7 +207,7 @@ func recipients(v any) ([]string, bool) {
 // 202 Accepted; the message is kept for SentMail and GET /_sim/mail. The
 // sender needs a mailbox, which the simulator takes to mean a mail address.
 func (s *Sim) sendMail(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.fail(c, http.StatusNotFound, "ErrorInvalidUser", "The requested user '"+c.ids[0]+"' is invalid.")
 	}

@@ -24,7 +24,7 @@ func TestBatch(t *testing.T) {
 		map[string]any{"id": "3", "method": "POST", "url": "/groups/" + staff + "/members/$ref", "dependsOn": []any{"2"},
 			"headers": map[string]any{"Content-Type": "application/json"}, "body": ref(e, "directoryObjects", jan)},
 		map[string]any{"id": "4", "method": "PATCH", "url": "/users/" + jan, "dependsOn": []any{"3"},
-			"body": map[string]any{"jobTitle": "never"}},
+			"headers": map[string]any{"content-type": "application/json"}, "body": map[string]any{"jobTitle": "never"}},
 		map[string]any{"id": "5", "method": "GET", "url": "/users/" + newGUID()},
 	}})
 	resps, _ := r.body["responses"].([]any)

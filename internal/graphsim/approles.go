@@ -156,7 +156,7 @@ func (s *Sim) listAppRoleAssignedTo(c *call) *response {
 // listUserAppRoleAssignments serves GET /users/{id}/appRoleAssignments
 // (https://learn.microsoft.com/graph/api/user-list-approleassignments).
 func (s *Sim) listUserAppRoleAssignments(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -204,6 +204,7 @@ func (s *Sim) grantAppRole(c *call, u *user, resourceID, roleID string) (*roleAs
 	}
 	a := &roleAssignment{id: newOpaqueID(), seq: s.t.nextSeq(), principal: u.id, resource: sp.id, role: roleID, created: c.now}
 	s.t.assignments[a.id] = a
+	s.t.touch('a', a.id)
 	if s.t.byPrincipal[u.id] == nil {
 		s.t.byPrincipal[u.id] = map[string]*roleAssignment{}
 	}
@@ -218,7 +219,7 @@ func (s *Sim) grantAppRole(c *call, u *user, resourceID, roleID string) (*roleAs
 // createAppRoleAssignment serves POST /users/{id}/appRoleAssignments
 // (https://learn.microsoft.com/graph/api/user-post-approleassignments).
 func (s *Sim) createAppRoleAssignment(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -250,7 +251,7 @@ func (s *Sim) createAppRoleAssignment(c *call) *response {
 
 // getAppRoleAssignment serves GET /users/{id}/appRoleAssignments/{id}.
 func (s *Sim) getAppRoleAssignment(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -266,7 +267,7 @@ func (s *Sim) getAppRoleAssignment(c *call) *response {
 // deleteAppRoleAssignment serves DELETE /users/{id}/appRoleAssignments/{id}
 // (https://learn.microsoft.com/graph/api/user-delete-approleassignments).
 func (s *Sim) deleteAppRoleAssignment(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -277,5 +278,6 @@ func (s *Sim) deleteAppRoleAssignment(c *call) *response {
 	delete(s.t.byPrincipal[u.id], a.id)
 	delete(s.t.byResource[a.resource], a.id)
 	delete(s.t.assignments, a.id)
+	s.t.touch('a', a.id)
 	return c.noContent()
 }

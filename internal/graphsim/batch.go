@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // maxBatchRequests is Graph's limit of requests in one $batch
@@ -37,28 +36,51 @@ func (s *Sim) batch(c *call) *response {
 		return s.fail(c, http.StatusBadRequest, "BadRequest",
 			fmt.Sprintf("The number of requests in the batch (%d) exceeds the limit of %d.", len(env.Requests), maxBatchRequests))
 	}
+	// Request ids are not case-sensitive and must be unique; a request with a
+	// body needs a Content-Type header
+	// (https://learn.microsoft.com/graph/json-batching#creating-a-batch-request).
+	// Graph refuses a write without both with "Write request id : 1 does not
+	// contain Content-Type header or body." (quoted in pnp/pnpcore's Teams code).
 	seen := map[string]bool{}
 	for _, br := range env.Requests {
 		if br.ID == "" || br.Method == "" || br.URL == "" {
 			return s.fail(c, http.StatusBadRequest, "BadRequest", "Every batch request needs an id, a method and a url.")
 		}
-		if seen[br.ID] {
+		key := strings.ToLower(br.ID)
+		if seen[key] {
 			return s.fail(c, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Batch request id '%s' is used more than once.", br.ID))
 		}
 		for _, d := range br.DependsOn {
-			if !seen[d] {
+			if !seen[strings.ToLower(d)] {
 				return s.fail(c, http.StatusBadRequest, "BadRequest",
 					fmt.Sprintf("Batch request '%s' depends on '%s', which does not come before it.", br.ID, d))
 			}
 		}
-		seen[br.ID] = true
+		hasBody := len(br.Body) > 0 && string(br.Body) != "null"
+		hasType := false
+		for k, v := range br.Headers {
+			if strings.EqualFold(k, "Content-Type") && strings.TrimSpace(v) != "" {
+				hasType = true
+			}
+		}
+		switch strings.ToUpper(br.Method) {
+		case http.MethodPost, http.MethodPatch, http.MethodPut:
+			if !hasBody || !hasType {
+				return s.fail(c, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Write request id : %s does not contain Content-Type header or body.", br.ID))
+			}
+		default:
+			if hasBody && !hasType {
+				return s.fail(c, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Write request id : %s does not contain Content-Type header or body.", br.ID))
+			}
+		}
+		seen[key] = true
 	}
 	status := map[string]int{}
 	out := make([]map[string]any, 0, len(env.Requests))
 	for _, br := range env.Requests {
 		failedDep := false
 		for _, d := range br.DependsOn {
-			if status[d] >= 400 {
+			if status[strings.ToLower(d)] >= 400 {
 				failedDep = true
 			}
 		}
@@ -70,7 +92,7 @@ func (s *Sim) batch(c *call) *response {
 		default:
 			resp = s.runSub(sub, br)
 		}
-		status[br.ID] = resp.status
+		status[strings.ToLower(br.ID)] = resp.status
 		item := map[string]any{"id": br.ID, "status": resp.status}
 		hdrs := map[string]string{}
 		for k, v := range resp.header {
@@ -106,7 +128,7 @@ func (s *Sim) subCall(c *call, br batchRequest) *call {
 		method:    strings.ToUpper(br.Method),
 		header:    http.Header{},
 		base:      c.base,
-		now:       time.Now().UTC(),
+		now:       s.clock(),
 		requestID: newGUID(),
 	}
 	sub.clientReqID = c.clientReqID

@@ -92,6 +92,25 @@ func (s *Sim) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		s.SetLatency(time.Duration(l.LatencyMs) * time.Millisecond)
 		w.WriteHeader(http.StatusNoContent)
+	case path == "/config" && r.Method == http.MethodGet:
+		controlJSON(w, http.StatusOK, s.Config())
+	case path == "/config" && r.Method == http.MethodPut:
+		body, ok := readControlBody(w, r)
+		if !ok {
+			return
+		}
+		var cfg Config
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			controlError(w, http.StatusBadRequest, "config: "+err.Error())
+			return
+		}
+		if err := s.SetConfig(cfg); err != nil {
+			controlError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		controlJSON(w, http.StatusOK, s.Config())
 	case path == "/mail" && r.Method == http.MethodGet:
 		controlJSON(w, http.StatusOK, s.SentMail())
 	default:

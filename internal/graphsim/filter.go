@@ -466,11 +466,13 @@ type resourceSchema struct {
 }
 
 // userSchema follows the $filter support column of
-// https://learn.microsoft.com/graph/api/resources/user#properties.
+// https://learn.microsoft.com/graph/api/resources/user#properties; companyName
+// and employeeType are filtered only with advanced query parameters
+// (https://learn.microsoft.com/graph/aad-advanced-queries#user-properties).
 var userSchema = resourceSchema{name: "User", props: map[string]propSpec{
 	"id":                         {typ: pString},
 	"accountEnabled":             {typ: pBool},
-	"companyName":                {typ: pString},
+	"companyName":                {typ: pString, advanced: true},
 	"createdDateTime":            {typ: pDate, advanced: true},
 	"department":                 {typ: pString},
 	"displayName":                {typ: pString},
@@ -479,7 +481,7 @@ var userSchema = resourceSchema{name: "User", props: map[string]propSpec{
 	"employeeId":                 {typ: pString},
 	"employeeOrgData/costCenter": {typ: pString, advanced: true},
 	"employeeOrgData/division":   {typ: pString, advanced: true},
-	"employeeType":               {typ: pString},
+	"employeeType":               {typ: pString, advanced: true},
 	"givenName":                  {typ: pString},
 	"jobTitle":                   {typ: pString},
 	"mail":                       {typ: pString},

@@ -11,7 +11,8 @@ import (
 var groupProps = []string{"id", "createdDateTime", "description", "displayName", "groupTypes", "mail",
 	"mailEnabled", "mailNickname", "securityEnabled", "visibility"}
 
-var groupSelectable = newSelectable(groupProps...)
+// groupSelectable adds what groups return only on $select.
+var groupSelectable = newSelectable(append(append([]string{}, groupProps...), "assignedLicenses")...)
 
 // maxBindPerPatch is how many members one PATCH with members@odata.bind may
 // add (https://learn.microsoft.com/graph/api/group-post-members, example 2).
@@ -28,6 +29,12 @@ func (t *tenant) groupProp(g *group, name string) any {
 			return copyJSON(v)
 		}
 		return []any{}
+	case "assignedLicenses":
+		out := make([]any, 0, len(g.licenses))
+		for _, l := range g.licenses {
+			out = append(out, map[string]any{"skuId": l.SkuID, "disabledPlans": copyJSON(append([]string{}, l.DisabledPlans...))})
+		}
+		return out
 	}
 	return copyJSON(g.props[name])
 }
@@ -92,12 +99,13 @@ func (s *Sim) getGroup(c *call) *response {
 	return c.jsonResponse(http.StatusOK, m)
 }
 
-// directoryObject resolves a member id to an active user or a group.
-func (t *tenant) directoryObject(id string) (u *user, g *group) {
-	if u := t.activeUser(id); u != nil && !strings.Contains(id, "@") {
+// directoryObject resolves a member id to an active user or a group; a user
+// still inside the replication lag is not found.
+func (s *Sim) directoryObject(c *call, id string) (u *user, g *group) {
+	if u := s.graphUser(c, id); u != nil && !strings.Contains(id, "@") {
 		return u, nil
 	}
-	if g := t.groupByKey(id, false); g != nil {
+	if g := s.t.groupByKey(id, false); g != nil {
 		return nil, g
 	}
 	return nil, nil
@@ -124,7 +132,7 @@ func (s *Sim) addMemberRef(c *call) *response {
 	if !ok {
 		return s.fail(c, http.StatusBadRequest, "BadRequest", "The '@odata.id' property is missing or invalid.")
 	}
-	u, mg := s.t.directoryObject(mid)
+	u, mg := s.directoryObject(c, mid)
 	if u == nil && mg == nil {
 		return s.notFound(c, mid)
 	}
@@ -169,7 +177,7 @@ func (s *Sim) removeMember(c *call, gid, mid string) *response {
 		return s.notFound(c, gid)
 	}
 	id := mid
-	if u, mg := s.t.directoryObject(mid); u != nil {
+	if u, mg := s.directoryObject(c, mid); u != nil {
 		id = u.id
 	} else if mg != nil {
 		id = mg.id
@@ -213,7 +221,7 @@ func (s *Sim) patchGroup(c *call) *response {
 				if !ok {
 					return s.fail(c, http.StatusBadRequest, "BadRequest", "members@odata.bind must be an array of URLs.")
 				}
-				u, mg := s.t.directoryObject(mid)
+				u, mg := s.directoryObject(c, mid)
 				if u == nil && mg == nil {
 					return s.notFound(c, mid)
 				}
@@ -232,7 +240,7 @@ func (s *Sim) patchGroup(c *call) *response {
 		case strings.HasPrefix(k, "@odata."):
 		default:
 			name, ok := groupSelectable[strings.ToLower(k)]
-			if !ok || name == "id" || name == "createdDateTime" || name == "mail" {
+			if !ok || name == "id" || name == "createdDateTime" || name == "mail" || name == "assignedLicenses" {
 				return s.fail(c, http.StatusBadRequest, "Request_BadRequest",
 					fmt.Sprintf("Property '%s' does not exist or is read-only on type 'microsoft.graph.group'.", k))
 			}
@@ -246,6 +254,7 @@ func (s *Sim) patchGroup(c *call) *response {
 			g.props[k] = copyJSON(v)
 		}
 	}
+	s.t.touch('g', g.id)
 	for _, id := range add {
 		s.t.addMember(g, id)
 	}
@@ -329,7 +338,7 @@ func filterSel(sel []string, props selectable) []string {
 // listMemberOf serves GET /users/{id}/memberOf
 // (https://learn.microsoft.com/graph/api/user-list-memberof).
 func (s *Sim) listMemberOf(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}

@@ -48,6 +48,13 @@ type user struct {
 	managerID       string
 	tap             *tapMethod
 	revocations     int
+	// visibleAt is when the user becomes visible to Graph reads after being
+	// created or restored through the API (Config.ReplicationLagMs); zero for
+	// seeded users.
+	visibleAt time.Time
+	// counted holds the lower-cased skuIds this user currently takes a seat
+	// of (direct or inherited; empty while soft-deleted); see recount.
+	counted map[string]bool
 }
 
 // assignedLicense is one entry of a user's assignedLicenses.
@@ -74,6 +81,9 @@ type group struct {
 	props   map[string]any    // displayName, mailNickname, description, ...
 	members []string          // member object ids in the order they were added
 	isMem   map[string]uint64 // member id -> tenant seq when added (paging cursor)
+	// licenses are assigned to the group; its user members inherit them
+	// (group-based licensing).
+	licenses []assignedLicense
 }
 
 // sku is one subscribedSku.
@@ -148,6 +158,19 @@ type tenant struct {
 	byResource  map[string]map[string]*roleAssignment // sp id -> id -> assignment
 
 	mail []Mail
+
+	tapPolicy tapPolicy
+
+	// dirty names the objects changed since the last save ("u:"+id, "g:"+id,
+	// "a:"+id); nil unless the simulator persists (PersistTo).
+	dirty map[string]struct{}
+}
+
+// touch records that an object changed, for PersistTo.
+func (t *tenant) touch(kind byte, id string) {
+	if t.dirty != nil {
+		t.dirty[string(kind)+":"+id] = struct{}{}
+	}
 }
 
 // indexedUserProps are the user properties kept in an equality index.
@@ -168,6 +191,7 @@ func newTenant() *tenant {
 		assignments: map[string]*roleAssignment{},
 		byPrincipal: map[string]map[string]*roleAssignment{},
 		byResource:  map[string]map[string]*roleAssignment{},
+		tapPolicy:   defaultTAPPolicy(),
 	}
 	for _, p := range indexedUserProps {
 		t.index[p] = map[string]map[string]struct{}{}
@@ -252,6 +276,22 @@ func (t *tenant) activeUser(key string) *user {
 	return nil
 }
 
+// graphUser resolves an id or userPrincipalName to an active user the way a
+// Graph request sees it: a user still inside its replication lag is not found
+// (https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors).
+func (s *Sim) graphUser(c *call, key string) *user {
+	u := s.t.activeUser(key)
+	if u == nil || (!c.seeding && c.now.Before(u.visibleAt)) {
+		return nil
+	}
+	return u
+}
+
+// replicationLag is the configured lag as a duration.
+func (s *Sim) replicationLag() time.Duration {
+	return time.Duration(s.Config().ReplicationLagMs) * time.Millisecond
+}
+
 // groupByKey resolves a group id, or (for seeds and helpers) a display name.
 func (t *tenant) groupByKey(key string, byName bool) *group {
 	if g := t.groups[key]; g != nil {
@@ -319,12 +359,16 @@ func (t *tenant) addMember(g *group, id string) bool {
 	}
 	g.isMem[id] = t.nextSeq()
 	g.members = append(g.members, id)
+	t.touch('g', g.id)
 	set := t.memberOf[id]
 	if set == nil {
 		set = map[string]struct{}{}
 		t.memberOf[id] = set
 	}
 	set[g.id] = struct{}{}
+	if u := t.users[id]; u != nil && len(g.licenses) > 0 {
+		t.recount(u)
+	}
 	return true
 }
 
@@ -334,6 +378,7 @@ func (t *tenant) removeMember(g *group, id string) bool {
 		return false
 	}
 	delete(g.isMem, id)
+	t.touch('g', g.id)
 	for i, m := range g.members {
 		if m == id {
 			g.members = append(g.members[:i], g.members[i+1:]...)
@@ -346,11 +391,15 @@ func (t *tenant) removeMember(g *group, id string) bool {
 			delete(t.memberOf, id)
 		}
 	}
+	if u := t.users[id]; u != nil && len(g.licenses) > 0 {
+		t.recount(u)
+	}
 	return true
 }
 
 // setManager sets or clears (managerID "") u's manager.
 func (t *tenant) setManager(u *user, managerID string) {
+	t.touch('u', u.id)
 	if u.managerID != "" {
 		if set := t.reports[u.managerID]; set != nil {
 			delete(set, u.id)
@@ -370,7 +419,7 @@ func (t *tenant) setManager(u *user, managerID string) {
 	}
 }
 
-// hasLicense reports whether u holds skuID.
+// hasLicense reports whether u holds skuID directly.
 func (u *user) hasLicense(skuID string) bool {
 	for _, l := range u.licenses {
 		if strings.EqualFold(l.SkuID, skuID) {

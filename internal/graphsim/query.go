@@ -84,21 +84,28 @@ func (s *Sim) parseListOpts(c *call, schema resourceSchema, typeName string, pro
 	}
 	if raw := c.q.Get("$top"); raw != "" {
 		n, perr := strconv.Atoi(raw)
-		if perr != nil || n < 1 || n > maxPageSize {
+		switch {
+		case perr == nil && n > maxPageSize:
+			// Directory collections page at most 999 objects; a larger $top is an
+			// unsupported query (https://learn.microsoft.com/graph/paging,
+			// https://learn.microsoft.com/graph/api/user-list#optional-query-parameters).
+			return o, s.fail(c, http.StatusBadRequest, "Request_UnsupportedQuery",
+				fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", raw, maxPageSize))
+		case perr != nil || n < 1:
 			return o, s.fail(c, http.StatusBadRequest, "Request_BadRequest",
 				fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", raw, maxPageSize))
 		}
 		o.top = n
 	}
+	countAsked := false
 	switch strings.ToLower(c.q.Get("$count")) {
 	case "", "false":
 	case "true":
-		// $count on directory objects needs the ConsistencyLevel header:
-		// https://learn.microsoft.com/graph/aad-advanced-queries
-		if !eventual(c) {
-			return o, s.fail(c, http.StatusBadRequest, "Request_BadRequest", "$count is not currently supported.")
-		}
-		o.count = true
+		// $count on directory objects is an advanced query: without
+		// "ConsistencyLevel: eventual" Graph ignores it (200, no @odata.count)
+		// (https://learn.microsoft.com/graph/aad-advanced-queries#count-of-directory-objects).
+		countAsked = true
+		o.count = eventual(c)
 	default:
 		return o, s.fail(c, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Invalid value '%s' for $count query option found.", c.q.Get("$count")))
 	}
@@ -110,7 +117,7 @@ func (s *Sim) parseListOpts(c *call, schema resourceSchema, typeName string, pro
 		if perr == nil {
 			var adv bool
 			adv, perr = checkFilter(n, schema)
-			if perr == nil && adv && !(o.count && eventual(c)) {
+			if perr == nil && adv && !(countAsked && eventual(c)) {
 				// ne, not, endsWith, null checks and some properties are advanced
 				// queries: https://learn.microsoft.com/graph/aad-advanced-queries
 				return o, s.fail(c, http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported Query.")

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // Seed is tenant content to add (the JSON body of POST /_sim/seed). Missing
@@ -27,6 +26,11 @@ type Seed struct {
 	// Users are Graph user JSON objects. displayName, mailNickname (default:
 	// the UPN's local part) and userPrincipalName are needed; accountEnabled
 	// defaults to true; passwordProfile is optional; "id" is kept when given.
+	// A hybrid user synced from on-premises AD carries "onPremisesSyncEnabled":
+	// true (and optionally onPremisesImmutableId, onPremisesSamAccountName,
+	// onPremisesDomainName, onPremisesUserPrincipalName, onPremisesSecurityIdentifier,
+	// onPremisesDistinguishedName, onPremisesLastSyncDateTime); Graph then refuses
+	// changes to its on-premises-mastered properties.
 	Users []map[string]any `json:"users"`
 	// Managers set users' managers.
 	Managers []SeedManager `json:"managers"`
@@ -36,6 +40,10 @@ type Seed struct {
 	Licenses []SeedLicense `json:"licenses"`
 	// AppRoleAssignments grant app roles to users.
 	AppRoleAssignments []SeedAppRoleAssignment `json:"appRoleAssignments"`
+	// TemporaryAccessPassPolicy changes the tenant's Temporary Access Pass
+	// policy (default: enabled, 60..480 minutes, 60 by default, multi-use,
+	// 8 characters).
+	TemporaryAccessPassPolicy *SeedTAPPolicy `json:"temporaryAccessPassPolicy,omitempty"`
 }
 
 // SeedGroup is a group to create.
@@ -47,6 +55,16 @@ type SeedGroup struct {
 	// Members are user ids or userPrincipalNames, or group ids, added after
 	// the users of the same seed exist.
 	Members []string `json:"members,omitempty"`
+	// AssignedLicenses are licences the group hands to its direct user
+	// members (group-based licensing). SkuID is a skuId or skuPartNumber of
+	// a SKU in this or an earlier seed.
+	AssignedLicenses []SeedGroupLicense `json:"assignedLicenses,omitempty"`
+}
+
+// SeedGroupLicense is one licence assigned to a group.
+type SeedGroupLicense struct {
+	SkuID         string   `json:"skuId"`
+	DisabledPlans []string `json:"disabledPlans,omitempty"`
 }
 
 // SeedSKU is a subscribed SKU.
@@ -121,7 +139,12 @@ func (s *Sim) Seed(seed Seed) error {
 func (s *Sim) SeedWithResult(seed Seed) (SeedResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.seedLocked(seed)
+	res, err := s.seedLocked(seed)
+	// What was seeded stays, even when a later item failed (seeds are not atomic).
+	if perr := s.persistAll(); perr != nil {
+		return res, errors.Join(err, perr)
+	}
+	return res, err
 }
 
 // responseError turns a Graph error response into a Go error.
@@ -140,10 +163,17 @@ func responseError(r *response) error {
 
 func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 	res := SeedResult{Users: map[string]string{}, Groups: map[string]string{}, SKUs: map[string]string{}, ServicePrincipals: map[string]string{}}
-	now := time.Now().UTC()
-	c := &call{method: http.MethodPost, base: "http://graphsim.invalid/v1.0", now: now, requestID: newGUID(), header: http.Header{}}
+	now := s.clock()
+	c := &call{method: http.MethodPost, base: "http://graphsim.invalid/v1.0", now: now, requestID: newGUID(), header: http.Header{}, seeding: true}
 	c.clientReqID = c.requestID
 	t := s.t
+	if seed.TemporaryAccessPassPolicy != nil {
+		p := seed.TemporaryAccessPassPolicy.apply(t.tapPolicy)
+		if err := p.validate(); err != nil {
+			return res, fmt.Errorf("seed temporaryAccessPassPolicy: %w", err)
+		}
+		t.tapPolicy = p
+	}
 	for _, d := range seed.Domains {
 		d = strings.TrimSpace(d)
 		if d == "" || strings.ContainsAny(d, "@ /") {
@@ -222,6 +252,13 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 			props["description"] = g.Description
 		}
 		x := &group{id: id, seq: t.nextSeq(), created: now, props: props, isMem: map[string]uint64{}}
+		for _, l := range g.AssignedLicenses {
+			k := t.skuByKey(l.SkuID)
+			if k == nil {
+				return res, fmt.Errorf("seed group %s: unknown SKU %q", g.DisplayName, l.SkuID)
+			}
+			x.licenses = append(x.licenses, assignedLicense{SkuID: k.id, DisabledPlans: append([]string{}, l.DisabledPlans...)})
+		}
 		t.groups[id] = x
 		t.groupOrder = append(t.groupOrder, x)
 		res.Groups[g.DisplayName] = id
@@ -240,9 +277,32 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 				body["mailNickname"] = upn[:at]
 			}
 		}
+		onPrem := map[string]any{}
+		for _, p := range userOnPremReadOnly {
+			for k, v := range body {
+				if strings.EqualFold(k, p) {
+					onPrem[p] = v
+					delete(body, k)
+				}
+			}
+		}
+		for k, v := range onPrem {
+			ok := v == nil
+			if k == "onPremisesSyncEnabled" {
+				_, ok = v.(bool)
+			} else if _, isStr := v.(string); isStr {
+				ok = true
+			}
+			if !ok {
+				return res, fmt.Errorf("seed user %d (%s): %s has the wrong type", i, upn, k)
+			}
+		}
 		u, r := s.createUserLocked(c, body, false)
 		if r != nil {
 			return res, fmt.Errorf("seed user %d (%s): %w", i, upn, responseError(r))
+		}
+		for k, v := range onPrem {
+			u.props[k] = v
 		}
 		res.Users[str(u.props, "userPrincipalName")] = u.id
 	}

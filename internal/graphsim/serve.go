@@ -44,6 +44,7 @@ type call struct {
 	now         time.Time
 	requestID   string
 	clientReqID string
+	seeding     bool // a seed's internal call: replication lag does not apply
 }
 
 // ServeHTTP serves Graph under /v1.0/... and the control API under /_sim/....
@@ -61,6 +62,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sleep(r.Context(), s.fixedLatency())
 	body, err := readBody(r)
 	c := newCallFromHTTP(r, body)
+	c.now = s.clock()
 	if err != nil {
 		var re *requestError
 		if errors.As(err, &re) {
@@ -193,6 +195,11 @@ func (s *Sim) dispatch(c *call, inBatch bool) *response {
 	if rt == nil {
 		return s.errorResponse(c, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(c.segs)))
 	}
+	if !envelope && isWrite(c.method) {
+		if wait, ok := s.admitWrite(c.now); !ok {
+			return s.throttled(c, wait)
+		}
+	}
 	if !methodOK {
 		return s.errorResponse(c, http.StatusMethodNotAllowed, "Request_BadRequest", "Specified HTTP method is not allowed for the request uri.")
 	}
@@ -204,6 +211,8 @@ func (s *Sim) dispatch(c *call, inBatch bool) *response {
 	if rt.write {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		resp := rt.handle(s, c)
+		return s.persist(c, resp)
 	} else {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
@@ -397,6 +406,7 @@ func init() {
 	add("GET", "/groups", (*Sim).listGroups)
 	add("GET", "/groups/{id}", (*Sim).getGroup)
 	add("PATCH", "/groups/{id}", (*Sim).patchGroup)
+	add("POST", "/groups/{id}/assignLicense", (*Sim).assignGroupLicense)
 	add("GET", "/groups/{id}/members", (*Sim).listMembers)
 	add("POST", "/groups/{id}/members/$ref", (*Sim).addMemberRef)
 	add("DELETE", "/groups/{id}/members/$ref", (*Sim).removeMemberByQuery)
@@ -410,6 +420,8 @@ func init() {
 	add("GET", "/directory/deletedItems/{id}", (*Sim).getDeletedItem)
 	add("DELETE", "/directory/deletedItems/{id}", (*Sim).hardDeleteItem)
 	add("POST", "/directory/deletedItems/{id}/restore", (*Sim).restoreDeletedItem)
+	add("GET", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass", (*Sim).getTAPPolicy)
+	add("PATCH", "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass", (*Sim).patchTAPPolicy)
 	add("POST", "/$batch", (*Sim).batch)
 }
 

@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
@@ -22,11 +23,19 @@ type Sim struct {
 	stats   Stats
 
 	latency time.Duration // guarded by faultMu
+
+	cfgMu sync.Mutex
+	cfg   Config
+	nowFn func() time.Time
+
+	writes writeLog // guarded by statsMu
+
+	store *store // durable storage (PersistTo); nil when in memory only
 }
 
 // New returns a simulator with an empty tenant (no verified domains).
 func New() *Sim {
-	s := &Sim{t: newTenant()}
+	s := &Sim{t: newTenant(), nowFn: time.Now, cfg: Config{}.normalized()}
 	s.stats.ByRoute = map[string]int{}
 	return s
 }
@@ -41,10 +50,17 @@ func NewServer(addr string, s *Sim) *http.Server {
 	}
 }
 
-// Reset empties the tenant and clears statistics, faults and latency.
+// Reset empties the tenant and clears statistics, faults and latency; the
+// Config is kept. With PersistTo, the stored tenant is emptied too.
 func (s *Sim) Reset() {
 	s.mu.Lock()
 	s.t = newTenant()
+	if s.store != nil {
+		s.t.dirty = map[string]struct{}{}
+		if err := s.persistAll(); err != nil {
+			slog.Error("graphsim: persisting reset failed", "error", err)
+		}
+	}
 	s.mu.Unlock()
 	s.faultMu.Lock()
 	s.faults = nil
@@ -60,13 +76,19 @@ type Stats struct {
 	Reads   int            `json:"reads"`
 	Writes  int            `json:"writes"`
 	ByRoute map[string]int `json:"byRoute"`
+	// MaxWritesInWindow is the most writes seen in any sliding window of
+	// Config.WriteQuotaWindowSeconds (150 s by default).
+	MaxWritesInWindow int `json:"maxWritesInWindow"`
+	// Throttled counts the 429 answers given because of Config.WriteQuota.
+	Throttled int `json:"throttled"`
 }
 
 // Stats returns a copy of the request counters.
 func (s *Sim) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	out := Stats{Reads: s.stats.Reads, Writes: s.stats.Writes, ByRoute: make(map[string]int, len(s.stats.ByRoute))}
+	out := Stats{Reads: s.stats.Reads, Writes: s.stats.Writes, ByRoute: make(map[string]int, len(s.stats.ByRoute)),
+		MaxWritesInWindow: s.stats.MaxWritesInWindow, Throttled: s.stats.Throttled}
 	for k, v := range s.stats.ByRoute {
 		out.ByRoute[k] = v
 	}
@@ -326,7 +348,8 @@ func (s *Sim) GroupMembers(idOrName string) []string {
 	return out
 }
 
-// UserLicenses returns the skuPartNumbers of an active user's licences, sorted.
+// UserLicenses returns the skuPartNumbers of an active user's licences, direct
+// and inherited from groups, sorted.
 func (s *Sim) UserLicenses(idOrUPN string) []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -335,7 +358,7 @@ func (s *Sim) UserLicenses(idOrUPN string) []string {
 		return nil
 	}
 	var out []string
-	for _, l := range u.licenses {
+	for _, l := range s.t.effectiveLicenses(u) {
 		if k := s.t.skus[strings.ToLower(l.SkuID)]; k != nil {
 			out = append(out, k.part)
 		} else {

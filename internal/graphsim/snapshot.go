@@ -15,6 +15,12 @@ func (s *Sim) Snapshot() Seed {
 	defer s.mu.RUnlock()
 	t := s.t
 	var seed Seed
+	if p := t.tapPolicy; p != defaultTAPPolicy() {
+		once := p.IsUsableOnce
+		seed.TemporaryAccessPassPolicy = &SeedTAPPolicy{State: p.State, MinimumLifetimeInMinutes: p.MinimumLifetimeInMinutes,
+			MaximumLifetimeInMinutes: p.MaximumLifetimeInMinutes, DefaultLifetimeInMinutes: p.DefaultLifetimeInMinutes,
+			IsUsableOnce: &once, DefaultLength: p.DefaultLength}
+	}
 	for _, d := range t.domains {
 		seed.Domains = append(seed.Domains, d)
 	}
@@ -31,6 +37,9 @@ func (s *Sim) Snapshot() Seed {
 	}
 	for _, g := range t.groupOrder {
 		x := SeedGroup{ID: g.id, DisplayName: str(g.props, "displayName"), MailNickname: str(g.props, "mailNickname"), Description: str(g.props, "description")}
+		for _, l := range g.licenses {
+			x.AssignedLicenses = append(x.AssignedLicenses, SeedGroupLicense{SkuID: l.SkuID, DisabledPlans: append([]string(nil), l.DisabledPlans...)})
+		}
 		seed.Groups = append(seed.Groups, x)
 		for _, m := range g.members {
 			if u := t.users[m]; u != nil && !u.deleted.IsZero() {
@@ -46,6 +55,11 @@ func (s *Sim) Snapshot() Seed {
 		props := map[string]any{"id": u.id}
 		for k, v := range u.props {
 			if _, writable := userWritable[k]; writable && v != nil {
+				props[k] = copyJSON(v)
+			}
+		}
+		for _, k := range userOnPremReadOnly {
+			if v, ok := u.props[k]; ok && v != nil {
 				props[k] = copyJSON(v)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // valueKind is the JSON shape of a writable user property.
@@ -43,6 +44,7 @@ var userWritable = map[string]valueKind{
 	"mail":                  kString,
 	"mailNickname":          kString,
 	"mobilePhone":           kString,
+	"onPremisesImmutableId": kString,
 	"officeLocation":        kString,
 	"otherMails":            kStringList,
 	"passwordProfile":       kPassword,
@@ -57,7 +59,39 @@ var userWritable = map[string]valueKind{
 }
 
 // userReadOnly are properties Graph computes; writing them is refused.
-var userReadOnly = []string{"id", "createdDateTime", "deletedDateTime", "proxyAddresses", "assignedLicenses"}
+var userReadOnly = append([]string{"id", "createdDateTime", "deletedDateTime", "proxyAddresses", "assignedLicenses", "licenseAssignmentStates"},
+	userOnPremReadOnly...)
+
+// userOnPremReadOnly are the on-premises properties Entra Connect / Cloud Sync
+// sets: read-only through Graph, settable in a seed
+// (https://learn.microsoft.com/graph/api/resources/user#properties).
+var userOnPremReadOnly = []string{"onPremisesSyncEnabled", "onPremisesSamAccountName", "onPremisesDomainName",
+	"onPremisesUserPrincipalName", "onPremisesSecurityIdentifier", "onPremisesDistinguishedName", "onPremisesLastSyncDateTime"}
+
+// cloudWritableSynced are the user properties a client may still change on a
+// user synced from on-premises AD (onPremisesSyncEnabled true); every other
+// writable property is mastered on premises. usageLocation is not synced by
+// Entra Connect and is needed for licensing; employeeLeaveDateTime is set in the
+// cloud for lifecycle workflows; otherMails and ageGroup are cloud attributes
+// (https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-sync-attributes-synchronized,
+// https://learn.microsoft.com/entra/id-governance/how-to-lifecycle-workflow-sync-attributes).
+var cloudWritableSynced = map[string]bool{
+	"usageLocation": true, "employeeLeaveDateTime": true, "otherMails": true, "ageGroup": true,
+}
+
+// onPremMastered is Entra's answer to changing an on-premises-mastered
+// property of a synced user (seen in
+// https://github.com/microsoftgraph/microsoft-graph-docs/issues/7301 and #18038).
+func (s *Sim) onPremMastered(c *call) *response {
+	return s.fail(c, http.StatusBadRequest, "Request_BadRequest",
+		"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+}
+
+// synced reports whether u is synced from on-premises AD.
+func (u *user) synced() bool {
+	b, _ := u.props["onPremisesSyncEnabled"].(bool)
+	return b
+}
 
 // userDefaultProps is the property set Graph v1.0 returns without $select
 // (https://learn.microsoft.com/graph/api/user-get#optional-query-parameters).
@@ -79,6 +113,41 @@ var userCanon = func() map[string]string {
 	}
 	return m
 }()
+
+// userMaxLength is the longest value Entra ID accepts per string property,
+// from the property descriptions of
+// https://learn.microsoft.com/graph/api/resources/user#properties (also the doc
+// comments of msgraph-sdk-go models/user.go). Longer values answer 400
+// "Invalid value specified for property '…' of resource 'User'.".
+var userMaxLength = map[string]int{
+	"employeeId":     16,
+	"givenName":      64,
+	"surname":        64,
+	"department":     64,
+	"companyName":    64,
+	"mailNickname":   64,
+	"mobilePhone":    64,
+	"jobTitle":       128,
+	"city":           128,
+	"country":        128,
+	"state":          128,
+	"postalCode":     40,
+	"streetAddress":  1024,
+	"displayName":    256,
+	"officeLocation": 128,
+}
+
+// asciiOnly reports whether v has no characters outside ASCII: mail and
+// userPrincipalName "can't contain accent characters"
+// (https://learn.microsoft.com/graph/api/resources/user#properties).
+func asciiOnly(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
 
 var (
 	mailNicknameRe = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+\-/=?^_` + "`" + `{|}~.]{1,64}$`)
@@ -193,6 +262,14 @@ func (s *Sim) normalizeUserBody(c *call, body map[string]any) (map[string]any, *
 			}
 			out[name] = copyJSON(m)
 		}
+	}
+	for name, max := range userMaxLength {
+		if v, ok := out[name].(string); ok && utf8.RuneCountInString(v) > max {
+			return nil, s.invalidValue(c, name)
+		}
+	}
+	if v, ok := out["mail"].(string); ok && !asciiOnly(v) {
+		return nil, s.invalidValue(c, "mail")
 	}
 	if v, ok := out["userPrincipalName"]; ok {
 		if r := s.checkUPN(c, v); r != nil {
@@ -318,6 +395,7 @@ func (s *Sim) createUserLocked(c *call, body map[string]any, requirePassword boo
 	s.t.users[id] = u
 	s.t.order = append(s.t.order, u)
 	s.t.indexUser(u)
+	s.t.touch('u', u.id)
 	return u, nil
 }
 
@@ -336,11 +414,14 @@ func (t *tenant) userProp(u *user, name string) any {
 	case "proxyAddresses":
 		return copyJSON(append([]string{}, u.proxies...))
 	case "assignedLicenses":
-		out := make([]any, 0, len(u.licenses))
-		for _, l := range u.licenses {
+		eff := t.effectiveLicenses(u)
+		out := make([]any, 0, len(eff))
+		for _, l := range eff {
 			out = append(out, map[string]any{"skuId": l.SkuID, "disabledPlans": copyJSON(append([]string{}, l.DisabledPlans...))})
 		}
 		return out
+	case "licenseAssignmentStates":
+		return t.licenseStates(u)
 	case "passwordProfile":
 		return nil
 	case "businessPhones", "otherMails":
@@ -469,7 +550,9 @@ func (s *Sim) listUsers(c *call) *response {
 	if cands, ok := s.t.userCandidates(o.filter); ok {
 		items = cands
 	}
-	match := func(u *user) bool { return o.filter == nil || evalFilter(o.filter, s.t.userGetter(u)) }
+	match := func(u *user) bool {
+		return !c.now.Before(u.visibleAt) && (o.filter == nil || evalFilter(o.filter, s.t.userGetter(u)))
+	}
 	p := paginate(items, userSeq, match, o.cursor, o.top, o.count)
 	out := make([]map[string]any, 0, len(p.items))
 	for _, u := range p.items {
@@ -488,7 +571,12 @@ func (s *Sim) countUsers(c *call) *response {
 	if !eventual(c) {
 		return s.fail(c, http.StatusBadRequest, "Request_BadRequest", "$count is not currently supported.")
 	}
-	n := len(s.t.order)
+	n := 0
+	for _, u := range s.t.order {
+		if !c.now.Before(u.visibleAt) {
+			n++
+		}
+	}
 	if c.q.Has("$filter") {
 		f, err := parseFilter(c.q.Get("$filter"))
 		if err == nil {
@@ -499,7 +587,7 @@ func (s *Sim) countUsers(c *call) *response {
 		}
 		n = 0
 		for _, u := range s.t.order {
-			if evalFilter(f, s.t.userGetter(u)) {
+			if !c.now.Before(u.visibleAt) && evalFilter(f, s.t.userGetter(u)) {
 				n++
 			}
 		}
@@ -511,7 +599,7 @@ func (s *Sim) countUsers(c *call) *response {
 
 // getUser serves GET /users/{id | userPrincipalName}.
 func (s *Sim) getUser(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -542,6 +630,9 @@ func (s *Sim) createUser(c *call) *response {
 	if r != nil {
 		return r
 	}
+	// The create itself answers 201 with the object; reads of it may 404 for
+	// a while (eventual consistency, Config.ReplicationLagMs).
+	u.visibleAt = c.now.Add(s.replicationLag())
 	m := s.t.renderUser(u, nil, false)
 	m["@odata.context"] = c.contextURL("users", nil) + "/$entity"
 	return c.jsonResponse(http.StatusCreated, m)
@@ -549,7 +640,7 @@ func (s *Sim) createUser(c *call) *response {
 
 // patchUser serves PATCH /users/{id} (https://learn.microsoft.com/graph/api/user-update).
 func (s *Sim) patchUser(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -561,6 +652,13 @@ func (s *Sim) patchUser(c *call) *response {
 	if r != nil {
 		return r
 	}
+	if u.synced() {
+		for p := range props {
+			if !cloudWritableSynced[p] {
+				return s.onPremMastered(c)
+			}
+		}
+	}
 	for _, p := range []string{"accountEnabled", "displayName", "mailNickname", "userPrincipalName"} {
 		if v, ok := props[p]; ok && v == nil {
 			return s.invalidValue(c, p)
@@ -569,7 +667,7 @@ func (s *Sim) patchUser(c *call) *response {
 	if r := s.checkUnique(c, u.id, props); r != nil {
 		return r
 	}
-	if v, ok := props["usageLocation"]; ok && v == nil && len(u.licenses) > 0 {
+	if v, ok := props["usageLocation"]; ok && v == nil && len(s.t.effectiveLicenses(u)) > 0 {
 		return s.fail(c, http.StatusBadRequest, "Request_BadRequest",
 			"The usage location cannot be removed from a user who has licenses assigned.")
 	}
@@ -577,13 +675,14 @@ func (s *Sim) patchUser(c *call) *response {
 	applyUserProps(u, props)
 	s.t.indexUser(u)
 	u.mod = s.t.nextChange()
+	s.t.touch('u', u.id)
 	return c.noContent()
 }
 
 // deleteUser serves DELETE /users/{id}: the user moves to deleted items
 // (https://learn.microsoft.com/graph/api/user-delete).
 func (s *Sim) deleteUser(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -599,11 +698,8 @@ func (t *tenant) softDelete(u *user, now time.Time) {
 	t.removeUserFromOrder(u)
 	u.deleted = now
 	u.mod = t.nextChange()
-	for _, l := range u.licenses {
-		if k := t.skus[strings.ToLower(l.SkuID)]; k != nil {
-			k.consumed--
-		}
-	}
+	t.recount(u)
+	t.touch('u', u.id)
 	t.deletedOr = append(t.deletedOr, u)
 }
 
@@ -695,12 +791,8 @@ func (s *Sim) restoreDeletedItem(c *call) *response {
 		kept = append(kept, a)
 	}
 	u.proxies = kept
-	for _, l := range u.licenses {
-		if k := s.t.skus[strings.ToLower(l.SkuID)]; k != nil {
-			k.consumed++
-		}
-	}
 	u.deleted = time.Time{}
+	s.t.recount(u)
 	u.mod = s.t.nextChange()
 	for i, d := range s.t.deletedOr {
 		if d == u {
@@ -710,6 +802,8 @@ func (s *Sim) restoreDeletedItem(c *call) *response {
 	}
 	s.t.insertUserInOrder(u)
 	s.t.indexUser(u)
+	u.visibleAt = c.now.Add(s.replicationLag())
+	s.t.touch('u', u.id)
 	m := s.t.renderUser(u, nil, true)
 	m["@odata.context"] = c.base + "/$metadata#directoryObjects/$entity"
 	return c.jsonResponse(http.StatusOK, m)
@@ -735,6 +829,7 @@ func (s *Sim) hardDeleteItem(c *call) *response {
 		}
 	}
 	for aid, a := range t.byPrincipal[u.id] {
+		t.touch('a', aid)
 		delete(t.assignments, aid)
 		delete(t.byResource[a.resource], aid)
 	}
@@ -744,10 +839,12 @@ func (s *Sim) hardDeleteItem(c *call) *response {
 		if r := t.users[rid]; r != nil {
 			r.managerID = ""
 			r.mod = t.nextChange()
+			t.touch('u', r.id)
 		}
 	}
 	delete(t.reports, u.id)
 	delete(t.users, u.id)
+	t.touch('u', u.id)
 	t.tombs = append(t.tombs, tombstone{id: u.id, mod: t.nextChange()})
 	return c.noContent()
 }
@@ -755,7 +852,7 @@ func (s *Sim) hardDeleteItem(c *call) *response {
 // getManager serves GET /users/{id}/manager
 // (https://learn.microsoft.com/graph/api/user-list-manager).
 func (s *Sim) getManager(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -792,7 +889,7 @@ func refID(v any) (string, bool) {
 // putManager serves PUT /users/{id}/manager/$ref
 // (https://learn.microsoft.com/graph/api/user-post-manager).
 func (s *Sim) putManager(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
@@ -804,7 +901,10 @@ func (s *Sim) putManager(c *call) *response {
 	if !ok {
 		return s.fail(c, http.StatusBadRequest, "BadRequest", "The '@odata.id' property is missing or invalid.")
 	}
-	mgr := s.t.activeUser(mid)
+	if u.synced() {
+		return s.onPremMastered(c) // manager is synced from AD's manager attribute
+	}
+	mgr := s.graphUser(c, mid)
 	if mgr == nil {
 		return s.notFound(c, mid)
 	}
@@ -821,12 +921,15 @@ func (s *Sim) putManager(c *call) *response {
 // deleteManager serves DELETE /users/{id}/manager/$ref
 // (https://learn.microsoft.com/graph/api/user-delete-manager).
 func (s *Sim) deleteManager(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
 	if u.managerID == "" {
 		return s.notFound(c, "manager")
+	}
+	if u.synced() {
+		return s.onPremMastered(c)
 	}
 	s.t.setManager(u, "")
 	u.mod = s.t.nextChange()
@@ -835,7 +938,7 @@ func (s *Sim) deleteManager(c *call) *response {
 
 // listDirectReports serves GET /users/{id}/directReports.
 func (s *Sim) listDirectReports(c *call) *response {
-	u := s.t.activeUser(c.ids[0])
+	u := s.graphUser(c, c.ids[0])
 	if u == nil {
 		return s.notFound(c, c.ids[0])
 	}
