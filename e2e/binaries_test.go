@@ -44,11 +44,13 @@ func freeAddrs(t *testing.T) devAddrs {
 }
 
 // startDevWorker starts `worker -dev` with its state in data, on the addresses a; the
-// embedded Temporal server logs errors only. args are further flags.
+// embedded Temporal server logs errors only. The simulator's replication lag is off (these
+// tests are about the dev stack, not about the engine's handling of lag). args are further
+// flags.
 func startDevWorker(t *testing.T, bin, data string, a devAddrs, env []string, args ...string) *devProcess {
 	t.Helper()
 	args = append([]string{"-dev", "-data", data, "-frontend", a.frontend, "-ui", a.ui, "-graph", a.graph,
-		"-server-log-level", "error"}, args...)
+		"-server-log-level", "error", "-graph-lag", "0"}, args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(cleanEnv(), append([]string{"LIFECYCLE_WEBHOOK_ADDR=" + a.webhook}, env...)...)
 	p := &devProcess{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}

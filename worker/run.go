@@ -36,6 +36,7 @@ type flags struct {
 	hrFile         string
 	policy         string
 	serverLogLevel slog.Level
+	graphLag       time.Duration
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -48,6 +49,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.StringVar(&f.graph, "graph", devstack.DefaultGraphAddr, "dev mode: Microsoft Graph simulator address (base URL http://<addr>/v1.0)")
 	fs.StringVar(&f.hrFile, "hr", "", "dev mode: HR file (default: the bundled sample)")
 	fs.StringVar(&f.policy, "policy", "", "dev mode: access policy file (default: the bundled sample)")
+	fs.DurationVar(&f.graphLag, "graph-lag", time.Second, "dev mode: the Graph simulator's replication lag, how long a new user stays invisible to reads as in Entra ID (0 disables it)")
 	f.serverLogLevel = slog.LevelWarn
 	fs.TextVar(&f.serverLogLevel, "server-log-level", &f.serverLogLevel, "dev mode: lowest level of the embedded Temporal server's own logs (debug, info, warn, error)")
 	if err := fs.Parse(args); err != nil {
@@ -239,6 +241,7 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		Namespace:        cfg.Namespace,
 		SearchAttributes: searchAttrs,
 		GraphAddr:        f.graph,
+		GraphLag:         f.graphLag,
 		OtherAddrs:       map[string]string{"webhook": cfg.Webhook.Addr},
 		Logger:           logger,
 		ServerLogLevel:   &f.serverLogLevel,

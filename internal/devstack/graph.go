@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/policy"
@@ -30,8 +31,13 @@ type graphServer struct {
 // startGraph serves a simulator on addr. When stateFile holds a tenant saved by a previous
 // run, that tenant is restored instead of seed, so dev mode's Entra state survives a restart
 // as Temporal's does.
-func startGraph(addr string, seed *graphsim.Seed, stateFile string, logger *slog.Logger) (*graphServer, error) {
+func startGraph(addr string, seed *graphsim.Seed, stateFile string, lag time.Duration, logger *slog.Logger) (*graphServer, error) {
 	sim := graphsim.New()
+	cfg := sim.Config()
+	cfg.ReplicationLagMs = int(lag / time.Millisecond)
+	if err := sim.SetConfig(cfg); err != nil {
+		return nil, fmt.Errorf("Graph simulator: %w", err)
+	}
 	if stateFile != "" {
 		b, err := os.ReadFile(stateFile)
 		switch {

@@ -52,6 +52,9 @@ type Options struct {
 	GraphAddr string
 	// GraphSeed is the simulator's initial tenant; nil leaves it empty.
 	GraphSeed *graphsim.Seed
+	// GraphLag is the simulator's replication lag: how long a new user stays invisible to
+	// reads, as in Entra ID (graphsim.Config.ReplicationLagMs). 0 disables it.
+	GraphLag time.Duration
 	// GraphStateFile, when set, keeps the simulated tenant across restarts: it is saved
 	// there on Stop and restored (instead of GraphSeed) at the next Start.
 	GraphStateFile string
@@ -123,7 +126,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	// The simulator starts before the UI, so that a client that sees the UI answer finds
 	// every other part answering too.
 	if o.GraphAddr != "" {
-		g, err := startGraph(o.GraphAddr, o.GraphSeed, o.GraphStateFile, o.Logger)
+		g, err := startGraph(o.GraphAddr, o.GraphSeed, o.GraphStateFile, o.GraphLag, o.Logger)
 		if err != nil {
 			s.Stop()
 			return nil, err

@@ -48,11 +48,14 @@ func TestStackDatabaseUsesWAL(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := Start(ctx, Options{DataDir: dir, FrontendAddr: addr, GraphAddr: graph, Logger: quietLogger()})
+	s, err := Start(ctx, Options{DataDir: dir, FrontendAddr: addr, GraphAddr: graph, GraphLag: 1500 * time.Millisecond, Logger: quietLogger()})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	defer s.Stop()
+	if lag := s.Graph().Config().ReplicationLagMs; lag != 1500 {
+		t.Errorf("simulator replication lag %d ms, want 1500", lag)
+	}
 	// Start returned, so the simulator answers already (no waiting).
 	resp, err := http.Get("http://" + graph + "/_sim/stats")
 	if err != nil {
