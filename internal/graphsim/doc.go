@@ -78,7 +78,8 @@
 //     Access Pass) answer 404. The create itself answers 201 with the object,
 //     and UPN / mailNickname uniqueness is checked at once. Seeded users are
 //     visible immediately; the Go helpers (User, Manager, ...) always see the
-//     current state. A PATCH is visible at once (stale reads are not modelled).
+//     current state. After a PATCH, reads by id, listings and $filter see the
+//     user's previous properties for the same lag; the PATCH answers 204.
 //   - Write quota: with WriteQuota > 0, a write (POST, PATCH, PUT, DELETE;
 //     each $batch sub-request counts, the envelope does not) beyond WriteQuota
 //     in the sliding window of WriteQuotaWindowSeconds (default 150, Entra's

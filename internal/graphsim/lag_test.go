@@ -114,3 +114,38 @@ func TestReplicationLag(t *testing.T) {
 	r := e.must(201, "POST", "/users", newUserBody("instant"))
 	e.must(200, "GET", "/users/"+r.body["id"].(string), nil)
 }
+
+// TestStaleReadsAfterPatch: with a replication lag, reads right after a PATCH
+// may still return the previous value (eventual consistency,
+// https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors);
+// after the lag every read returns the new value. The PATCH itself answers 204.
+func TestStaleReadsAfterPatch(t *testing.T) {
+	e, ids := seeded(t)
+	clk := withClock(e)
+	jan := ids.Users["jan.devries@contoso.example"]
+	if err := e.sim.SetConfig(Config{ReplicationLagMs: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	e.must(204, "PATCH", "/users/"+jan, map[string]any{"jobTitle": "Lead", "department": "ICT"})
+	clk.advance(time.Second)
+	e.must(204, "PATCH", "/users/"+jan, map[string]any{"jobTitle": "Head"})
+	r := e.must(200, "GET", "/users/"+jan+"?$select=jobTitle,department", nil)
+	if r.body["jobTitle"] != nil || r.body["department"] != nil {
+		t.Errorf("read during lag = %s, want the values before the first PATCH", r.raw)
+	}
+	f := "/users?$filter=" + url.QueryEscape("department eq 'ICT'")
+	if got := e.must(200, "GET", f, nil).values(); len(got) != 0 {
+		t.Errorf("$filter on the new value during lag found %d", len(got))
+	}
+	if u, _ := e.sim.User(jan); u["jobTitle"] != "Head" {
+		t.Errorf("Sim.User = %v, want the current value", u["jobTitle"])
+	}
+	clk.advance(2 * time.Second)
+	r = e.must(200, "GET", "/users/"+jan+"?$select=jobTitle,department", nil)
+	if r.body["jobTitle"] != "Head" || r.body["department"] != "ICT" {
+		t.Errorf("read after lag = %s", r.raw)
+	}
+	if got := e.must(200, "GET", f, nil).values(); len(got) != 1 {
+		t.Errorf("$filter after lag found %d", len(got))
+	}
+}

@@ -55,6 +55,11 @@ type user struct {
 	// counted holds the lower-cased skuIds this user currently takes a seat
 	// of (direct or inherited; empty while soft-deleted); see recount.
 	counted map[string]bool
+	// staleProps / staleProxies are the values before a PATCH, which Graph
+	// reads may still return until staleUntil (Config.ReplicationLagMs).
+	staleProps   map[string]any
+	staleProxies []string
+	staleUntil   time.Time
 }
 
 // assignedLicense is one entry of a user's assignedLicenses.
@@ -285,6 +290,17 @@ func (s *Sim) graphUser(c *call, key string) *user {
 		return nil
 	}
 	return u
+}
+
+// seen returns u as a Graph read sees it at c.now: within the replication lag
+// after a PATCH, with the properties it had before.
+func (c *call) seen(u *user) *user {
+	if u.staleProps == nil || c.seeding || !c.now.Before(u.staleUntil) {
+		return u
+	}
+	v := *u
+	v.props, v.proxies = u.staleProps, u.staleProxies
+	return &v
 }
 
 // replicationLag is the configured lag as a duration.

@@ -1,9 +1,11 @@
 package graphsim
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -120,5 +122,50 @@ func TestPersistTo(t *testing.T) {
 	defer s4.Close()
 	if s4.UserCount() != 0 {
 		t.Errorf("after Reset the store still has %d users", s4.UserCount())
+	}
+}
+
+// TestPersistConcurrentWrites stores writes made in parallel (run with -race)
+// and finds every one of them after a reload.
+func TestPersistConcurrentWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tenant.db")
+	s1 := New()
+	if err := s1.Seed(Seed{Domains: []string{"contoso.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.PersistTo(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s1.Close()
+	srv := httptest.NewServer(s1)
+	defer srv.Close()
+	e := &testEnv{t: t, sim: s1, srv: srv}
+	const workers, each = 4, 10
+	var wg sync.WaitGroup
+	errs := make(chan string, workers*each)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				r := e.do("POST", "/users", newUserBody(fmt.Sprintf("w%d.u%d", w, i)))
+				if r.status != 201 {
+					errs <- fmt.Sprintf("worker %d user %d: %d %s", w, i, r.status, r.raw)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	s2 := New()
+	if err := s2.PersistTo(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n := s2.UserCount(); n != workers*each {
+		t.Errorf("reloaded %d users, want %d", n, workers*each)
 	}
 }

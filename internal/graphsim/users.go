@@ -551,12 +551,12 @@ func (s *Sim) listUsers(c *call) *response {
 		items = cands
 	}
 	match := func(u *user) bool {
-		return !c.now.Before(u.visibleAt) && (o.filter == nil || evalFilter(o.filter, s.t.userGetter(u)))
+		return !c.now.Before(u.visibleAt) && (o.filter == nil || evalFilter(o.filter, s.t.userGetter(c.seen(u))))
 	}
 	p := paginate(items, userSeq, match, o.cursor, o.top, o.count)
 	out := make([]map[string]any, 0, len(p.items))
 	for _, u := range p.items {
-		out = append(out, s.t.userWithManager(s.t.renderUser(u, o.sel, false), u, o))
+		out = append(out, s.t.userWithManager(s.t.renderUser(c.seen(u), o.sel, false), u, o))
 	}
 	next := ""
 	if p.next != 0 {
@@ -615,7 +615,7 @@ func (s *Sim) getUser(c *call) *response {
 		}
 		o.expandMgr, o.expandMgrSel = true, msel
 	}
-	m := s.t.userWithManager(s.t.renderUser(u, sel, false), u, o)
+	m := s.t.userWithManager(s.t.renderUser(c.seen(u), sel, false), u, o)
 	m["@odata.context"] = c.contextURL("users", sel) + "/$entity"
 	return c.jsonResponse(http.StatusOK, m)
 }
@@ -670,6 +670,20 @@ func (s *Sim) patchUser(c *call) *response {
 	if v, ok := props["usageLocation"]; ok && v == nil && len(s.t.effectiveLicenses(u)) > 0 {
 		return s.fail(c, http.StatusBadRequest, "Request_BadRequest",
 			"The usage location cannot be removed from a user who has licenses assigned.")
+	}
+	if lag := s.replicationLag(); lag > 0 {
+		// Reads may return the previous values for a while (eventual
+		// consistency); the oldest unreplicated state is kept.
+		if u.staleProps == nil || !c.now.Before(u.staleUntil) {
+			u.staleProps = make(map[string]any, len(u.props))
+			for k, v := range u.props {
+				u.staleProps[k] = v
+			}
+			u.staleProxies = append([]string(nil), u.proxies...)
+		}
+		u.staleUntil = c.now.Add(lag)
+	} else {
+		u.staleProps, u.staleProxies = nil, nil
 	}
 	s.t.unindexUser(u)
 	applyUserProps(u, props)
