@@ -254,7 +254,8 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		}
 		seed := devstack.PolicySeed(pol)
 		opts.GraphSeed = &seed
-		opts.GraphStateFile = filepath.Join(f.data, "graph.json")
+		opts.GraphDatabase = filepath.Join(f.data, devstack.GraphDatabaseFileName)
+		opts.GraphImportFile = filepath.Join(f.data, "graph.json")
 	} else {
 		opts.GraphAddr = ""
 	}

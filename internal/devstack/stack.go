@@ -29,8 +29,10 @@ const (
 	DefaultFrontendAddr = "127.0.0.1:7233"
 	DefaultUIAddr       = "127.0.0.1:8233"
 	DefaultNamespace    = "default"
-	// DatabaseFileName is the SQLite file inside the state directory.
+	// DatabaseFileName is Temporal's SQLite file inside the state directory.
 	DatabaseFileName = "temporal.db"
+	// GraphDatabaseFileName is the Graph simulator's SQLite file inside the state directory.
+	GraphDatabaseFileName = "graph.db"
 )
 
 // Options configure the dev stack.
@@ -55,9 +57,13 @@ type Options struct {
 	// GraphLag is the simulator's replication lag: how long a new user stays invisible to
 	// reads, as in Entra ID (graphsim.Config.ReplicationLagMs). 0 disables it.
 	GraphLag time.Duration
-	// GraphStateFile, when set, keeps the simulated tenant across restarts: it is saved
-	// there on Stop and restored (instead of GraphSeed) at the next Start.
-	GraphStateFile string
+	// GraphDatabase, when set, keeps the simulated tenant in this SQLite file: loaded at
+	// start (GraphSeed only fills a new file) and every acknowledged write stored before it
+	// is answered, so the tenant survives a restart and a killed process alike.
+	GraphDatabase string
+	// GraphImportFile is a JSON tenant written by an older dev stack: imported instead of
+	// GraphSeed when GraphDatabase is new, then renamed to <file>.imported.
+	GraphImportFile string
 	// OtherAddrs are further addresses the caller will bind (name → address); they are checked
 	// before anything starts so a taken port is reported up front.
 	OtherAddrs map[string]string
@@ -126,7 +132,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	// The simulator starts before the UI, so that a client that sees the UI answer finds
 	// every other part answering too.
 	if o.GraphAddr != "" {
-		g, err := startGraph(o.GraphAddr, o.GraphSeed, o.GraphStateFile, o.GraphLag, o.Logger)
+		g, err := startGraph(o.GraphAddr, o.GraphSeed, graphStore{database: o.GraphDatabase, importFile: o.GraphImportFile}, o.GraphLag, o.Logger)
 		if err != nil {
 			s.Stop()
 			return nil, err
