@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -168,7 +169,7 @@ func (w *devWorld) accounts() (map[string]tenantUser, error) {
 	return out, nil
 }
 
-var errDuplicate = fmt.Errorf("duplicate account")
+var errDuplicate = errors.New("duplicate account")
 
 // groupsOf lists the display names of the groups a user is a direct member of, sorted.
 func (w *devWorld) groupsOf(id string) ([]string, error) {
@@ -253,7 +254,7 @@ func (w *devWorld) waitSettled(employees []string, within time.Duration) {
 		if err == nil {
 			return
 		}
-		if errorsIs(err, errDuplicate) {
+		if errors.Is(err, errDuplicate) {
 			w.t.Fatalf("%v\n%s", err, w.p.stderr)
 		}
 		if time.Now().After(deadline) {
@@ -263,25 +264,11 @@ func (w *devWorld) waitSettled(employees []string, within time.Duration) {
 	}
 }
 
-func errorsIs(err, target error) bool {
-	for e := err; e != nil; {
-		if e == target {
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = u.Unwrap()
-	}
-	return false
-}
-
 // Whole-process crash of worker -dev in the middle of the first wave (kill -9 once in the
 // short profile, twice in the full one): after each restart every account created before
 // the crash is still there under the same object id, every employee ends with exactly one
 // correct account, and a workflow waiting on a durable timer when the process died
-// completes.
+// completes. A last crash once everything is provisioned loses nothing either.
 func TestFaultDevCrashMidWave(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the start-to-close timeout of activities cut off by the crash")
@@ -356,6 +343,23 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 	if res.Activity.Message != "timer kept" {
 		t.Fatalf("ping result %+v", res)
 	}
+
+	// A crash once everything is provisioned: the restarted stack holds the very same tenant.
+	w.crash()
+	w.start()
+	restarted, err := w.accounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(restarted) != len(final) {
+		t.Fatalf("%d accounts after the last crash, %d before", len(restarted), len(final))
+	}
+	for id, u := range final {
+		if restarted[id] != u {
+			t.Fatalf("employee %s: %+v before the last crash, %+v after", id, u, restarted[id])
+		}
+	}
+	w.waitSettled(employees, 2*time.Minute)
 }
 
 // Storms of throttling (429 with Retry-After), unavailability (503) and, in the full
