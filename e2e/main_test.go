@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,6 +75,9 @@ func startStack(t testing.TB, opts devstack.Options) *devstack.Stack {
 			opts.SearchAttributes = append(opts.SearchAttributes, devstack.SearchAttribute{Name: sa.Name, Type: sa.Type})
 		}
 	}
+	if opts.Logger == nil {
+		opts.Logger = failureLog(t, "dev stack")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	s, err := devstack.Start(ctx, opts)
@@ -104,4 +110,50 @@ func startWorker(t testing.TB, c client.Client, taskQueue string) {
 		t.Fatalf("start worker: %v", err)
 	}
 	t.Cleanup(w.Stop)
+}
+
+// failureLog is a logger for warnings and errors that stay out of a passing test's output:
+// when the test fails, the first of them are printed (the embedded Temporal server can log
+// thousands of warnings while a test runs; the first lines name the cause).
+func failureLog(t testing.TB, what string) *slog.Logger {
+	fl := &firstLines{max: 40}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if out, n := fl.get(); n > 0 {
+				t.Logf("first %d of %d warning/error lines of the %s:\n%s", min(n, fl.max), n, what, out)
+			}
+		}
+	})
+	return slog.New(slog.NewTextHandler(fl, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// firstLines keeps the first max lines written to it and counts all of them.
+type firstLines struct {
+	mu    sync.Mutex
+	max   int
+	n     int
+	lines strings.Builder
+}
+
+func (f *firstLines) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, line := range strings.SplitAfter(string(p), "\n") {
+		if line == "" {
+			continue
+		}
+		if f.n < f.max {
+			f.lines.WriteString(line)
+		}
+		if strings.HasSuffix(line, "\n") {
+			f.n++
+		}
+	}
+	return len(p), nil
+}
+
+func (f *firstLines) get() (string, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lines.String(), f.n
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -27,13 +28,15 @@ import (
 
 // flags are the command-line options; the environment holds everything else.
 type flags struct {
-	dev      bool
-	data     string
-	frontend string
-	ui       string
-	graph    string
-	hrFile   string
-	policy   string
+	dev            bool
+	data           string
+	frontend       string
+	ui             string
+	graph          string
+	hrFile         string
+	policy         string
+	serverLogLevel slog.Level
+	graphLag       time.Duration
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -46,6 +49,9 @@ func parseFlags(args []string) (flags, error) {
 	fs.StringVar(&f.graph, "graph", devstack.DefaultGraphAddr, "dev mode: Microsoft Graph simulator address (base URL http://<addr>/v1.0)")
 	fs.StringVar(&f.hrFile, "hr", "", "dev mode: HR file (default: the bundled sample)")
 	fs.StringVar(&f.policy, "policy", "", "dev mode: access policy file (default: the bundled sample)")
+	fs.DurationVar(&f.graphLag, "graph-lag", time.Second, "dev mode: the Graph simulator's replication lag, how long a new user stays invisible to reads as in Entra ID (0 disables it)")
+	f.serverLogLevel = slog.LevelWarn
+	fs.TextVar(&f.serverLogLevel, "server-log-level", &f.serverLogLevel, "dev mode: lowest level of the embedded Temporal server's own logs (debug, info, warn, error)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -119,9 +125,9 @@ func run(ctx context.Context, args []string) error {
 	d := dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}
 	// In dev mode the HTTP side (HR webhook, health, codec) runs in this process.
 	if f.dev {
-		secret := cfg.Webhook.Secret
-		if secret == "" {
-			secret = DevWebhookSecret
+		secret, err := cfg.Webhook.DevSecret(cfg.HasCredentials())
+		if err != nil {
+			return err
 		}
 		h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
 			Addr: cfg.Webhook.Addr, Secret: []byte(secret), PayloadKey: payloadKey,
@@ -141,6 +147,19 @@ func run(ctx context.Context, args []string) error {
 			_ = srv.Shutdown(sctx)
 		}()
 	}
+	// The worker reports ready once it polls and, in dev mode, every part of the stack answers.
+	ready := []readyCheck{pollingReady(c, cfg.TaskQueue, identity)}
+	readyAttrs := []any{"taskQueue", cfg.TaskQueue, "namespace", cfg.Namespace, "frontend", cfg.Address}
+	if f.dev {
+		ready = append(ready, httpReady("webhook", "http://"+cfg.Webhook.Addr+"/healthz"))
+		if u := stack.GraphBaseURL(); u != "" {
+			ready = append(ready, httpReady("Graph simulator", strings.TrimSuffix(u, "/v1.0")+"/_sim/stats"))
+		}
+		if u := stack.UIURL(); u != "" {
+			ready = append(ready, httpReady("Temporal UI", u+"/"))
+		}
+		readyAttrs = append(readyAttrs, "ui", stack.UIURL(), "graph", stack.GraphBaseURL(), "webhook", "http://"+cfg.Webhook.Addr)
+	}
 	var onStart func()
 	if f.dev {
 		// Dev mode applies the whole HR snapshot at every start (entities ignore what is
@@ -157,12 +176,17 @@ func run(ctx context.Context, args []string) error {
 			syncAll(ctx, d, acts, logger)
 		}
 	}
-	return runWorker(ctx, c, cfg, acts, identity, logger, onStart)
+	return runWorker(ctx, c, cfg, acts, identity, logger, readiness{checks: ready, attrs: readyAttrs, required: f.dev}, onStart)
 }
 
-// DevWebhookSecret is the webhook secret dev mode uses when LIFECYCLE_WEBHOOK_SECRET is unset.
-// It is public: never use dev mode's webhook on a network.
-const DevWebhookSecret = "lifecycle-dev-webhook-secret"
+// readiness is what the worker checks, once started, before it logs ReadyMessage. When
+// required (dev mode) a failed check stops the worker; otherwise (a production worker may
+// lack the permission to describe its task queue) it is logged and the worker goes on.
+type readiness struct {
+	checks   []readyCheck
+	attrs    []any
+	required bool
+}
 
 // syncAll signals every employee of the HR snapshot to their entity workflow.
 func syncAll(ctx context.Context, d dispatch.Dispatcher, acts *activities.Activities, logger *slog.Logger) {
@@ -191,7 +215,7 @@ func syncAll(ctx context.Context, d dispatch.Dispatcher, acts *activities.Activi
 }
 
 // runWorker registers everything and polls until ctx ends.
-func runWorker(ctx context.Context, c client.Client, cfg config.Worker, acts *activities.Activities, identity string, logger *slog.Logger, onStart func()) error {
+func runWorker(ctx context.Context, c client.Client, cfg config.Worker, acts *activities.Activities, identity string, logger *slog.Logger, ready readiness, onStart func()) error {
 	// On SIGINT / SIGTERM in-flight activities get a moment to finish, so their results are
 	// recorded instead of being retried only after their start-to-close timeout.
 	w := worker.New(c, cfg.TaskQueue, worker.Options{Identity: identity, WorkerStopTimeout: 15 * time.Second})
@@ -200,6 +224,15 @@ func runWorker(ctx context.Context, c client.Client, cfg config.Worker, acts *ac
 		return fmt.Errorf("start worker on task queue %s: %w", cfg.TaskQueue, err)
 	}
 	logger.Info("worker started", "taskQueue", cfg.TaskQueue, "namespace", cfg.Namespace, "address", cfg.Address)
+	if err := waitReady(ctx, ready.checks, logger, ready.attrs...); err != nil {
+		if ready.required && ctx.Err() == nil {
+			w.Stop()
+			return err
+		}
+		if ctx.Err() == nil {
+			logger.Warn("could not confirm readiness; working on", "error", err)
+		}
+	}
 	if onStart != nil {
 		go onStart()
 	}
@@ -221,8 +254,10 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		Namespace:        cfg.Namespace,
 		SearchAttributes: searchAttrs,
 		GraphAddr:        f.graph,
+		GraphLag:         f.graphLag,
 		OtherAddrs:       map[string]string{"webhook": cfg.Webhook.Addr},
 		Logger:           logger,
+		ServerLogLevel:   &f.serverLogLevel,
 	}
 	if !cfg.HasCredentials() {
 		// The simulator holds what the dev policy names (the bundled sample's by default).
@@ -232,7 +267,8 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		}
 		seed := devstack.PolicySeed(pol)
 		opts.GraphSeed = &seed
-		opts.GraphStateFile = filepath.Join(f.data, "graph.json")
+		opts.GraphDatabase = filepath.Join(f.data, devstack.GraphDatabaseFileName)
+		opts.GraphImportFile = filepath.Join(f.data, "graph.json")
 	} else {
 		opts.GraphAddr = ""
 	}
@@ -245,7 +281,7 @@ func startDev(ctx context.Context, f flags, cfg *config.Worker, logger *slog.Log
 		return nil, err
 	}
 	cfg.Address = stack.FrontendAddr()
-	logger.Info("dev stack ready", "ui", stack.UIURL(), "frontend", stack.FrontendAddr(), "namespace", stack.Namespace(), "graph", stack.GraphBaseURL())
+	logger.Info("dev stack started", "ui", stack.UIURL(), "frontend", stack.FrontendAddr(), "namespace", stack.Namespace(), "graph", stack.GraphBaseURL())
 	return stack, nil
 }
 

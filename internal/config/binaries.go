@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/entralifecycle/engine/internal/codec"
@@ -85,18 +86,62 @@ func (w Webhook) ValidateCodec(payloadKeySet bool) error {
 	return nil
 }
 
+// DevWebhookSecret is the webhook secret dev mode uses when LIFECYCLE_WEBHOOK_SECRET is unset,
+// the webhook listens on loopback only and the Graph simulator stands in for Entra ID. It is
+// public (it is in the source), so it is refused everywhere else.
+const DevWebhookSecret = "lifecycle-dev-webhook-secret"
+
 // Validate checks the webhook settings; the secret is required only where a server runs.
 func (w Webhook) Validate(requireSecret bool) error {
 	if err := HostPort("LIFECYCLE_WEBHOOK_ADDR", w.Addr); err != nil {
 		return err
 	}
-	if requireSecret && len(w.Secret) < 16 {
-		if w.Secret == "" {
-			return errors.New("LIFECYCLE_WEBHOOK_SECRET: required but not set")
-		}
+	if requireSecret {
+		return w.checkSecret()
+	}
+	return nil
+}
+
+// checkSecret refuses a missing, short or public secret.
+func (w Webhook) checkSecret() error {
+	switch {
+	case w.Secret == "":
+		return errors.New("LIFECYCLE_WEBHOOK_SECRET: required but not set")
+	case w.Secret == DevWebhookSecret:
+		return errors.New("LIFECYCLE_WEBHOOK_SECRET: the public dev-mode secret, set a secret of your own")
+	case len(w.Secret) < 16:
 		return errors.New("LIFECYCLE_WEBHOOK_SECRET: too short, use at least 16 characters")
 	}
 	return nil
+}
+
+// DevSecret is the webhook secret of dev mode: the configured one, which must be as strong as
+// anywhere else; else the public DevWebhookSecret, but only while the webhook listens on
+// loopback and no real tenant is configured (realTenant: AZURE_* credentials are set).
+func (w Webhook) DevSecret(realTenant bool) (string, error) {
+	if w.Secret != "" {
+		return w.Secret, w.checkSecret()
+	}
+	if realTenant {
+		return "", errors.New("LIFECYCLE_WEBHOOK_SECRET: required in dev mode with real AZURE_* credentials (the public dev secret is for the simulator only)")
+	}
+	if !loopback(w.Addr) {
+		return "", errors.New("LIFECYCLE_WEBHOOK_SECRET: required when LIFECYCLE_WEBHOOK_ADDR is not a loopback address")
+	}
+	return DevWebhookSecret, nil
+}
+
+// loopback reports whether addr (host:port) binds a loopback interface only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Origins splits CodecOrigins.
@@ -160,6 +205,13 @@ func (c Worker) Validate(dev bool) error {
 		// The worker serves the HTTP side (and so the codec endpoint) only in dev mode.
 		func() error { return c.Webhook.ValidateCodec(dev && c.PayloadKey != "") },
 		func() error { return c.Webhook.ValidateRecords(c.HR.Source) },
+		func() error {
+			if !dev {
+				return nil
+			}
+			_, err := c.Webhook.DevSecret(c.HasCredentials())
+			return err
+		},
 	} {
 		if err := check(); err != nil {
 			return err

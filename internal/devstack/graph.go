@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/policy"
@@ -22,40 +24,73 @@ const MailSender = "lifecycle-notifications"
 
 // graphServer is the Graph simulator served on a loopback address.
 type graphServer struct {
-	sim       *graphsim.Sim
-	srv       *http.Server
-	stateFile string
+	sim *graphsim.Sim
+	srv *http.Server
 }
 
-// startGraph serves a simulator on addr. When stateFile holds a tenant saved by a previous
-// run, that tenant is restored instead of seed, so dev mode's Entra state survives a restart
-// as Temporal's does.
-func startGraph(addr string, seed *graphsim.Seed, stateFile string, logger *slog.Logger) (*graphServer, error) {
+// graphStore says where the simulated tenant is kept.
+type graphStore struct {
+	// database is the simulator's SQLite file; empty keeps the tenant in memory only.
+	database string
+	// importFile is a JSON tenant saved by an older dev stack (on a clean stop only): when
+	// the database holds no tenant yet, it is imported instead of the seed, then renamed.
+	importFile string
+}
+
+// startGraph serves a simulator on addr with the given replication lag. With a database the
+// tenant is durable: the database's tenant is loaded (the seed, or a legacy JSON tenant, only
+// fills a new database) and every write the simulator acknowledges is stored first, so a
+// killed process loses nothing it answered.
+func startGraph(addr string, seed *graphsim.Seed, store graphStore, lag time.Duration, logger *slog.Logger) (*graphServer, error) {
 	sim := graphsim.New()
-	if stateFile != "" {
-		b, err := os.ReadFile(stateFile)
-		switch {
-		case err == nil:
-			var saved graphsim.Seed
-			if err := json.Unmarshal(b, &saved); err != nil {
-				return nil, fmt.Errorf("Graph simulator state %s: %w", stateFile, err)
+	cfg := sim.Config()
+	cfg.ReplicationLagMs = int(lag / time.Millisecond)
+	if err := sim.SetConfig(cfg); err != nil {
+		return nil, fmt.Errorf("Graph simulator: %w", err)
+	}
+	imported := ""
+	if store.importFile != "" {
+		if _, err := os.Stat(store.database); errors.Is(err, os.ErrNotExist) {
+			b, err := os.ReadFile(store.importFile)
+			switch {
+			case err == nil:
+				var saved graphsim.Seed
+				if err := json.Unmarshal(b, &saved); err != nil {
+					return nil, fmt.Errorf("Graph simulator state %s: %w", store.importFile, err)
+				}
+				seed = &saved
+				imported = store.importFile
+			case !errors.Is(err, os.ErrNotExist):
+				return nil, fmt.Errorf("Graph simulator state %s: %w", store.importFile, err)
 			}
-			if err := sim.Seed(saved); err != nil {
-				return nil, fmt.Errorf("restore Graph simulator state from %s: %w", stateFile, err)
-			}
-			seed = nil
-			logger.Info("Graph simulator tenant restored", "file", stateFile, "users", len(saved.Users))
-		case !errors.Is(err, os.ErrNotExist):
-			return nil, fmt.Errorf("Graph simulator state %s: %w", stateFile, err)
 		}
 	}
+	// The seed goes in first; PersistTo replaces it with the database's tenant when there is
+	// one, and stores it when the database is new (or was left empty by a crash).
 	if seed != nil {
 		if err := sim.Seed(*seed); err != nil {
 			return nil, fmt.Errorf("seed Graph simulator: %w", err)
 		}
 	}
+	if store.database != "" {
+		if err := os.MkdirAll(filepath.Dir(store.database), 0o700); err != nil {
+			return nil, fmt.Errorf("state directory: %w", err)
+		}
+		if err := sim.PersistTo(store.database); err != nil {
+			return nil, fmt.Errorf("Graph simulator database: %w", err)
+		}
+		if imported != "" {
+			// Imported once: the database is the tenant from now on.
+			if err := os.Rename(imported, imported+".imported"); err != nil {
+				_ = sim.Close()
+				return nil, fmt.Errorf("Graph simulator state %s: %w", imported, err)
+			}
+			logger.Info("Graph simulator tenant imported", "from", imported, "into", store.database)
+		}
+	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = sim.Close()
 		return nil, fmt.Errorf("Graph simulator address %s: %w", addr, err)
 	}
 	srv := graphsim.NewServer(addr, sim)
@@ -64,24 +99,13 @@ func startGraph(addr string, seed *graphsim.Seed, stateFile string, logger *slog
 			logger.Error("Graph simulator stopped", "addr", addr, "error", err)
 		}
 	}()
-	return &graphServer{sim: sim, srv: srv, stateFile: stateFile}, nil
+	return &graphServer{sim: sim, srv: srv}, nil
 }
 
-// stop closes the server and saves the tenant when a state file is configured.
+// stop closes the server, then the database (every write is stored already).
 func (g *graphServer) stop() error {
 	_ = g.srv.Close()
-	if g.stateFile == "" {
-		return nil
-	}
-	b, err := json.Marshal(g.sim.Snapshot())
-	if err != nil {
-		return fmt.Errorf("save Graph simulator state: %w", err)
-	}
-	tmp := g.stateFile + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("save Graph simulator state: %w", err)
-	}
-	return os.Rename(tmp, g.stateFile)
+	return g.sim.Close()
 }
 
 // SampleSeed is the tenant the bundled sample policy needs (see PolicySeed).

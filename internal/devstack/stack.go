@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,8 +29,10 @@ const (
 	DefaultFrontendAddr = "127.0.0.1:7233"
 	DefaultUIAddr       = "127.0.0.1:8233"
 	DefaultNamespace    = "default"
-	// DatabaseFileName is the SQLite file inside the state directory.
+	// DatabaseFileName is Temporal's SQLite file inside the state directory.
 	DatabaseFileName = "temporal.db"
+	// GraphDatabaseFileName is the Graph simulator's SQLite file inside the state directory.
+	GraphDatabaseFileName = "graph.db"
 )
 
 // Options configure the dev stack.
@@ -51,9 +54,16 @@ type Options struct {
 	GraphAddr string
 	// GraphSeed is the simulator's initial tenant; nil leaves it empty.
 	GraphSeed *graphsim.Seed
-	// GraphStateFile, when set, keeps the simulated tenant across restarts: it is saved
-	// there on Stop and restored (instead of GraphSeed) at the next Start.
-	GraphStateFile string
+	// GraphLag is the simulator's replication lag: how long a new user stays invisible to
+	// reads, as in Entra ID (graphsim.Config.ReplicationLagMs). 0 disables it.
+	GraphLag time.Duration
+	// GraphDatabase, when set, keeps the simulated tenant in this SQLite file: loaded at
+	// start (GraphSeed only fills a new file) and every acknowledged write stored before it
+	// is answered, so the tenant survives a restart and a killed process alike.
+	GraphDatabase string
+	// GraphImportFile is a JSON tenant written by an older dev stack: imported instead of
+	// GraphSeed when GraphDatabase is new, then renamed to <file>.imported.
+	GraphImportFile string
 	// OtherAddrs are further addresses the caller will bind (name → address); they are checked
 	// before anything starts so a taken port is reported up front.
 	OtherAddrs map[string]string
@@ -119,21 +129,57 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		s.Stop()
 		return nil, err
 	}
-	if o.UIAddr != "" {
-		if err := s.startUI(); err != nil {
-			s.Stop()
-			return nil, err
-		}
-	}
+	// The simulator starts before the UI, so that a client that sees the UI answer finds
+	// every other part answering too.
 	if o.GraphAddr != "" {
-		g, err := startGraph(o.GraphAddr, o.GraphSeed, o.GraphStateFile, o.Logger)
+		g, err := startGraph(o.GraphAddr, o.GraphSeed, graphStore{database: o.GraphDatabase, importFile: o.GraphImportFile}, o.GraphLag, o.Logger)
 		if err != nil {
 			s.Stop()
 			return nil, err
 		}
 		s.graph = g
+		if err := WaitHTTP(ctx, "http://"+o.GraphAddr+"/_sim/stats", 30*time.Second); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("Graph simulator on %s: %w", o.GraphAddr, err)
+		}
+	}
+	if o.UIAddr != "" {
+		if err := s.startUI(ctx); err != nil {
+			s.Stop()
+			return nil, err
+		}
 	}
 	return s, nil
+}
+
+// WaitHTTP polls url with GET until it answers 200 OK, ctx ends or within has passed. The
+// error names the last failure (connection refused, a status).
+func WaitHTTP(ctx context.Context, url string, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	client := &http.Client{Timeout: 5 * time.Second}
+	var last error
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return fmt.Errorf("GET %s: %w", url, err)
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("GET %s did not answer 200 within %s: %w", url, within, last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 func (s *Stack) waitAndRegister(ctx context.Context) error {
@@ -168,7 +214,7 @@ func (s *Stack) waitAndRegister(ctx context.Context) error {
 	return WaitSearchAttributes(rctx, c.WorkflowService(), s.opts.Namespace, s.opts.SearchAttributes)
 }
 
-func (s *Stack) startUI() error {
+func (s *Stack) startUI(ctx context.Context) error {
 	host, portStr, err := net.SplitHostPort(s.opts.UIAddr)
 	if err != nil {
 		return fmt.Errorf("UI address %q: %w", s.opts.UIAddr, err)
@@ -207,23 +253,28 @@ func (s *Stack) startUI() error {
 	s.uiDone = make(chan error, 1)
 	go func() { s.uiDone <- ui.Start() }()
 	// Wait until it answers, or report why it stopped.
-	url := "http://" + s.opts.UIAddr + "/"
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() {
 		select {
 		case err := <-s.uiDone:
-			s.ui = nil
-			return fmt.Errorf("Temporal UI on %s stopped: %w", s.opts.UIAddr, err)
-		default:
+			stopped <- err
+			cancel()
+		case <-wctx.Done():
 		}
-		resp, err := http.Get(url)
-		if err == nil {
-			_ = resp.Body.Close()
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
+	}()
+	err = WaitHTTP(wctx, "http://"+s.opts.UIAddr+"/", 30*time.Second)
+	select {
+	case serr := <-stopped:
+		s.ui = nil
+		return fmt.Errorf("Temporal UI on %s stopped: %w", s.opts.UIAddr, serr)
+	default:
 	}
-	return fmt.Errorf("Temporal UI on %s did not answer within 20s", s.opts.UIAddr)
+	if err != nil {
+		return fmt.Errorf("Temporal UI on %s: %w", s.opts.UIAddr, err)
+	}
+	return nil
 }
 
 // FrontendAddr is the Temporal gRPC address clients dial.

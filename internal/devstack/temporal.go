@@ -133,7 +133,7 @@ func sqliteConfig(dbFile, namespace string, attrs []SearchAttribute) (*config.SQ
 		conf.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
 		conf.DatabaseName = "lifecycle-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(nextMemID(), 10)
 	} else {
-		conf.ConnectAttributes = map[string]string{"mode": "rwc", "_journal_mode": "WAL", "_busy_timeout": "10000"}
+		conf.ConnectAttributes = fileConnectAttributes()
 		conf.DatabaseName = dbFile
 	}
 	// In memory mode the SQLite plugin creates the schema itself.
@@ -165,6 +165,27 @@ func sqliteConfig(dbFile, namespace string, attrs []SearchAttribute) (*config.SQ
 		return nil, fmt.Errorf("create namespace %s: %w", namespace, err)
 	}
 	return conf, nil
+}
+
+// fileConnectAttributes are the connection settings of the on-disk database. Temporal's
+// SQLite plugin passes every key that is not a URI parameter (mode, cache, ...) to the
+// driver as "_pragma=<key>=<value>", so the keys are plain pragma names, as the Temporal
+// CLI's --sqlite-pragma takes them (go.temporal.io/server common/persistence/sql/sqlplugin/
+// sqlite/plugin.go, buildDSNAttr; temporalio/cli internal/devserver/server.go). A key with a
+// leading underscore becomes "PRAGMA _journal_mode=...", which SQLite ignores silently.
+//
+// WAL lets readers run beside the one writer and writes each change once to the log instead
+// of a rollback journal plus the page; synchronous=normal skips the fsync on every commit in
+// WAL mode (a power loss may lose the last commits, never corrupts the file:
+// https://www.sqlite.org/pragma.html#pragma_synchronous); busy_timeout waits for a lock
+// instead of failing at once.
+func fileConnectAttributes() map[string]string {
+	return map[string]string{
+		"mode":         "rwc",
+		"journal_mode": "wal",
+		"synchronous":  "normal",
+		"busy_timeout": "10000",
+	}
 }
 
 // SearchAttribute is a custom search attribute to register: name and indexed type.
