@@ -7,14 +7,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/codec"
 	"github.com/entralifecycle/engine/internal/config"
 	"github.com/entralifecycle/engine/internal/dispatch"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/report"
 	"github.com/entralifecycle/engine/internal/webhook"
 	"github.com/entralifecycle/engine/workflows"
 )
@@ -159,14 +162,44 @@ func cmdServe(ctx context.Context, c client.Client, cfg config.Starter, args []s
 			return fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
 		}
 	}
+	rep, closeReport := reportHandler(ctx, c, cfg, logger)
+	defer closeReport()
 	h, err := dispatch.HTTPHandler(dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}, dispatch.HTTPOptions{
 		Addr: cfg.Webhook.Addr, Secret: []byte(cfg.Webhook.Secret), PayloadKey: key,
 		CodecToken: cfg.Webhook.CodecToken, AcceptRecords: cfg.Webhook.AcceptsRecords(cfg.HRSource),
-		CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
+		CodecOrigins: cfg.Webhook.Origins(), Logger: logger, Report: rep,
 	})
 	if err != nil {
 		return err
 	}
 	logger.Info("webhook server listening", "addr", cfg.Webhook.Addr)
 	return webhook.Run(ctx, cfg.Webhook.Addr, h)
+}
+
+// reportHandler builds the report page served by `serve` at /report (docs/report.md): the
+// entities from Temporal, the audit trail when LIFECYCLE_AUDIT_DSN or LIFECYCLE_AUDIT_FILE
+// names one, and the configured HR source. A part that cannot be opened is left out with a
+// warning; the page says which source is missing. The returned function closes the store.
+func reportHandler(ctx context.Context, c client.Client, cfg config.Starter, logger *slog.Logger) (*report.Handler, func()) {
+	closeFn := func() {}
+	var auditSrc report.Audit
+	if acfg, err := config.LoadAudit(); err != nil {
+		logger.Warn("report: audit settings", "error", err)
+	} else if target := acfg.Store(""); target != "" {
+		if st, err := audit.Open(ctx, target); err == nil {
+			auditSrc, closeFn = st, func() { _ = st.Close() }
+		} else {
+			logger.Warn("report: audit store not available", "error", err)
+		}
+	}
+	var hrSrc report.HR
+	var hs hrSettings
+	if err := config.Load(&hs); err == nil && hs.HR.Validate() == nil {
+		if src, err := hs.HR.Open(hs.HRConnectors); err == nil {
+			hrSrc = src
+		} else {
+			logger.Warn("report: HR source not available", "error", err)
+		}
+	}
+	return report.Engine(c, cfg.Namespace, auditSrc, hrSrc, cfg.Webhook.Addr, "", report.WithLogger(logger)), closeFn
 }

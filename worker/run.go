@@ -22,6 +22,7 @@ import (
 	"github.com/entralifecycle/engine/internal/devstack"
 	"github.com/entralifecycle/engine/internal/dispatch"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/report"
 	"github.com/entralifecycle/engine/internal/temporalclient"
 	"github.com/entralifecycle/engine/workflows"
 )
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	closeAudit, err := openAudit(ctx, f, acts, logger, m)
+	auditStore, closeAudit, err := openAudit(ctx, f, acts, logger, m)
 	if err != nil {
 		return err
 	}
@@ -129,10 +130,21 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// The report page at /report (docs/report.md): entities, audit trail, HR source.
+		var auditSrc report.Audit
+		if auditStore != nil {
+			auditSrc = auditStore
+		}
+		loc := time.UTC
+		if p, err := acts.Policy(ctx); err == nil {
+			loc = p.Location()
+		}
+		rep := report.Engine(c, cfg.Namespace, auditSrc, acts.HR, cfg.Webhook.Addr, stack.UIURL(),
+			report.WithLocation(loc), report.WithLogger(logger))
 		h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
 			Addr: cfg.Webhook.Addr, Secret: []byte(secret), PayloadKey: payloadKey,
 			CodecToken: cfg.Webhook.CodecToken, AcceptRecords: cfg.Webhook.AcceptsRecords(cfg.HR.Source),
-			CodecOrigins: cfg.Webhook.Origins(), Logger: logger,
+			CodecOrigins: cfg.Webhook.Origins(), Logger: logger, Report: rep,
 		})
 		if err != nil {
 			return err
