@@ -142,7 +142,7 @@ func (a *Activities) CreateAccount(ctx context.Context, spec AccountSpec) (Accou
 	}
 	u, created, err := d.CreateUser(ctx, spec.user())
 	if err != nil {
-		return Account{}, graphError("create account of employee "+spec.EmployeeID, err)
+		return Account{}, a.graphErrorOn(ctx, "create account of employee "+spec.EmployeeID, "the holder of "+spec.UPN, err)
 	}
 	acc := accountOf(u)
 	acc.Created = created
@@ -172,7 +172,7 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 	}
 	cur, err := d.GetUser(ctx, in.ObjectID)
 	if err != nil {
-		return UpdateAccountResult{}, graphError("read account "+in.ObjectID, err)
+		return UpdateAccountResult{}, a.graphErrorOn(ctx, "read account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
 	want := cur
 	s := in.Spec
@@ -215,7 +215,7 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 		return UpdateAccountResult{}, nil
 	}
 	if err := d.PatchUser(ctx, in.ObjectID, diff); err != nil {
-		return UpdateAccountResult{}, graphError("update account "+in.ObjectID, err)
+		return UpdateAccountResult{}, a.graphErrorOn(ctx, "update account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
 	return UpdateAccountResult{Changed: diff.Fields()}, nil
 }
@@ -233,9 +233,9 @@ func (a *Activities) SetAccountEnabled(ctx context.Context, in SetEnabledInput) 
 		return err
 	}
 	if in.Enabled {
-		return graphError("enable account "+in.ObjectID, d.EnableUser(ctx, in.ObjectID))
+		return a.graphErrorOn(ctx, "enable account "+in.ObjectID, "account "+in.ObjectID, d.EnableUser(ctx, in.ObjectID))
 	}
-	return graphError("disable account "+in.ObjectID, d.DisableUser(ctx, in.ObjectID))
+	return a.graphErrorOn(ctx, "disable account "+in.ObjectID, "account "+in.ObjectID, d.DisableUser(ctx, in.ObjectID))
 }
 
 // LinkManagerInput sets an account's manager by the manager's employee id.
@@ -260,7 +260,7 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 		return LinkManagerResult{}, err
 	}
 	if in.ManagerEmployeeID == "" {
-		return LinkManagerResult{Found: true}, graphError("clear manager of "+in.ObjectID, d.ClearManager(ctx, in.ObjectID))
+		return LinkManagerResult{Found: true}, a.graphErrorOn(ctx, "clear manager of "+in.ObjectID, "account "+in.ObjectID, d.ClearManager(ctx, in.ObjectID))
 	}
 	m, ok, err := d.FindUserByEmployeeID(ctx, in.ManagerEmployeeID)
 	if err != nil {
@@ -270,7 +270,7 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 		return LinkManagerResult{}, nil
 	}
 	if err := d.SetManager(ctx, in.ObjectID, m.ID); err != nil {
-		return LinkManagerResult{}, graphError("set manager of "+in.ObjectID, err)
+		return LinkManagerResult{}, a.graphErrorOn(ctx, "set manager of "+in.ObjectID, "account "+in.ObjectID+" or manager "+m.ID, err)
 	}
 	return LinkManagerResult{Found: true, ManagerObjectID: m.ID}, nil
 }
@@ -320,7 +320,7 @@ func (a *Activities) GrantEntitlements(ctx context.Context, in EntitlementsInput
 		}
 		g.GroupIDs = groupIDs(ids, groups)
 	}
-	return graphError("grant entitlements to "+in.ObjectID, d.Grant(ctx, in.ObjectID, g))
+	return a.graphErrorOn(ctx, "grant entitlements to "+in.ObjectID, "account "+in.ObjectID, d.Grant(ctx, in.ObjectID, g))
 }
 
 // RevokeEntitlements takes groups, licences and app roles from an account.
@@ -342,7 +342,7 @@ func (a *Activities) RevokeEntitlements(ctx context.Context, in EntitlementsInpu
 	}
 	if len(licenses) > 0 {
 		if err := d.RemoveLicenses(ctx, in.ObjectID, licenses); err != nil {
-			return graphError("remove licences of "+in.ObjectID, err)
+			return a.graphErrorOn(ctx, "remove licences of "+in.ObjectID, "account "+in.ObjectID, err)
 		}
 	}
 	for _, r := range roles {
@@ -372,7 +372,7 @@ func (a *Activities) ReadEntitlements(ctx context.Context, in ReadEntitlementsIn
 	}
 	held, err := d.Entitlements(ctx, in.ObjectID)
 	if err != nil {
-		return nil, graphError("read entitlements of "+in.ObjectID, err)
+		return nil, a.graphErrorOn(ctx, "read entitlements of "+in.ObjectID, "account "+in.ObjectID, err)
 	}
 	var out []policy.Entitlement
 	for _, g := range held.Groups {
@@ -414,7 +414,7 @@ func (a *Activities) RevokeSessions(ctx context.Context, objectID string) error 
 	if err != nil {
 		return err
 	}
-	return graphError("revoke sign-in sessions of "+objectID, d.RevokeSignInSessions(ctx, objectID))
+	return a.graphErrorOn(ctx, "revoke sign-in sessions of "+objectID, "account "+objectID, d.RevokeSignInSessions(ctx, objectID))
 }
 
 // DeleteAccount soft-deletes an account (a deleted account is success).

@@ -47,6 +47,21 @@ const (
 	// KindUsageLocationMissing is a licence assignment refused because the user
 	// has no usageLocation.
 	KindUsageLocationMissing
+	// KindNotYetVisible is an object that must exist but cannot be read yet:
+	// Entra refused an address as taken, yet no user holding it can be found.
+	// Entra ID is eventually consistent, and a user created seconds ago may
+	// answer 404 on reads for a while
+	// (https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors
+	// and the "Request_ResourceNotFound" guidance on replication delays). It
+	// is not retryable by itself: the caller decides for how long to wait.
+	KindNotYetVisible
+	// KindSyncedReadOnly is a PATCH refused because the user is synchronised
+	// from on-premises Active Directory (onPremisesSyncEnabled) and the
+	// properties are mastered there.
+	KindSyncedReadOnly
+	// KindInheritedLicense is a licence removal refused because the user
+	// inherits the licence from a group (group-based licensing).
+	KindInheritedLicense
 	// KindUnexpected is anything else: a reply the client cannot interpret.
 	KindUnexpected
 )
@@ -62,6 +77,9 @@ var kindNames = map[Kind]string{
 	KindConflict:             "GraphConflict",
 	KindNoSeats:              "GraphNoSeats",
 	KindUsageLocationMissing: "GraphUsageLocationMissing",
+	KindNotYetVisible:        "GraphNotYetVisible",
+	KindSyncedReadOnly:       "GraphSyncedReadOnly",
+	KindInheritedLicense:     "GraphInheritedLicense",
 	KindUnexpected:           "GraphUnexpected",
 }
 

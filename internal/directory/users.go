@@ -304,20 +304,50 @@ func (c *Client) CreateUser(ctx context.Context, u User) (User, bool, error) {
 	}
 	// The UPN (or mail nickname) is taken: by this very person after a lost
 	// reply, or by someone else.
-	other, ok, ferr := c.FindUserByUPN(ctx, u.UserPrincipalName)
-	if ferr != nil {
-		return User{}, false, errors.Join(cerr, ferr)
-	}
-	if ok && other.EmployeeID == u.EmployeeID {
-		c.log.Info("user found after a conflicting create", "employeeId", u.EmployeeID, "id", other.ID)
-		return other, false, nil
-	}
+	return c.conflictHolder(ctx, o, u, cerr)
+}
+
+// conflictHolder finds who holds the address a create was refused for. The
+// refusal proves a holder exists, but Entra ID is eventually consistent: a
+// user created seconds ago (by an earlier attempt whose reply was lost) may
+// not be returned by a $filter yet, so the holder is read by key first
+// (GET /users/{upn}), then by mail. The holder carrying u's employeeId is
+// the account an earlier attempt created and is returned with false. A
+// holder that is someone else makes the KindConflict error name it. When no
+// holder is visible at all, the answer is KindNotYetVisible: the caller waits
+// and tries again rather than choosing another name, which would create a
+// second account for the same person.
+func (c *Client) conflictHolder(ctx context.Context, o op, u User, cerr error) (User, bool, error) {
 	var de *Error
-	if errors.As(cerr, &de) && ok {
-		de.Message = fmt.Sprintf("userPrincipalName %s belongs to another user (id %s, employeeId %q): choose another UPN (Graph said: %s)",
-			u.UserPrincipalName, other.ID, other.EmployeeID, de.Message)
+	errors.As(cerr, &de)
+	holder, err := c.GetUser(ctx, u.UserPrincipalName)
+	found := err == nil
+	if err != nil && KindOf(err) != KindNotFound {
+		return User{}, false, errors.Join(cerr, err)
 	}
-	return User{}, false, cerr
+	if !found {
+		var ferr error
+		holder, found, ferr = c.FindUserByMail(ctx, u.UserPrincipalName)
+		if ferr != nil {
+			return User{}, false, errors.Join(cerr, ferr)
+		}
+	}
+	switch {
+	case found && strings.EqualFold(holder.EmployeeID, u.EmployeeID):
+		c.log.Info("user found after a conflicting create", "employeeId", u.EmployeeID, "id", holder.ID)
+		return holder, false, nil
+	case found:
+		if de != nil {
+			de.Message = fmt.Sprintf("userPrincipalName %s belongs to another user (id %s, employeeId %q): choose another UPN (Graph said: %s)",
+				u.UserPrincipalName, holder.ID, holder.EmployeeID, de.Message)
+		}
+		return User{}, false, cerr
+	}
+	msg := fmt.Sprintf("%s is taken but no user holding it is visible yet (Entra replication lag, or a deleted user keeps it)", u.UserPrincipalName)
+	if de != nil {
+		msg += " (Graph said: " + de.Message + ")"
+	}
+	return User{}, false, &Error{Kind: KindNotYetVisible, Op: o.name, Message: msg, Err: cerr}
 }
 
 // PatchUser sends the non-nil attributes of a to user id (object id or
