@@ -435,16 +435,27 @@ type ChooseNamesInput struct {
 	ObjectID string `json:"objectId,omitempty"`
 	// OwnUPN is the person's current UPN, which counts as free.
 	OwnUPN string `json:"ownUpn,omitempty"`
+	// Taken are UPNs the caller knows are taken (it lost a create for them),
+	// whatever the directory's lookups say: a just-created namesake may not
+	// be visible to $filter yet. They count as taken without asking.
+	Taken []string `json:"taken,omitempty"`
 }
 
 // addressChecker adapts the directory to policy.UPNChecker.
 type addressChecker struct {
 	d      Directory
 	except string
+	taken  []string
 }
 
-// UPNTaken reports whether another user holds upn as UPN or mail.
+// UPNTaken reports whether another user holds upn as UPN or mail, or the
+// caller knows it is taken.
 func (c addressChecker) UPNTaken(ctx context.Context, upn string) (bool, error) {
+	for _, t := range c.taken {
+		if strings.EqualFold(t, upn) {
+			return true, nil
+		}
+	}
 	return c.d.AddressTaken(ctx, upn, c.except)
 }
 
@@ -456,7 +467,7 @@ func (a *Activities) ChooseNames(ctx context.Context, in ChooseNamesInput) (poli
 		return policy.Names{}, err
 	}
 	own := func(upn string) bool { return in.OwnUPN != "" && strings.EqualFold(upn, in.OwnUPN) }
-	names, err := in.Naming.UniqueUPN(ctx, in.Person, in.Domain, addressChecker{d: d, except: in.ObjectID}, own)
+	names, err := in.Naming.UniqueUPN(ctx, in.Person, in.Domain, addressChecker{d: d, except: in.ObjectID, taken: in.Taken}, own)
 	switch {
 	case err == nil:
 		return names, nil

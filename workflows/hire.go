@@ -73,11 +73,15 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	spec := in.Spec
 	spec.GivenName, spec.Surname, spec.DisplayName = names.GivenName, names.Surname, names.DisplayName
 	if !acc.Found {
-		// Two people with the same name hired at the same moment may both find the same UPN
-		// free; the loser of that race gets a conflict and chooses again, a few times.
+		// Namesakes hired at the same moment may all find the same UPN free; the loser of
+		// each race gets a conflict and chooses again, past every name it already lost, so a
+		// wave of namesakes settles one name per round. Each lost race proves progress (one
+		// more name is taken), so the bound only stops a hire that can never win.
+		var taken []string
+		limit := maxNameAttempts
 		for attempt := 1; ; attempt++ {
 			if err := workflow.ExecuteActivity(graphReads(ctx), a.ChooseNames, activities.ChooseNamesInput{
-				Person: in.Person, Naming: in.Naming, Domain: in.Domain,
+				Person: in.Person, Naming: in.Naming, Domain: in.Domain, Taken: taken,
 			}).Get(ctx, &names); err != nil {
 				res.Failed, res.Reason = true, reason("choose a user principal name", err)
 				return res, nil
@@ -90,10 +94,21 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 				break
 			}
 			var appErr *temporal.ApplicationError
-			if attempt < maxNameAttempts && errors.As(err, &appErr) && appErr.Type() == "GraphConflict" {
+			conflict := errors.As(err, &appErr) && appErr.Type() == "GraphConflict"
+			if conflict && attempt == 1 {
+				// Decided at the first conflict, so that histories without one carry no marker.
+				if workflow.GetVersion(ctx, versionNamesakes, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+					limit = legacyNameAttempts
+				}
+			}
+			if conflict && attempt < limit {
+				taken = append(taken, names.UPN)
 				continue
 			}
 			res.Failed, res.Reason = true, reason("create the account", err)
+			if conflict {
+				res.Reason = fmt.Sprintf("no free user principal name after %d attempts (lost races for %v): %s", attempt, taken, res.Reason)
+			}
 			return res, nil
 		}
 	} else {
@@ -119,7 +134,16 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 const versionPassOnlyWhenEnabledHere = "pass-only-when-enabled-here"
 
 // maxNameAttempts bounds how often a hire chooses a new UPN after losing a race for one.
-const maxNameAttempts = 5
+// Every lost race takes one more name out of the running, so fifty covers a wave of far more
+// namesakes than any organisation hires at once.
+const maxNameAttempts = 50
+
+// legacyNameAttempts is the bound of histories recorded before versionNamesakes.
+const legacyNameAttempts = 5
+
+// versionNamesakes marks the change that lets a hire choose past the names it lost (up to
+// maxNameAttempts instead of legacyNameAttempts).
+const versionNamesakes = "namesakes-choose-past-taken"
 
 // hireSteps are the hire's steps after the account exists.
 func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult) error {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/directory"
@@ -89,6 +90,9 @@ func TestHireRidesOutReplicationLag(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(testLogger{})
 	env := suite.NewTestWorkflowEnvironment()
+	// The test environment hashes the test binary on the first activity; on a busy machine
+	// that takes longer than the default deadlock detection allows.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
 	Register(env, &activities.Activities{Identity: "test", Directory: dir, Logger: quiet})
 	env.SetTestTimeout(time.Minute)
 	env.ExecuteWorkflow(Hire, HireInput{
