@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/policy"
@@ -87,6 +90,9 @@ type Account struct {
 	Created bool `json:"created,omitempty"`
 	// Restored is true when the account came back from deleted items.
 	Restored bool `json:"restored,omitempty"`
+	// Warnings say what the engine could not write as HR has it (a value
+	// shortened to Entra's limit, properties mastered on-premises).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func accountOf(u directory.User) Account {
@@ -140,12 +146,17 @@ func (a *Activities) CreateAccount(ctx context.Context, spec AccountSpec) (Accou
 	if err != nil {
 		return Account{}, err
 	}
+	if err := spec.Check(); err != nil {
+		return Account{}, permanent("create account of employee "+spec.EmployeeID, ErrTypeInvalidInput, err)
+	}
+	spec, warnings := spec.Fitted()
 	u, created, err := d.CreateUser(ctx, spec.user())
 	if err != nil {
 		return Account{}, a.graphErrorOn(ctx, "create account of employee "+spec.EmployeeID, "the holder of "+spec.UPN, err)
 	}
 	acc := accountOf(u)
 	acc.Created = created
+	acc.Warnings = warnings
 	return acc, nil
 }
 
@@ -161,6 +172,8 @@ type UpdateAccountInput struct {
 // UpdateAccountResult lists the attributes that were changed.
 type UpdateAccountResult struct {
 	Changed []string `json:"changed,omitempty"`
+	// Warnings say what could not be written as HR has it (see Account.Warnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // UpdateAccount reads the account and patches only those of the named
@@ -175,7 +188,10 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 		return UpdateAccountResult{}, a.graphErrorOn(ctx, "read account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
 	want := cur
-	s := in.Spec
+	if err := in.Spec.checkFields(in.Fields); err != nil {
+		return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, err)
+	}
+	s, warnings := in.Spec.Fitted()
 	for _, f := range in.Fields {
 		switch f {
 		case FieldGivenName:
@@ -212,12 +228,12 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 	}
 	diff := directory.Diff(cur, want)
 	if diff.IsEmpty() {
-		return UpdateAccountResult{}, nil
+		return UpdateAccountResult{Warnings: warnings}, nil
 	}
 	if err := d.PatchUser(ctx, in.ObjectID, diff); err != nil {
 		return UpdateAccountResult{}, a.graphErrorOn(ctx, "update account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
-	return UpdateAccountResult{Changed: diff.Fields()}, nil
+	return UpdateAccountResult{Changed: diff.Fields(), Warnings: warnings}, nil
 }
 
 // SetEnabledInput enables or disables sign-in.
@@ -475,4 +491,115 @@ func (a *Activities) ChooseNames(ctx context.Context, in ChooseNamesInput) (poli
 		return policy.Names{}, permanent("choose names", ErrTypeNoUsableName, err)
 	}
 	return policy.Names{}, graphError("choose names", err)
+}
+
+// Entra's length limits on the user properties the engine writes, from the
+// user resource's property table
+// (https://learn.microsoft.com/graph/api/resources/user#properties: "Maximum
+// length is 64 / 128 / 256 characters") and the msgraph-sdk-go models/user.go
+// doc comments. Graph refuses a longer value with 400 Request_BadRequest
+// "Invalid value specified for property …", which would fail the whole
+// update; the engine shortens descriptive values instead and says so.
+const (
+	// MaxEmployeeID is the longest employeeId.
+	MaxEmployeeID = 16
+	// MaxNamePart bounds givenName, surname, department, companyName,
+	// employeeType and mailNickname.
+	MaxNamePart = 64
+	// MaxJobTitle bounds jobTitle.
+	MaxJobTitle = 128
+	// MaxDisplayName bounds displayName.
+	MaxDisplayName = 256
+	// MaxLocalPart bounds the part of a UPN or mail address before the @.
+	MaxLocalPart = 64
+)
+
+// fitUTF16 shortens s to at most max UTF-16 code units (how Entra counts a
+// string's length), never splitting a character, and trims a trailing space.
+// It reports whether s was shortened.
+func fitUTF16(s string, max int) (string, bool) {
+	n := 0
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if w < 0 {
+			w = 1
+		}
+		if n+w > max {
+			return strings.TrimRightFunc(s[:i], unicode.IsSpace), true
+		}
+		n += w
+	}
+	return s, false
+}
+
+// Fitted returns the spec with every descriptive attribute (names, display
+// name, job title, department, company, employee type) shortened to Entra's
+// limit, and one warning per shortened attribute naming it, its limit and its
+// full value. Identifiers are never shortened: see Check.
+func (s AccountSpec) Fitted() (AccountSpec, []string) {
+	var warnings []string
+	fit := func(field string, v *string, max int) {
+		short, cut := fitUTF16(*v, max)
+		if !cut {
+			return
+		}
+		warnings = append(warnings, fmt.Sprintf("%s shortened to Entra's %d characters: %q (HR has %q)", field, max, short, *v))
+		*v = short
+	}
+	fit(FieldGivenName, &s.GivenName, MaxNamePart)
+	fit(FieldSurname, &s.Surname, MaxNamePart)
+	fit(FieldDisplayName, &s.DisplayName, MaxDisplayName)
+	fit(FieldJobTitle, &s.JobTitle, MaxJobTitle)
+	fit(FieldDepartment, &s.Department, MaxNamePart)
+	fit(FieldCompanyName, &s.CompanyName, MaxNamePart)
+	fit(FieldEmployeeType, &s.EmployeeType, MaxNamePart)
+	return s, warnings
+}
+
+// Check refuses identifiers Entra would refuse, which the engine must not
+// shorten or change on its own: an employeeId over 16 characters, a UPN,
+// mail or mail nickname that is not plain ASCII (Graph: "can't contain accent
+// characters") or whose local part exceeds 64 characters.
+func (s AccountSpec) Check() error { return s.checkFields(nil) }
+
+// checkFields is Check for the named fields only (all when fields is nil;
+// employeeId is checked only then, since updates never send it).
+func (s AccountSpec) checkFields(fields []string) error {
+	if fields != nil {
+		keep := AccountSpec{}
+		for _, f := range fields {
+			switch f {
+			case FieldUPN:
+				keep.UPN = s.UPN
+			case FieldMail:
+				keep.Mail = s.Mail
+			case FieldMailNickname:
+				keep.MailNickname = s.MailNickname
+			}
+		}
+		s = keep
+	}
+	var problems []string
+	if n := utf8.RuneCountInString(s.EmployeeID); n > MaxEmployeeID {
+		problems = append(problems, fmt.Sprintf("employeeId %q has %d characters; Entra allows %d (fix it in HR)", s.EmployeeID, n, MaxEmployeeID))
+	}
+	for _, a := range []struct{ field, v string }{{FieldUPN, s.UPN}, {FieldMail, s.Mail}, {FieldMailNickname, s.MailNickname}} {
+		if a.v == "" {
+			continue
+		}
+		for _, r := range a.v {
+			if r > unicode.MaxASCII || unicode.IsSpace(r) {
+				problems = append(problems, fmt.Sprintf("%s %q contains %q; Entra allows no accents or spaces there", a.field, a.v, r))
+				break
+			}
+		}
+		local, _, _ := strings.Cut(a.v, "@")
+		if len(local) > MaxLocalPart {
+			problems = append(problems, fmt.Sprintf("%s %q has %d characters before the @; Entra allows %d", a.field, a.v, len(local), MaxLocalPart))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
 }

@@ -90,8 +90,12 @@ type OrgAttributes struct {
 }
 
 func orgOf(v hr.View) OrgAttributes {
-	return OrgAttributes{JobTitle: v.JobTitle, Department: v.Department, CompanyName: v.Company,
-		EmployeeType: v.EmployeeType, CostCenter: v.CostCenter, Division: v.DepartmentName}
+	// Compared as the engine writes them: shortened to Entra's limits (see
+	// AccountSpec.Fitted), so that a long HR value is not drift forever.
+	fit := func(s string, max int) string { out, _ := fitUTF16(s, max); return out }
+	return OrgAttributes{JobTitle: fit(v.JobTitle, MaxJobTitle), Department: fit(v.Department, MaxNamePart),
+		CompanyName: fit(v.Company, MaxNamePart), EmployeeType: fit(v.EmployeeType, MaxNamePart),
+		CostCenter: v.CostCenter, Division: v.DepartmentName}
 }
 
 // Removes reports whether the action takes access away: an exit, or a move

@@ -383,6 +383,7 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	if res.Account.ObjectID != "" {
 		st.ObjectID = res.Account.ObjectID
 	}
+	st.Warnings = res.Warnings
 	if res.Failed {
 		st.Status = StatusFailed
 		st.LastError = res.Reason

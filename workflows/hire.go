@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -46,6 +47,9 @@ type HireResult struct {
 	Reason          string                  `json:"reason,omitempty"`
 	// Compensated lists what the saga undid after a failure.
 	Compensated []string `json:"compensated,omitempty"`
+	// Warnings say what the account could not take as HR has it (a value
+	// shortened to Entra's limit, properties mastered on-premises).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Hire finds or creates the account (a rehire finds the disabled account or
@@ -116,6 +120,7 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 		res.Names = names
 	}
 	res.Account = acc
+	res.Warnings = addWarnings(res.Warnings, acc.Warnings...)
 
 	// From here on the account exists: a permanent failure undoes the grants
 	// and leaves the account disabled.
@@ -151,11 +156,13 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 	fields := append([]string{}, activities.NameFields...)
 	fields = append(fields, activities.OrgFields...)
 	fields = append(fields, activities.FieldUsageLocation, activities.FieldHireDate, activities.FieldLeaveDateTime)
+	var upd activities.UpdateAccountResult
 	if err := workflow.ExecuteActivity(graphWrites(ctx), a.UpdateAccount, activities.UpdateAccountInput{
 		ObjectID: id, Spec: spec, Fields: fields,
-	}).Get(ctx, nil); err != nil {
+	}).Get(ctx, &upd); err != nil {
 		return err
 	}
+	res.Warnings = addWarnings(res.Warnings, upd.Warnings...)
 	if in.ManagerEmployeeID != "" {
 		var link activities.LinkManagerResult
 		if err := workflow.ExecuteActivity(graphWrites(ctx), a.LinkManager, activities.LinkManagerInput{
@@ -193,6 +200,16 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 		}
 	}
 	return nil
+}
+
+// addWarnings appends the warnings list does not hold yet, in order.
+func addWarnings(list []string, more ...string) []string {
+	for _, w := range more {
+		if !slices.Contains(list, w) {
+			list = append(list, w)
+		}
+	}
+	return list
 }
 
 // issuePass hands a Temporary Access Pass to the manager. A failure to do so
