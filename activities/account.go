@@ -227,10 +227,23 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 		}
 	}
 	diff := directory.Diff(cur, want)
+	if cur.OnPremisesSyncEnabled {
+		var kept []string
+		diff, kept = withoutMastered(diff)
+		if len(kept) > 0 {
+			warnings = append(warnings, syncedWarning(kept))
+		}
+	}
 	if diff.IsEmpty() {
 		return UpdateAccountResult{Warnings: warnings}, nil
 	}
 	if err := d.PatchUser(ctx, in.ObjectID, diff); err != nil {
+		if directory.KindOf(err) == directory.KindSyncedReadOnly {
+			// Entra masters more of this account on-premises than the engine
+			// knew: say so and go on, never retry a refusal that cannot heal.
+			a.log().Warn("account synchronised from on-premises: update refused", "id", in.ObjectID, "fields", diff.Fields(), "error", err)
+			return UpdateAccountResult{Warnings: append(warnings, syncedWarning(diff.Fields()))}, nil
+		}
 		return UpdateAccountResult{}, a.graphErrorOn(ctx, "update account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
 	return UpdateAccountResult{Changed: diff.Fields(), Warnings: warnings}, nil
@@ -248,10 +261,18 @@ func (a *Activities) SetAccountEnabled(ctx context.Context, in SetEnabledInput) 
 	if err != nil {
 		return err
 	}
+	what, set := "disable", d.DisableUser
 	if in.Enabled {
-		return a.graphErrorOn(ctx, "enable account "+in.ObjectID, "account "+in.ObjectID, d.EnableUser(ctx, in.ObjectID))
+		what, set = "enable", d.EnableUser
 	}
-	return a.graphErrorOn(ctx, "disable account "+in.ObjectID, "account "+in.ObjectID, d.DisableUser(ctx, in.ObjectID))
+	err = set(ctx, in.ObjectID)
+	if directory.KindOf(err) == directory.KindSyncedReadOnly {
+		// A synchronised account's sign-in is governed by on-premises Active
+		// Directory: the engine cannot change it and does not retry.
+		a.log().Warn("account synchronised from on-premises: sign-in can only be "+what+"d there", "id", in.ObjectID, "error", err)
+		return nil
+	}
+	return a.graphErrorOn(ctx, what+" account "+in.ObjectID, "account "+in.ObjectID, err)
 }
 
 // LinkManagerInput sets an account's manager by the manager's employee id.
@@ -602,4 +623,68 @@ func (s AccountSpec) checkFields(fields []string) error {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// withoutMastered drops from an update the properties a user synchronised
+// from on-premises Active Directory cannot take (directory.SyncMasteredFields)
+// and returns the names of those dropped.
+func withoutMastered(u directory.UserAttributes) (directory.UserAttributes, []string) {
+	var dropped []string
+	drop := func(set bool, name string) bool {
+		if set && slices.Contains(directory.SyncMasteredFields, name) {
+			dropped = append(dropped, name)
+			return true
+		}
+		return false
+	}
+	if drop(u.EmployeeID != nil, "employeeId") {
+		u.EmployeeID = nil
+	}
+	if drop(u.GivenName != nil, FieldGivenName) {
+		u.GivenName = nil
+	}
+	if drop(u.Surname != nil, FieldSurname) {
+		u.Surname = nil
+	}
+	if drop(u.DisplayName != nil, FieldDisplayName) {
+		u.DisplayName = nil
+	}
+	if drop(u.UserPrincipalName != nil, FieldUPN) {
+		u.UserPrincipalName = nil
+	}
+	if drop(u.MailNickname != nil, FieldMailNickname) {
+		u.MailNickname = nil
+	}
+	if drop(u.Mail != nil, FieldMail) {
+		u.Mail = nil
+	}
+	if drop(u.JobTitle != nil, FieldJobTitle) {
+		u.JobTitle = nil
+	}
+	if drop(u.Department != nil, FieldDepartment) {
+		u.Department = nil
+	}
+	if drop(u.CompanyName != nil, FieldCompanyName) {
+		u.CompanyName = nil
+	}
+	if drop(u.EmployeeType != nil, FieldEmployeeType) {
+		u.EmployeeType = nil
+	}
+	if drop(u.EmployeeHireDate != nil, FieldHireDate) {
+		u.EmployeeHireDate = nil
+	}
+	if drop(u.CostCenter != nil || u.Division != nil, FieldOrgData) {
+		u.CostCenter, u.Division = nil, nil
+	}
+	if drop(u.OfficeLocation != nil, "officeLocation") {
+		u.OfficeLocation = nil
+	}
+	return u, dropped
+}
+
+// syncedWarning says which HR values an on-premises synchronised account
+// does not take.
+func syncedWarning(fields []string) string {
+	return "the account is synchronised from on-premises Active Directory: " + strings.Join(fields, ", ") +
+		" are mastered there and were not changed (update them in Active Directory); groups, licences and app roles are managed"
 }

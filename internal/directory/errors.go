@@ -371,6 +371,13 @@ var (
 	noSeatsMarkers = []string{"does not have any available licenses", "no available licenses"}
 	// Uniqueness violations on create / update.
 	conflictMarkers = []string{"already exists", "already in use", "objectconflict"}
+	// "User license is inherited from a group membership and it cannot be
+	// removed directly from the user." (group-based licensing).
+	inheritedMarkers = []string{"inherited from a group"}
+	// "Unable to update the specified properties for on-premises mastered
+	// Directory Sync objects or objects currently undergoing migration."
+	// (https://github.com/microsoftgraph/microsoft-graph-docs/issues/18038).
+	syncedMarkers = []string{"on-premises mastered"}
 )
 
 func containsAny(s string, markers []string) bool {
@@ -422,6 +429,12 @@ func fromStatus(o op, status int, code, msg, retryAfter string, err error) *Erro
 		case containsAny(msg, usageLocationMarkers):
 			e.Kind = KindUsageLocationMissing
 			e.Message = "the user has no usageLocation, which licensing requires: set tenant.usageLocation in the policy or usageLocation on the user (Graph said: " + graphSaid + ")"
+		case containsAny(msg, inheritedMarkers):
+			e.Kind = KindInheritedLicense
+			e.Message = "the licence is inherited from a group and can only be removed by taking the user out of that group (Graph said: " + graphSaid + ")"
+		case containsAny(msg, syncedMarkers):
+			e.Kind = KindSyncedReadOnly
+			e.Message = "the user is synchronised from on-premises Active Directory and these properties can only be changed there (Graph said: " + graphSaid + ")"
 		case containsAny(msg, noSeatsMarkers):
 			e.Kind = KindNoSeats
 			e.Message = "no free licence seats: buy more or free some (Graph said: " + graphSaid + ")"

@@ -63,6 +63,9 @@ func fromModel(m models.Userable) User {
 	if b := m.GetAccountEnabled(); b != nil {
 		u.AccountEnabled = *b
 	}
+	if b := m.GetOnPremisesSyncEnabled(); b != nil {
+		u.OnPremisesSyncEnabled = *b
+	}
 	return u
 }
 
@@ -164,11 +167,16 @@ func toModel(a UserAttributes) models.Userable {
 // GetUser reads a user by object id or UPN.
 func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 	o := op{"get user " + id, permUserRead}
-	m, err := c.graph.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: userSelect},
+	var m models.Userable
+	err := c.withSelect(ctx, func(ctx context.Context) error {
+		var err error
+		m, err = c.graph.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: c.selectUser()},
+		})
+		return classify(o, err)
 	})
 	if err != nil {
-		return User{}, classify(o, err)
+		return User{}, err
 	}
 	return fromModel(m), nil
 }
@@ -176,6 +184,8 @@ func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 // findUsers lists the users matching one eq filter (at most two are read:
 // enough to tell one from several).
 func (c *Client) findUsers(ctx context.Context, o op, property, value string) ([]User, error) {
+	// Lookups read the basic property set: whoever acts on the user reads it
+	// by id (GetUser) with the extended one.
 	resp, err := c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
 			Filter: ptr(eqFilter(property, value)),
@@ -487,11 +497,14 @@ func (c *Client) RestoreUser(ctx context.Context, id string) (User, error) {
 // (https://learn.microsoft.com/graph/paging). fn's error stops the listing
 // and is returned.
 func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
-	return c.listUsers(ctx, userSelect, func(m models.Userable) error { return fn(fromModel(m)) })
+	return c.withSelect(ctx, func(ctx context.Context) error {
+		return c.listUsers(ctx, c.selectUser(), func(m models.Userable) error { return fn(fromModel(m)) })
+	})
 }
 
-// ListUsersWithLicenses is ListUsers with every user's directly assigned
-// licences read in the same pages: assignedLicenses is added to the $select
+// ListUsersWithLicenses is ListUsers with every user's licences read in the
+// same pages (User.Licenses, and User.InheritedLicenses for those held only
+// through a group, from licenseAssignmentStates): assignedLicenses is added to the $select
 // (https://learn.microsoft.com/graph/api/user-list, "assignedLicenses" under
 // https://learn.microsoft.com/graph/api/resources/user#properties), so one
 // paged listing gives reconciliation both the accounts and their licences.
@@ -508,23 +521,28 @@ func (c *Client) ListUsersWithLicenses(ctx context.Context, fn func(User) error)
 	for _, s := range skus {
 		names[strings.ToLower(s.ID)] = s.SkuPartNumber
 	}
-	sel := append(append(make([]string, 0, len(userSelect)+1), userSelect...), "assignedLicenses")
-	return c.listUsers(ctx, sel, func(m models.Userable) error {
-		u := fromModel(m)
-		assigned := m.GetAssignedLicenses()
-		u.Licenses = make([]string, 0, len(assigned))
-		for _, l := range assigned {
-			id := l.GetSkuId()
-			if id == nil {
-				continue
-			}
-			if name, ok := names[strings.ToLower(id.String())]; ok {
-				u.Licenses = append(u.Licenses, name)
-			} else {
-				u.Licenses = append(u.Licenses, id.String())
-			}
+	name := func(id string) string {
+		if n, ok := names[strings.ToLower(id)]; ok {
+			return n
 		}
-		return fn(u)
+		return id
+	}
+	// A page read with the extended $select is not repeated after the
+	// fallback: the first page fails before fn sees any user.
+	return c.withSelect(ctx, func(ctx context.Context) error {
+		sel := append(c.selectUser(), c.selectLicenses()[1:]...)
+		return c.listUsers(ctx, sel, func(m models.Userable) error {
+			u := fromModel(m)
+			all, inherited := licenceAssignment(m)
+			u.Licenses = make([]string, 0, len(all))
+			for _, id := range all {
+				u.Licenses = append(u.Licenses, name(id))
+			}
+			for _, id := range inherited {
+				u.InheritedLicenses = append(u.InheritedLicenses, name(id))
+			}
+			return fn(u)
+		})
 	})
 }
 
