@@ -688,3 +688,42 @@ func syncedWarning(fields []string) string {
 	return "the account is synchronised from on-premises Active Directory: " + strings.Join(fields, ", ") +
 		" are mastered there and were not changed (update them in Active Directory); groups, licences and app roles are managed"
 }
+
+// passPolicyReader is implemented by directories that can read the tenant's
+// Temporary Access Pass policy (*directory.Client does).
+type passPolicyReader interface {
+	TemporaryAccessPassPolicy(ctx context.Context) (directory.TemporaryAccessPassPolicy, error)
+}
+
+// passOptions chooses a pass inside the tenant's Temporary Access Pass
+// policy: the lifetime the access policy asks for
+// (lifecycle.temporaryAccessPassLifetimeMinutes), else the worker's
+// TemporaryAccessPassLifetime, else DefaultTemporaryAccessPassLifetime,
+// moved into the tenant's minimum and maximum with a warning; one-time when
+// the tenant requires it. A lifetime or usability outside the tenant's
+// policy would be refused with 400.
+func (a *Activities) passOptions(ctx context.Context, d Directory) (directory.TemporaryAccessPassOptions, []string, error) {
+	want := a.TemporaryAccessPassLifetime
+	if a.Policy != nil {
+		if p, err := a.Policy(ctx); err == nil && p.Lifecycle.TemporaryAccessPassLifetimeMinutes > 0 {
+			want = time.Duration(p.Lifecycle.TemporaryAccessPassLifetimeMinutes) * time.Minute
+		}
+	}
+	if want <= 0 {
+		want = DefaultTemporaryAccessPassLifetime
+	}
+	tenant := directory.DefaultTemporaryAccessPassPolicy
+	if r, ok := d.(passPolicyReader); ok {
+		var err error
+		if tenant, err = r.TemporaryAccessPassPolicy(ctx); err != nil {
+			return directory.TemporaryAccessPassOptions{}, nil, graphError("read the Temporary Access Pass policy", err)
+		}
+	}
+	var warnings []string
+	lifetime, moved := tenant.Clamp(want)
+	if moved {
+		warnings = append(warnings, fmt.Sprintf("Temporary Access Pass lifetime %s is outside the tenant's %s to %s: issued for %s",
+			want, tenant.Minimum, tenant.Maximum, lifetime))
+	}
+	return directory.TemporaryAccessPassOptions{Lifetime: lifetime, UsableOnce: tenant.UsableOnce}, warnings, nil
+}
