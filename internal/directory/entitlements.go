@@ -95,7 +95,7 @@ func (c *Client) entitlements(ctx context.Context, userID string) (Entitlements,
 	o := op{"read entitlements of " + userID, permUserRead + " and " + permGroupRead}
 	user := c.graph.Users().ByUserId(userID)
 	memberInfo, err1 := user.MemberOf().ToGetRequestInformation(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}, Top: ptr(int32(999))},
+		QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}, Top: ptr(int32(maxTop))},
 	})
 	licenceInfo, err2 := user.ToGetRequestInformation(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: c.selectLicenses()},
@@ -434,7 +434,7 @@ func (c *Client) ListAppRoleAssignedTo(ctx context.Context, spID string, fn func
 	o := op{"list assignments of application " + spID, permAppRead}
 	sp := c.graph.ServicePrincipals().ByServicePrincipalId(spID)
 	resp, err := sp.AppRoleAssignedTo().Get(ctx, &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetRequestConfiguration{
-		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{Top: ptr(int32(999))},
+		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{Top: ptr(int32(maxTop))},
 	})
 	for {
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
@@ -186,13 +187,19 @@ func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 func (c *Client) findUsers(ctx context.Context, o op, property, value string) ([]User, error) {
 	// Lookups read the basic property set: whoever acts on the user reads it
 	// by id (GetUser) with the extended one.
-	resp, err := c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+	cfg := &users.UsersRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
 			Filter: ptr(eqFilter(property, value)),
 			Select: userSelect,
 			Top:    ptr(int32(2)),
 		},
-	})
+	}
+	if NeedsAdvancedQuery(*cfg.QueryParameters.Filter) {
+		cfg.Headers = abstractions.NewRequestHeaders()
+		cfg.Headers.Add("ConsistencyLevel", "eventual")
+		cfg.QueryParameters.Count = ptr(true)
+	}
+	resp, err := c.graph.Users().Get(ctx, cfg)
 	if err != nil {
 		return nil, classify(o, err)
 	}
@@ -550,7 +557,7 @@ func (c *Client) ListUsersWithLicenses(ctx context.Context, fn func(User) error)
 func (c *Client) listUsers(ctx context.Context, sel []string, fn func(models.Userable) error) error {
 	o := op{"list users", permUserRead}
 	resp, err := c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: ptr(int32(999))},
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: ptr(int32(maxTop))},
 	})
 	for {
 		if err != nil {
