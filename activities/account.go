@@ -307,6 +307,11 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 		return LinkManagerResult{}, nil
 	}
 	if err := d.SetManager(ctx, in.ObjectID, m.ID); err != nil {
+		if directory.KindOf(err) == directory.KindSyncedReadOnly {
+			// The manager of a synchronised account flows from Active Directory.
+			a.log().Warn("account synchronised from on-premises: the manager is set there", "id", in.ObjectID, "manager", m.ID, "error", err)
+			return LinkManagerResult{Found: true, ManagerObjectID: m.ID}, nil
+		}
 		return LinkManagerResult{}, a.graphErrorOn(ctx, "set manager of "+in.ObjectID, "account "+in.ObjectID+" or manager "+m.ID, err)
 	}
 	return LinkManagerResult{Found: true, ManagerObjectID: m.ID}, nil

@@ -63,6 +63,12 @@ func (e *entraDouble) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/$batch") {
 		return e.batch(req)
 	}
+	if req.Method == http.MethodPut && e.synced[id] && strings.HasSuffix(req.URL.Path, "/manager/$ref") {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.refused++
+		return fake(req, 400, `{"error":{"code":"Request_BadRequest","message":"Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration."}}`), nil
+	}
 	if req.Method == http.MethodPatch && e.synced[id] {
 		body := plainBody(req)
 		mastered := false
@@ -326,5 +332,9 @@ func TestSyncedAccountIsNotPatched(t *testing.T) {
 	}
 	if dbl.refused != 1 {
 		t.Errorf("refusals %d, want the one disable", dbl.refused)
+	}
+	// The manager of a synced account flows from Active Directory: handled too.
+	if res, err := acts.LinkManager(ctx, LinkManagerInput{ObjectID: harry, ManagerEmployeeID: "5002"}); err != nil || !res.Found {
+		t.Fatalf("link manager of a synced account: %+v, %v", res, err)
 	}
 }
