@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/policy"
@@ -87,6 +90,9 @@ type Account struct {
 	Created bool `json:"created,omitempty"`
 	// Restored is true when the account came back from deleted items.
 	Restored bool `json:"restored,omitempty"`
+	// Warnings say what the engine could not write as HR has it (a value
+	// shortened to Entra's limit, properties mastered on-premises).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func accountOf(u directory.User) Account {
@@ -140,12 +146,17 @@ func (a *Activities) CreateAccount(ctx context.Context, spec AccountSpec) (Accou
 	if err != nil {
 		return Account{}, err
 	}
+	if err := spec.Check(); err != nil {
+		return Account{}, permanent("create account of employee "+spec.EmployeeID, ErrTypeInvalidInput, err)
+	}
+	spec, warnings := spec.Fitted()
 	u, created, err := d.CreateUser(ctx, spec.user())
 	if err != nil {
-		return Account{}, graphError("create account of employee "+spec.EmployeeID, err)
+		return Account{}, a.graphErrorOn(ctx, "create account of employee "+spec.EmployeeID, "the holder of "+spec.UPN, err)
 	}
 	acc := accountOf(u)
 	acc.Created = created
+	acc.Warnings = warnings
 	return acc, nil
 }
 
@@ -161,6 +172,8 @@ type UpdateAccountInput struct {
 // UpdateAccountResult lists the attributes that were changed.
 type UpdateAccountResult struct {
 	Changed []string `json:"changed,omitempty"`
+	// Warnings say what could not be written as HR has it (see Account.Warnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // UpdateAccount reads the account and patches only those of the named
@@ -172,10 +185,13 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 	}
 	cur, err := d.GetUser(ctx, in.ObjectID)
 	if err != nil {
-		return UpdateAccountResult{}, graphError("read account "+in.ObjectID, err)
+		return UpdateAccountResult{}, a.graphErrorOn(ctx, "read account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
 	want := cur
-	s := in.Spec
+	if err := in.Spec.checkFields(in.Fields); err != nil {
+		return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, err)
+	}
+	s, warnings := in.Spec.Fitted()
 	for _, f := range in.Fields {
 		switch f {
 		case FieldGivenName:
@@ -211,13 +227,26 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 		}
 	}
 	diff := directory.Diff(cur, want)
+	if cur.OnPremisesSyncEnabled {
+		var kept []string
+		diff, kept = withoutMastered(diff)
+		if len(kept) > 0 {
+			warnings = append(warnings, syncedWarning(kept))
+		}
+	}
 	if diff.IsEmpty() {
-		return UpdateAccountResult{}, nil
+		return UpdateAccountResult{Warnings: warnings}, nil
 	}
 	if err := d.PatchUser(ctx, in.ObjectID, diff); err != nil {
-		return UpdateAccountResult{}, graphError("update account "+in.ObjectID, err)
+		if directory.KindOf(err) == directory.KindSyncedReadOnly {
+			// Entra masters more of this account on-premises than the engine
+			// knew: say so and go on, never retry a refusal that cannot heal.
+			a.log().Warn("account synchronised from on-premises: update refused", "id", in.ObjectID, "fields", diff.Fields(), "error", err)
+			return UpdateAccountResult{Warnings: append(warnings, syncedWarning(diff.Fields()))}, nil
+		}
+		return UpdateAccountResult{}, a.graphErrorOn(ctx, "update account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
-	return UpdateAccountResult{Changed: diff.Fields()}, nil
+	return UpdateAccountResult{Changed: diff.Fields(), Warnings: warnings}, nil
 }
 
 // SetEnabledInput enables or disables sign-in.
@@ -232,10 +261,18 @@ func (a *Activities) SetAccountEnabled(ctx context.Context, in SetEnabledInput) 
 	if err != nil {
 		return err
 	}
+	what, set := "disable", d.DisableUser
 	if in.Enabled {
-		return graphError("enable account "+in.ObjectID, d.EnableUser(ctx, in.ObjectID))
+		what, set = "enable", d.EnableUser
 	}
-	return graphError("disable account "+in.ObjectID, d.DisableUser(ctx, in.ObjectID))
+	err = set(ctx, in.ObjectID)
+	if directory.KindOf(err) == directory.KindSyncedReadOnly {
+		// A synchronised account's sign-in is governed by on-premises Active
+		// Directory: the engine cannot change it and does not retry.
+		a.log().Warn("account synchronised from on-premises: sign-in can only be "+what+"d there", "id", in.ObjectID, "error", err)
+		return nil
+	}
+	return a.graphErrorOn(ctx, what+" account "+in.ObjectID, "account "+in.ObjectID, err)
 }
 
 // LinkManagerInput sets an account's manager by the manager's employee id.
@@ -260,7 +297,7 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 		return LinkManagerResult{}, err
 	}
 	if in.ManagerEmployeeID == "" {
-		return LinkManagerResult{Found: true}, graphError("clear manager of "+in.ObjectID, d.ClearManager(ctx, in.ObjectID))
+		return LinkManagerResult{Found: true}, a.graphErrorOn(ctx, "clear manager of "+in.ObjectID, "account "+in.ObjectID, d.ClearManager(ctx, in.ObjectID))
 	}
 	m, ok, err := d.FindUserByEmployeeID(ctx, in.ManagerEmployeeID)
 	if err != nil {
@@ -270,7 +307,12 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 		return LinkManagerResult{}, nil
 	}
 	if err := d.SetManager(ctx, in.ObjectID, m.ID); err != nil {
-		return LinkManagerResult{}, graphError("set manager of "+in.ObjectID, err)
+		if directory.KindOf(err) == directory.KindSyncedReadOnly {
+			// The manager of a synchronised account flows from Active Directory.
+			a.log().Warn("account synchronised from on-premises: the manager is set there", "id", in.ObjectID, "manager", m.ID, "error", err)
+			return LinkManagerResult{Found: true, ManagerObjectID: m.ID}, nil
+		}
+		return LinkManagerResult{}, a.graphErrorOn(ctx, "set manager of "+in.ObjectID, "account "+in.ObjectID+" or manager "+m.ID, err)
 	}
 	return LinkManagerResult{Found: true, ManagerObjectID: m.ID}, nil
 }
@@ -320,7 +362,7 @@ func (a *Activities) GrantEntitlements(ctx context.Context, in EntitlementsInput
 		}
 		g.GroupIDs = groupIDs(ids, groups)
 	}
-	return graphError("grant entitlements to "+in.ObjectID, d.Grant(ctx, in.ObjectID, g))
+	return a.graphErrorOn(ctx, "grant entitlements to "+in.ObjectID, "account "+in.ObjectID, d.Grant(ctx, in.ObjectID, g))
 }
 
 // RevokeEntitlements takes groups, licences and app roles from an account.
@@ -342,7 +384,7 @@ func (a *Activities) RevokeEntitlements(ctx context.Context, in EntitlementsInpu
 	}
 	if len(licenses) > 0 {
 		if err := d.RemoveLicenses(ctx, in.ObjectID, licenses); err != nil {
-			return graphError("remove licences of "+in.ObjectID, err)
+			return a.graphErrorOn(ctx, "remove licences of "+in.ObjectID, "account "+in.ObjectID, err)
 		}
 	}
 	for _, r := range roles {
@@ -372,7 +414,7 @@ func (a *Activities) ReadEntitlements(ctx context.Context, in ReadEntitlementsIn
 	}
 	held, err := d.Entitlements(ctx, in.ObjectID)
 	if err != nil {
-		return nil, graphError("read entitlements of "+in.ObjectID, err)
+		return nil, a.graphErrorOn(ctx, "read entitlements of "+in.ObjectID, "account "+in.ObjectID, err)
 	}
 	var out []policy.Entitlement
 	for _, g := range held.Groups {
@@ -414,7 +456,7 @@ func (a *Activities) RevokeSessions(ctx context.Context, objectID string) error 
 	if err != nil {
 		return err
 	}
-	return graphError("revoke sign-in sessions of "+objectID, d.RevokeSignInSessions(ctx, objectID))
+	return a.graphErrorOn(ctx, "revoke sign-in sessions of "+objectID, "account "+objectID, d.RevokeSignInSessions(ctx, objectID))
 }
 
 // DeleteAccount soft-deletes an account (a deleted account is success).
@@ -435,16 +477,27 @@ type ChooseNamesInput struct {
 	ObjectID string `json:"objectId,omitempty"`
 	// OwnUPN is the person's current UPN, which counts as free.
 	OwnUPN string `json:"ownUpn,omitempty"`
+	// Taken are UPNs the caller knows are taken (it lost a create for them),
+	// whatever the directory's lookups say: a just-created namesake may not
+	// be visible to $filter yet. They count as taken without asking.
+	Taken []string `json:"taken,omitempty"`
 }
 
 // addressChecker adapts the directory to policy.UPNChecker.
 type addressChecker struct {
 	d      Directory
 	except string
+	taken  []string
 }
 
-// UPNTaken reports whether another user holds upn as UPN or mail.
+// UPNTaken reports whether another user holds upn as UPN or mail, or the
+// caller knows it is taken.
 func (c addressChecker) UPNTaken(ctx context.Context, upn string) (bool, error) {
+	for _, t := range c.taken {
+		if strings.EqualFold(t, upn) {
+			return true, nil
+		}
+	}
 	return c.d.AddressTaken(ctx, upn, c.except)
 }
 
@@ -456,7 +509,7 @@ func (a *Activities) ChooseNames(ctx context.Context, in ChooseNamesInput) (poli
 		return policy.Names{}, err
 	}
 	own := func(upn string) bool { return in.OwnUPN != "" && strings.EqualFold(upn, in.OwnUPN) }
-	names, err := in.Naming.UniqueUPN(ctx, in.Person, in.Domain, addressChecker{d: d, except: in.ObjectID}, own)
+	names, err := in.Naming.UniqueUPN(ctx, in.Person, in.Domain, addressChecker{d: d, except: in.ObjectID, taken: in.Taken}, own)
 	switch {
 	case err == nil:
 		return names, nil
@@ -464,4 +517,218 @@ func (a *Activities) ChooseNames(ctx context.Context, in ChooseNamesInput) (poli
 		return policy.Names{}, permanent("choose names", ErrTypeNoUsableName, err)
 	}
 	return policy.Names{}, graphError("choose names", err)
+}
+
+// Entra's length limits on the user properties the engine writes, from the
+// user resource's property table
+// (https://learn.microsoft.com/graph/api/resources/user#properties: "Maximum
+// length is 64 / 128 / 256 characters") and the msgraph-sdk-go models/user.go
+// doc comments. Graph refuses a longer value with 400 Request_BadRequest
+// "Invalid value specified for property …", which would fail the whole
+// update; the engine shortens descriptive values instead and says so.
+const (
+	// MaxEmployeeID is the longest employeeId.
+	MaxEmployeeID = 16
+	// MaxNamePart bounds givenName, surname, department, companyName,
+	// employeeType and mailNickname.
+	MaxNamePart = 64
+	// MaxJobTitle bounds jobTitle.
+	MaxJobTitle = 128
+	// MaxDisplayName bounds displayName.
+	MaxDisplayName = 256
+	// MaxLocalPart bounds the part of a UPN or mail address before the @.
+	MaxLocalPart = 64
+)
+
+// fitUTF16 shortens s to at most max UTF-16 code units (how Entra counts a
+// string's length), never splitting a character, and trims a trailing space.
+// It reports whether s was shortened.
+func fitUTF16(s string, max int) (string, bool) {
+	n := 0
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if w < 0 {
+			w = 1
+		}
+		if n+w > max {
+			return strings.TrimRightFunc(s[:i], unicode.IsSpace), true
+		}
+		n += w
+	}
+	return s, false
+}
+
+// Fitted returns the spec with every descriptive attribute (names, display
+// name, job title, department, company, employee type) shortened to Entra's
+// limit, and one warning per shortened attribute naming it, its limit and its
+// full value. Identifiers are never shortened: see Check.
+func (s AccountSpec) Fitted() (AccountSpec, []string) {
+	var warnings []string
+	fit := func(field string, v *string, max int) {
+		short, cut := fitUTF16(*v, max)
+		if !cut {
+			return
+		}
+		warnings = append(warnings, fmt.Sprintf("%s shortened to Entra's %d characters: %q (HR has %q)", field, max, short, *v))
+		*v = short
+	}
+	fit(FieldGivenName, &s.GivenName, MaxNamePart)
+	fit(FieldSurname, &s.Surname, MaxNamePart)
+	fit(FieldDisplayName, &s.DisplayName, MaxDisplayName)
+	fit(FieldJobTitle, &s.JobTitle, MaxJobTitle)
+	fit(FieldDepartment, &s.Department, MaxNamePart)
+	fit(FieldCompanyName, &s.CompanyName, MaxNamePart)
+	fit(FieldEmployeeType, &s.EmployeeType, MaxNamePart)
+	return s, warnings
+}
+
+// Check refuses identifiers Entra would refuse, which the engine must not
+// shorten or change on its own: an employeeId over 16 characters, a UPN,
+// mail or mail nickname that is not plain ASCII (Graph: "can't contain accent
+// characters") or whose local part exceeds 64 characters.
+func (s AccountSpec) Check() error { return s.checkFields(nil) }
+
+// checkFields is Check for the named fields only (all when fields is nil;
+// employeeId is checked only then, since updates never send it).
+func (s AccountSpec) checkFields(fields []string) error {
+	if fields != nil {
+		keep := AccountSpec{}
+		for _, f := range fields {
+			switch f {
+			case FieldUPN:
+				keep.UPN = s.UPN
+			case FieldMail:
+				keep.Mail = s.Mail
+			case FieldMailNickname:
+				keep.MailNickname = s.MailNickname
+			}
+		}
+		s = keep
+	}
+	var problems []string
+	if n := utf8.RuneCountInString(s.EmployeeID); n > MaxEmployeeID {
+		problems = append(problems, fmt.Sprintf("employeeId %q has %d characters; Entra allows %d (fix it in HR)", s.EmployeeID, n, MaxEmployeeID))
+	}
+	for _, a := range []struct{ field, v string }{{FieldUPN, s.UPN}, {FieldMail, s.Mail}, {FieldMailNickname, s.MailNickname}} {
+		if a.v == "" {
+			continue
+		}
+		for _, r := range a.v {
+			if r > unicode.MaxASCII || unicode.IsSpace(r) {
+				problems = append(problems, fmt.Sprintf("%s %q contains %q; Entra allows no accents or spaces there", a.field, a.v, r))
+				break
+			}
+		}
+		local, _, _ := strings.Cut(a.v, "@")
+		if len(local) > MaxLocalPart {
+			problems = append(problems, fmt.Sprintf("%s %q has %d characters before the @; Entra allows %d", a.field, a.v, len(local), MaxLocalPart))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// withoutMastered drops from an update the properties a user synchronised
+// from on-premises Active Directory cannot take (directory.SyncMasteredFields)
+// and returns the names of those dropped.
+func withoutMastered(u directory.UserAttributes) (directory.UserAttributes, []string) {
+	var dropped []string
+	drop := func(set bool, name string) bool {
+		if set && slices.Contains(directory.SyncMasteredFields, name) {
+			dropped = append(dropped, name)
+			return true
+		}
+		return false
+	}
+	if drop(u.EmployeeID != nil, "employeeId") {
+		u.EmployeeID = nil
+	}
+	if drop(u.GivenName != nil, FieldGivenName) {
+		u.GivenName = nil
+	}
+	if drop(u.Surname != nil, FieldSurname) {
+		u.Surname = nil
+	}
+	if drop(u.DisplayName != nil, FieldDisplayName) {
+		u.DisplayName = nil
+	}
+	if drop(u.UserPrincipalName != nil, FieldUPN) {
+		u.UserPrincipalName = nil
+	}
+	if drop(u.MailNickname != nil, FieldMailNickname) {
+		u.MailNickname = nil
+	}
+	if drop(u.Mail != nil, FieldMail) {
+		u.Mail = nil
+	}
+	if drop(u.JobTitle != nil, FieldJobTitle) {
+		u.JobTitle = nil
+	}
+	if drop(u.Department != nil, FieldDepartment) {
+		u.Department = nil
+	}
+	if drop(u.CompanyName != nil, FieldCompanyName) {
+		u.CompanyName = nil
+	}
+	if drop(u.EmployeeType != nil, FieldEmployeeType) {
+		u.EmployeeType = nil
+	}
+	if drop(u.EmployeeHireDate != nil, FieldHireDate) {
+		u.EmployeeHireDate = nil
+	}
+	if drop(u.CostCenter != nil || u.Division != nil, FieldOrgData) {
+		u.CostCenter, u.Division = nil, nil
+	}
+	if drop(u.OfficeLocation != nil, "officeLocation") {
+		u.OfficeLocation = nil
+	}
+	return u, dropped
+}
+
+// syncedWarning says which HR values an on-premises synchronised account
+// does not take.
+func syncedWarning(fields []string) string {
+	return "the account is synchronised from on-premises Active Directory: " + strings.Join(fields, ", ") +
+		" are mastered there and were not changed (update them in Active Directory); groups, licences and app roles are managed"
+}
+
+// passPolicyReader is implemented by directories that can read the tenant's
+// Temporary Access Pass policy (*directory.Client does).
+type passPolicyReader interface {
+	TemporaryAccessPassPolicy(ctx context.Context) (directory.TemporaryAccessPassPolicy, error)
+}
+
+// passOptions chooses a pass inside the tenant's Temporary Access Pass
+// policy: the lifetime the access policy asks for
+// (lifecycle.temporaryAccessPassLifetimeMinutes), else the worker's
+// TemporaryAccessPassLifetime, else DefaultTemporaryAccessPassLifetime,
+// moved into the tenant's minimum and maximum with a warning; one-time when
+// the tenant requires it. A lifetime or usability outside the tenant's
+// policy would be refused with 400.
+func (a *Activities) passOptions(ctx context.Context, d Directory) (directory.TemporaryAccessPassOptions, []string, error) {
+	want := a.TemporaryAccessPassLifetime
+	if a.Policy != nil {
+		if p, err := a.Policy(ctx); err == nil && p.Lifecycle.TemporaryAccessPassLifetimeMinutes > 0 {
+			want = time.Duration(p.Lifecycle.TemporaryAccessPassLifetimeMinutes) * time.Minute
+		}
+	}
+	if want <= 0 {
+		want = DefaultTemporaryAccessPassLifetime
+	}
+	tenant := directory.DefaultTemporaryAccessPassPolicy
+	if r, ok := d.(passPolicyReader); ok {
+		var err error
+		if tenant, err = r.TemporaryAccessPassPolicy(ctx); err != nil {
+			return directory.TemporaryAccessPassOptions{}, nil, graphError("read the Temporary Access Pass policy", err)
+		}
+	}
+	var warnings []string
+	lifetime, moved := tenant.Clamp(want)
+	if moved {
+		warnings = append(warnings, fmt.Sprintf("Temporary Access Pass lifetime %s is outside the tenant's %s to %s: issued for %s",
+			want, tenant.Minimum, tenant.Maximum, lifetime))
+	}
+	return directory.TemporaryAccessPassOptions{Lifetime: lifetime, UsableOnce: tenant.UsableOnce}, warnings, nil
 }

@@ -30,6 +30,10 @@ type Activities struct {
 	// TemporaryAccessPassLifetime is how long an issued pass stays usable;
 	// zero means DefaultTemporaryAccessPassLifetime.
 	TemporaryAccessPassLifetime time.Duration
+	// ReplicationLagWindow is how long a 404 on an object the engine knows
+	// exists is taken for Entra's replication lag and retried; zero means
+	// DefaultReplicationLagWindow.
+	ReplicationLagWindow time.Duration
 }
 
 // DefaultTemporaryAccessPassLifetime is the lifetime of a Temporary Access

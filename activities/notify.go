@@ -31,6 +31,9 @@ type PassReceipt struct {
 	Start    time.Time `json:"start,omitzero"`
 	Lifetime string    `json:"lifetime,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
+	// Warnings say how the pass differs from what the policy asked for (its
+	// lifetime moved into the tenant's allowed range).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // IssueTemporaryAccessPass creates a Temporary Access Pass and mails it to
@@ -55,11 +58,12 @@ func (a *Activities) IssueTemporaryAccessPass(ctx context.Context, in IssuePassI
 	if to == "" {
 		return PassReceipt{Reason: "the manager has no mailbox"}, nil
 	}
-	lifetime := a.TemporaryAccessPassLifetime
-	if lifetime <= 0 {
-		lifetime = DefaultTemporaryAccessPassLifetime
+	opts, warnings, err := a.passOptions(ctx, d)
+	if err != nil {
+		return PassReceipt{}, err
 	}
-	tap, err := d.CreateTemporaryAccessPass(ctx, in.ObjectID, directory.TemporaryAccessPassOptions{Start: in.Start, Lifetime: lifetime, UsableOnce: false})
+	opts.Start = in.Start
+	tap, err := d.CreateTemporaryAccessPass(ctx, in.ObjectID, opts)
 	if err != nil {
 		return PassReceipt{}, graphError("create Temporary Access Pass for "+in.ObjectID, err)
 	}
@@ -75,7 +79,7 @@ func (a *Activities) IssueTemporaryAccessPass(ctx context.Context, in IssuePassI
 		return PassReceipt{}, graphError("mail the Temporary Access Pass of "+in.ObjectID+" to the manager", err)
 	}
 	a.log().Info("Temporary Access Pass issued and sent to the manager", "employeeId", in.EmployeeID, "tap", tap, "to", to)
-	return PassReceipt{Issued: true, ID: tap.ID, SentTo: to, Start: start, Lifetime: tap.Lifetime.String()}, nil
+	return PassReceipt{Issued: true, ID: tap.ID, SentTo: to, Start: start, Lifetime: tap.Lifetime.String(), Warnings: warnings}, nil
 }
 
 // NotifyInput is a message to an employee's manager.

@@ -109,7 +109,7 @@ func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAc
 	}
 	for i := range accounts {
 		accounts[i].Held = policy.Distinct(grantsOf(accounts[i].Held))
-		accounts[i].User.Licenses = nil // folded into Held; not carried further
+		accounts[i].User.Licenses, accounts[i].User.InheritedLicenses = nil, nil // folded into Held and Inherited
 	}
 	return accounts, nil
 }
@@ -139,6 +139,11 @@ func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []E
 	if listed {
 		for i := range accounts {
 			keep(accounts[i].User.ID, accounts[i].User.Licenses)
+			for _, l := range accounts[i].User.InheritedLicenses {
+				if name, ok := want[strings.ToLower(l)]; ok {
+					accounts[i].Inherited = append(accounts[i].Inherited, policy.License(name))
+				}
+			}
 		}
 		return nil
 	}

@@ -41,6 +41,10 @@ type EntraAccount struct {
 	User directory.User `json:"user"`
 	// Held are the managed groups, licences and app roles the user holds.
 	Held []policy.Entitlement `json:"held,omitempty"`
+	// Inherited are the managed licences of Held that the user holds only
+	// through a group (group-based licensing): they satisfy a rule that names
+	// them, and are never removed directly (Entra refuses that).
+	Inherited []policy.Entitlement `json:"inherited,omitempty"`
 }
 
 // PlanInput is everything a plan is computed from.
@@ -76,6 +80,17 @@ type PlanAction struct {
 	OrgFields []string       `json:"orgFields,omitempty"`
 	// Held explains why the action is not applied (a suspected HR outage).
 	Held string `json:"held,omitempty"`
+	// Notes say what the action leaves alone and why: a licence inherited
+	// from a group, attributes mastered on-premises.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// PlanNote is something reconciliation leaves alone on an account that
+// otherwise needs nothing, and why.
+type PlanNote struct {
+	EmployeeID string `json:"employeeId"`
+	ObjectID   string `json:"objectId,omitempty"`
+	Note       string `json:"note"`
 }
 
 // OrgAttributes are the organisational attributes the engine writes on an
@@ -90,8 +105,12 @@ type OrgAttributes struct {
 }
 
 func orgOf(v hr.View) OrgAttributes {
-	return OrgAttributes{JobTitle: v.JobTitle, Department: v.Department, CompanyName: v.Company,
-		EmployeeType: v.EmployeeType, CostCenter: v.CostCenter, Division: v.DepartmentName}
+	// Compared as the engine writes them: shortened to Entra's limits (see
+	// AccountSpec.Fitted), so that a long HR value is not drift forever.
+	fit := func(s string, max int) string { out, _ := fitUTF16(s, max); return out }
+	return OrgAttributes{JobTitle: fit(v.JobTitle, MaxJobTitle), Department: fit(v.Department, MaxNamePart),
+		CompanyName: fit(v.Company, MaxNamePart), EmployeeType: fit(v.EmployeeType, MaxNamePart),
+		CostCenter: v.CostCenter, Division: v.DepartmentName}
 }
 
 // Removes reports whether the action takes access away: an exit, or a move
@@ -127,6 +146,11 @@ type PlanSummary struct {
 	// Removals counts the actions that take access away (see
 	// PlanAction.Removes): what a tripped guard holds until approval.
 	Removals int `json:"removals"`
+	// Synced counts accounts synchronised from on-premises Active Directory
+	// (their mastered attributes are never written); Inherited counts
+	// managed licences held through a group (never removed directly).
+	Synced    int `json:"synced"`
+	Inherited int `json:"inherited"`
 	// Outage explains why exits are refused; empty when the snapshot looks
 	// normal.
 	Outage string `json:"outage,omitempty"`
@@ -144,6 +168,21 @@ func (s PlanSummary) Actionable() int {
 type Plan struct {
 	Actions []PlanAction `json:"actions"`
 	Summary PlanSummary  `json:"summary"`
+	// Notes are about accounts that need no action (see PlanAction.Notes).
+	Notes []PlanNote `json:"notes,omitempty"`
+}
+
+// withoutInherited splits removals into those the engine may make and the
+// licences held only through a group, with a note for each of those.
+func withoutInherited(remove, inherited []policy.Entitlement) (keep []policy.Entitlement, notes []string) {
+	for _, e := range remove {
+		if slices.ContainsFunc(inherited, func(i policy.Entitlement) bool { return i.Key() == e.Key() }) {
+			notes = append(notes, "licence "+e.Name+" is inherited from a group: not removed (take the user out of that group)")
+			continue
+		}
+		keep = append(keep, e)
+	}
+	return keep, notes
 }
 
 // outageShare is the share of the expected employee count below which a
@@ -263,6 +302,7 @@ func ComputePlan(in PlanInput) Plan {
 	}
 
 	var actions []PlanAction
+	var planNotes []PlanNote
 	known := make(map[string]bool, len(snap.Employees))
 	for _, e := range snap.Employees {
 		known[e.EmployeeID] = true
@@ -279,6 +319,12 @@ func ComputePlan(in PlanInput) Plan {
 		}
 		if acc != nil && acc.User.AccountEnabled {
 			s.Managed++
+		}
+		if acc != nil {
+			if acc.User.OnPremisesSyncEnabled {
+				s.Synced++
+			}
+			s.Inherited += len(acc.Inherited)
 		}
 		want := policy.Distinct(p.Entitlements(attrs))
 		switch {
@@ -303,9 +349,11 @@ func ComputePlan(in PlanInput) Plan {
 			// A disabled pre-hire or leaver account: nothing to do now.
 			s.InSync++
 		case !m.employed && !m.upcoming:
+			remove, notes := withoutInherited(acc.Held, acc.Inherited)
 			actions = append(actions, PlanAction{
 				EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionExit,
-				Changes: append([]string{"disable account", "revoke sign-in sessions"}, entitlementLines("remove", acc.Held)...),
+				Changes: append([]string{"disable account", "revoke sign-in sessions"}, entitlementLines("remove", remove)...),
+				Notes:   notes,
 			})
 		case m.upcoming:
 			// An enabled account ahead of the start date is the entity's
@@ -313,22 +361,32 @@ func ComputePlan(in PlanInput) Plan {
 			s.InSync++
 		default:
 			add, remove := p.Diff(acc.Held, want)
+			remove, notes := withoutInherited(remove, acc.Inherited)
 			org := orgOf(v)
 			fields, diff := orgDiff(acc.User, org)
+			if acc.User.OnPremisesSyncEnabled && len(fields) > 0 {
+				// Mastered on-premises: a PATCH would be refused with 400.
+				notes = append(notes, "synchronised from on-premises Active Directory: "+strings.Join(fields, ", ")+
+					" differ from HR and are left to Active Directory")
+				fields, diff = nil, nil
+			}
 			ents := append(entitlementLines("add", add), entitlementLines("remove", remove)...)
 			switch {
 			case len(diff) > 0:
 				actions = append(actions, PlanAction{
 					EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionMove,
-					Changes: append(diff, ents...), Add: add, Remove: remove, Org: &org, OrgFields: fields,
+					Changes: append(diff, ents...), Add: add, Remove: remove, Org: &org, OrgFields: fields, Notes: notes,
 				})
 			case len(ents) > 0:
 				actions = append(actions, PlanAction{
 					EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionRepair,
-					Changes: ents, Add: add, Remove: remove,
+					Changes: ents, Add: add, Remove: remove, Notes: notes,
 				})
 			default:
 				s.InSync++
+				for _, n := range notes {
+					planNotes = append(planNotes, PlanNote{EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, Note: n})
+				}
 			}
 		}
 	}
@@ -388,7 +446,7 @@ func ComputePlan(in PlanInput) Plan {
 		}
 	}
 	s.Guard = p.Guard.Check(s.Managed, s.Exit, 0)
-	return Plan{Actions: actions, Summary: s}
+	return Plan{Actions: actions, Summary: s, Notes: planNotes}
 }
 
 // PlanTable renders actions as an aligned, human-readable table.

@@ -453,6 +453,7 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	if missing && !res.Failed {
 		e.recreated(res.Account, now)
 	}
+	st.Warnings = res.Warnings
 	if res.Failed {
 		st.Status = StatusFailed
 		st.LastError = res.Reason

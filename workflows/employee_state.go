@@ -130,6 +130,10 @@ type entityState struct {
 	LastEvent   string     `json:"lastEvent,omitempty"`
 	LastEventAt *time.Time `json:"lastEventAt,omitempty"`
 	LastError   string     `json:"lastError,omitempty"`
+	// Warnings say what the account does not hold as HR has it and why (a
+	// value shortened to Entra's limit, properties mastered on-premises, a
+	// licence inherited from a group), from the latest hire.
+	Warnings []string `json:"warnings,omitempty"`
 	// Blocked stops automatic actions after a failure until the next HR
 	// change, request or RetryAt.
 	Blocked bool       `json:"blocked,omitempty"`

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -50,6 +51,9 @@ type HireResult struct {
 	// WriteBack reports the write-back of the work address to HR (absent
 	// for hires that ran before the step existed).
 	WriteBack *activities.WriteBackResult `json:"writeBack,omitempty"`
+	// Warnings say what the account could not take as HR has it (a value
+	// shortened to Entra's limit, properties mastered on-premises).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Hire finds or creates the account (a rehire finds the disabled account or
@@ -77,11 +81,15 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	spec := in.Spec
 	spec.GivenName, spec.Surname, spec.DisplayName = names.GivenName, names.Surname, names.DisplayName
 	if !acc.Found {
-		// Two people with the same name hired at the same moment may both find the same UPN
-		// free; the loser of that race gets a conflict and chooses again, a few times.
+		// Namesakes hired at the same moment may all find the same UPN free; the loser of
+		// each race gets a conflict and chooses again, past every name it already lost, so a
+		// wave of namesakes settles one name per round. Each lost race proves progress (one
+		// more name is taken), so the bound only stops a hire that can never win.
+		var taken []string
+		limit := maxNameAttempts
 		for attempt := 1; ; attempt++ {
 			if err := workflow.ExecuteActivity(graphReads(ctx), a.ChooseNames, activities.ChooseNamesInput{
-				Person: in.Person, Naming: in.Naming, Domain: in.Domain,
+				Person: in.Person, Naming: in.Naming, Domain: in.Domain, Taken: taken,
 			}).Get(ctx, &names); err != nil {
 				res.Failed, res.Reason = true, reason("choose a user principal name", err)
 				return res, nil
@@ -94,10 +102,21 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 				break
 			}
 			var appErr *temporal.ApplicationError
-			if attempt < maxNameAttempts && errors.As(err, &appErr) && appErr.Type() == "GraphConflict" {
+			conflict := errors.As(err, &appErr) && appErr.Type() == "GraphConflict"
+			if conflict && attempt == 1 {
+				// Decided at the first conflict, so that histories without one carry no marker.
+				if workflow.GetVersion(ctx, versionNamesakes, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+					limit = legacyNameAttempts
+				}
+			}
+			if conflict && attempt < limit {
+				taken = append(taken, names.UPN)
 				continue
 			}
 			res.Failed, res.Reason = true, reason("create the account", err)
+			if conflict {
+				res.Reason = fmt.Sprintf("no free user principal name after %d attempts (lost races for %v): %s", attempt, taken, res.Reason)
+			}
 			return res, nil
 		}
 	} else {
@@ -105,6 +124,7 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 		res.Names = names
 	}
 	res.Account = acc
+	res.Warnings = addWarnings(res.Warnings, acc.Warnings...)
 
 	// From here on the account exists: a permanent failure undoes the grants
 	// and leaves the account disabled.
@@ -166,7 +186,16 @@ func writeBack(ctx workflow.Context, employeeID, mail, upn string) *activities.W
 const versionPassOnlyWhenEnabledHere = "pass-only-when-enabled-here"
 
 // maxNameAttempts bounds how often a hire chooses a new UPN after losing a race for one.
-const maxNameAttempts = 5
+// Every lost race takes one more name out of the running, so fifty covers a wave of far more
+// namesakes than any organisation hires at once.
+const maxNameAttempts = 50
+
+// legacyNameAttempts is the bound of histories recorded before versionNamesakes.
+const legacyNameAttempts = 5
+
+// versionNamesakes marks the change that lets a hire choose past the names it lost (up to
+// maxNameAttempts instead of legacyNameAttempts).
+const versionNamesakes = "namesakes-choose-past-taken"
 
 // hireSteps are the hire's steps after the account exists.
 func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult) error {
@@ -174,11 +203,13 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 	fields := append([]string{}, activities.NameFields...)
 	fields = append(fields, activities.OrgFields...)
 	fields = append(fields, activities.FieldUsageLocation, activities.FieldHireDate, activities.FieldLeaveDateTime)
+	var upd activities.UpdateAccountResult
 	if err := workflow.ExecuteActivity(graphWrites(ctx), a.UpdateAccount, activities.UpdateAccountInput{
 		ObjectID: id, Spec: spec, Fields: fields,
-	}).Get(ctx, nil); err != nil {
+	}).Get(ctx, &upd); err != nil {
 		return err
 	}
+	res.Warnings = addWarnings(res.Warnings, upd.Warnings...)
 	if in.ManagerEmployeeID != "" {
 		var link activities.LinkManagerResult
 		if err := workflow.ExecuteActivity(graphWrites(ctx), a.LinkManager, activities.LinkManagerInput{
@@ -216,6 +247,16 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 		}
 	}
 	return nil
+}
+
+// addWarnings appends the warnings list does not hold yet, in order.
+func addWarnings(list []string, more ...string) []string {
+	for _, w := range more {
+		if !slices.Contains(list, w) {
+			list = append(list, w)
+		}
+	}
+	return list
 }
 
 // issuePass hands a Temporary Access Pass to the manager. A failure to do so

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -105,6 +106,9 @@ type Client struct {
 	sps      map[string]cached[servicePrincipal] // by display name
 	spByID   map[string]servicePrincipal
 	pwSource func() (string, error)
+
+	// basicSelect is set once the endpoint refused the extended $select.
+	basicSelect atomic.Bool
 }
 
 type cached[T any] struct {

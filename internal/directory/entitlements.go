@@ -82,13 +82,23 @@ func (c *Client) Grant(ctx context.Context, userID string, g Grant) error {
 // directly assigned licences and app role assignments. The three reads go
 // in one $batch request; further pages, if any, follow @odata.nextLink.
 func (c *Client) Entitlements(ctx context.Context, userID string) (Entitlements, error) {
+	var e Entitlements
+	err := c.withSelect(ctx, func(ctx context.Context) error {
+		var err error
+		e, err = c.entitlements(ctx, userID)
+		return err
+	})
+	return e, err
+}
+
+func (c *Client) entitlements(ctx context.Context, userID string) (Entitlements, error) {
 	o := op{"read entitlements of " + userID, permUserRead + " and " + permGroupRead}
 	user := c.graph.Users().ByUserId(userID)
 	memberInfo, err1 := user.MemberOf().ToGetRequestInformation(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}, Top: ptr(int32(999))},
+		QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}, Top: ptr(int32(maxTop))},
 	})
 	licenceInfo, err2 := user.ToGetRequestInformation(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "assignedLicenses"}},
+		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: c.selectLicenses()},
 	})
 	roleInfo, err3 := user.AppRoleAssignments().ToGetRequestInformation(ctx, nil)
 	if err := errors.Join(err1, err2, err3); err != nil {
@@ -130,10 +140,12 @@ func (c *Client) Entitlements(ctx context.Context, userID string) (Entitlements,
 	if err != nil {
 		return Entitlements{}, newError(o, KindUnexpected, "read assignedLicenses from the batch", err)
 	}
-	for _, l := range u.GetAssignedLicenses() {
-		if id := l.GetSkuId(); id != nil {
-			e.Licenses = append(e.Licenses, c.skuPartNumber(ctx, id.String()))
-		}
+	all, inherited := licenceAssignment(u)
+	for _, id := range all {
+		e.Licenses = append(e.Licenses, c.skuPartNumber(ctx, id))
+	}
+	for _, id := range inherited {
+		e.InheritedLicenses = append(e.InheritedLicenses, c.skuPartNumber(ctx, id))
 	}
 	roles, err := msgraphcore.GetBatchResponseById[models.AppRoleAssignmentCollectionResponseable](resp, ids[2], models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue)
 	if err != nil {
@@ -145,27 +157,28 @@ func (c *Client) Entitlements(ctx context.Context, userID string) (Entitlements,
 	return e, nil
 }
 
-// assignedSKUIDs reads the skuIds assigned to a user.
-func (c *Client) assignedSKUIDs(ctx context.Context, userID string) ([]string, error) {
+// assignedSKUIDs reads the skuIds assigned to a user, and those of them it
+// holds only through a group.
+func (c *Client) assignedSKUIDs(ctx context.Context, userID string) (all, inherited []string, err error) {
 	o := op{"read licences of " + userID, permUserRead}
-	m, err := c.graph.Users().ByUserId(userID).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "assignedLicenses"}},
+	var m models.Userable
+	err = c.withSelect(ctx, func(ctx context.Context) error {
+		var err error
+		m, err = c.graph.Users().ByUserId(userID).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: c.selectLicenses()},
+		})
+		return classify(o, err)
 	})
 	if err != nil {
-		return nil, classify(o, err)
+		return nil, nil, err
 	}
-	var out []string
-	for _, l := range m.GetAssignedLicenses() {
-		if id := l.GetSkuId(); id != nil {
-			out = append(out, id.String())
-		}
-	}
-	return out, nil
+	all, inherited = licenceAssignment(m)
+	return all, inherited, nil
 }
 
 // Licenses returns the skuPartNumbers assigned directly to user userID.
 func (c *Client) Licenses(ctx context.Context, userID string) ([]string, error) {
-	ids, err := c.assignedSKUIDs(ctx, userID)
+	ids, _, err := c.assignedSKUIDs(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -247,38 +260,63 @@ func (c *Client) AssignLicenses(ctx context.Context, userID string, skuPartNumbe
 
 // RemoveLicenses removes the licences named by skuPartNumber from user
 // userID. Licences the user does not hold are skipped (one read first), so
-// removing twice is success.
+// removing twice is success. Licences the user holds only through a group
+// (group-based licensing) are never removed directly, which Entra refuses
+// with 400 "User license is inherited from a group membership and it cannot
+// be removed directly from the user"
+// (https://learn.microsoft.com/entra/identity/users/licensing-group-advanced
+// and https://github.com/KelvinTegelaar/CIPP/issues/4090): they are skipped
+// and reported by RemoveLicensesReport.
 func (c *Client) RemoveLicenses(ctx context.Context, userID string, skuPartNumbers []string) error {
+	_, err := c.RemoveLicensesReport(ctx, userID, skuPartNumbers)
+	return err
+}
+
+// RemoveLicensesReport is RemoveLicenses that also returns the licences it
+// left because the user inherits them from a group.
+func (c *Client) RemoveLicensesReport(ctx context.Context, userID string, skuPartNumbers []string) (inherited []string, err error) {
 	if len(skuPartNumbers) == 0 {
-		return nil
+		return nil, nil
 	}
 	ids, err := c.ResolveSKUs(ctx, skuPartNumbers)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	held, err := c.assignedSKUIDs(ctx, userID)
+	held, viaGroup, err := c.assignedSKUIDs(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var remove []string
 	for _, pn := range skuPartNumbers {
-		if containsFold(held, ids[pn]) {
+		switch {
+		case containsFold(viaGroup, ids[pn]):
+			inherited = append(inherited, pn)
+		case containsFold(held, ids[pn]):
 			remove = append(remove, pn)
 		}
 	}
+	if len(inherited) > 0 {
+		c.log.Info("licences inherited from a group left in place", "id", userID, "skus", inherited)
+	}
 	if len(remove) == 0 {
-		return nil
+		return inherited, nil
 	}
 	o := op{"remove licences " + strings.Join(remove, ", ") + " from " + userID, permLicense}
 	body, err := c.assignLicenseBody(ctx, o, nil, remove)
 	if err != nil {
-		return err
+		return inherited, err
 	}
 	if _, err := c.graph.Users().ByUserId(userID).AssignLicense().Post(ctx, body, nil); err != nil {
-		return classify(o, err)
+		err = classify(o, err)
+		if KindOf(err) == KindInheritedLicense {
+			// The states read a moment ago did not show the group yet.
+			c.log.Info("licences inherited from a group left in place", "id", userID, "skus", remove, "graph", err)
+			return append(inherited, remove...), nil
+		}
+		return inherited, err
 	}
 	c.log.Info("licences removed", "id", userID, "skus", remove)
-	return nil
+	return inherited, nil
 }
 
 // duplicateAssignment recognises Entra's answer to assigning an app role
@@ -396,7 +434,7 @@ func (c *Client) ListAppRoleAssignedTo(ctx context.Context, spID string, fn func
 	o := op{"list assignments of application " + spID, permAppRead}
 	sp := c.graph.ServicePrincipals().ByServicePrincipalId(spID)
 	resp, err := sp.AppRoleAssignedTo().Get(ctx, &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetRequestConfiguration{
-		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{Top: ptr(int32(999))},
+		QueryParameters: &serviceprincipals.ItemAppRoleAssignedToRequestBuilderGetQueryParameters{Top: ptr(int32(maxTop))},
 	})
 	for {
 		if err != nil {

@@ -47,6 +47,21 @@ const (
 	// KindUsageLocationMissing is a licence assignment refused because the user
 	// has no usageLocation.
 	KindUsageLocationMissing
+	// KindNotYetVisible is an object that must exist but cannot be read yet:
+	// Entra refused an address as taken, yet no user holding it can be found.
+	// Entra ID is eventually consistent, and a user created seconds ago may
+	// answer 404 on reads for a while
+	// (https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors
+	// and the "Request_ResourceNotFound" guidance on replication delays). It
+	// is not retryable by itself: the caller decides for how long to wait.
+	KindNotYetVisible
+	// KindSyncedReadOnly is a PATCH refused because the user is synchronised
+	// from on-premises Active Directory (onPremisesSyncEnabled) and the
+	// properties are mastered there.
+	KindSyncedReadOnly
+	// KindInheritedLicense is a licence removal refused because the user
+	// inherits the licence from a group (group-based licensing).
+	KindInheritedLicense
 	// KindUnexpected is anything else: a reply the client cannot interpret.
 	KindUnexpected
 )
@@ -62,6 +77,9 @@ var kindNames = map[Kind]string{
 	KindConflict:             "GraphConflict",
 	KindNoSeats:              "GraphNoSeats",
 	KindUsageLocationMissing: "GraphUsageLocationMissing",
+	KindNotYetVisible:        "GraphNotYetVisible",
+	KindSyncedReadOnly:       "GraphSyncedReadOnly",
+	KindInheritedLicense:     "GraphInheritedLicense",
 	KindUnexpected:           "GraphUnexpected",
 }
 
@@ -353,6 +371,13 @@ var (
 	noSeatsMarkers = []string{"does not have any available licenses", "no available licenses"}
 	// Uniqueness violations on create / update.
 	conflictMarkers = []string{"already exists", "already in use", "objectconflict"}
+	// "User license is inherited from a group membership and it cannot be
+	// removed directly from the user." (group-based licensing).
+	inheritedMarkers = []string{"inherited from a group"}
+	// "Unable to update the specified properties for on-premises mastered
+	// Directory Sync objects or objects currently undergoing migration."
+	// (https://github.com/microsoftgraph/microsoft-graph-docs/issues/18038).
+	syncedMarkers = []string{"on-premises mastered"}
 )
 
 func containsAny(s string, markers []string) bool {
@@ -404,6 +429,12 @@ func fromStatus(o op, status int, code, msg, retryAfter string, err error) *Erro
 		case containsAny(msg, usageLocationMarkers):
 			e.Kind = KindUsageLocationMissing
 			e.Message = "the user has no usageLocation, which licensing requires: set tenant.usageLocation in the policy or usageLocation on the user (Graph said: " + graphSaid + ")"
+		case containsAny(msg, inheritedMarkers):
+			e.Kind = KindInheritedLicense
+			e.Message = "the licence is inherited from a group and can only be removed by taking the user out of that group (Graph said: " + graphSaid + ")"
+		case containsAny(msg, syncedMarkers):
+			e.Kind = KindSyncedReadOnly
+			e.Message = "the user is synchronised from on-premises Active Directory and these properties can only be changed there (Graph said: " + graphSaid + ")"
 		case containsAny(msg, noSeatsMarkers):
 			e.Kind = KindNoSeats
 			e.Message = "no free licence seats: buy more or free some (Graph said: " + graphSaid + ")"

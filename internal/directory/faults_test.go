@@ -265,7 +265,11 @@ func TestListUsersFollowsNextLink(t *testing.T) {
 	if len(seen) != want || want < 1010 {
 		t.Fatalf("listed %d users, tenant has %d", len(seen), want)
 	}
-	if n := f.sim.Stats().ByRoute["GET /users"]; n != 2 {
+	refused := 0 // one more read when the endpoint refused the extended $select once
+	if !f.client.ExtendedUserProperties() {
+		refused = 1
+	}
+	if n := f.sim.Stats().ByRoute["GET /users"]; n != 2+refused {
 		t.Fatalf("pages = %d, want 2 ($top=999 and one nextLink)", n)
 	}
 	stop := errors.New("stop")

@@ -102,7 +102,7 @@ func (c *Client) GroupMemberships(ctx context.Context, userID string) ([]Group, 
 	resp, err := c.graph.Users().ByUserId(userID).MemberOf().Get(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{
 			Select: []string{"id", "displayName"},
-			Top:    ptr(int32(999)),
+			Top:    ptr(int32(maxTop)),
 		},
 	})
 	if err != nil {
@@ -137,7 +137,7 @@ func (c *Client) groupPages(ctx context.Context, o op, userID string, resp model
 func (c *Client) ListGroupMembers(ctx context.Context, groupID string, fn func(User) error) error {
 	o := op{"list members of group " + groupID, permGroupRead + " and " + permUserRead}
 	resp, err := c.graph.Groups().ByGroupId(groupID).Members().Get(ctx, &groups.ItemMembersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &groups.ItemMembersRequestBuilderGetQueryParameters{Select: userSelect, Top: ptr(int32(999))},
+		QueryParameters: &groups.ItemMembersRequestBuilderGetQueryParameters{Select: userSelect, Top: ptr(int32(maxTop))},
 	})
 	for {
 		if err != nil {

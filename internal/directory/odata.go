@@ -21,3 +21,33 @@ func odataLiteral(s string) string {
 func eqFilter(property, value string) string {
 	return property + " eq " + odataLiteral(value)
 }
+
+// maxTop is the largest page Graph serves for directory objects: $top above
+// 999 is 400 Request_UnsupportedQuery
+// (https://learn.microsoft.com/graph/paging, user-list "$top … 1 and 999").
+const maxTop = 999
+
+// advancedProperties are user properties whose $filter is an advanced query
+// (https://learn.microsoft.com/graph/aad-advanced-queries: companyName and
+// employeeType support eq only with ConsistencyLevel and $count).
+var advancedProperties = []string{"companyname", "employeetype"}
+
+// NeedsAdvancedQuery reports whether a $filter expression is an advanced
+// query, which Graph serves only with the header ConsistencyLevel: eventual
+// and $count=true (without them it is 400, or $count is silently ignored):
+// ne, not, endsWith, a null comparison, or a property of advancedProperties
+// (https://learn.microsoft.com/graph/aad-advanced-queries).
+func NeedsAdvancedQuery(filter string) bool {
+	f := strings.ToLower(filter)
+	for _, marker := range []string{" ne ", "not(", "not ", "endswith(", " eq null", " ne null"} {
+		if strings.Contains(f, marker) {
+			return true
+		}
+	}
+	for _, p := range advancedProperties {
+		if strings.Contains(f, p+" ") || strings.Contains(f, p+"/") {
+			return true
+		}
+	}
+	return false
+}

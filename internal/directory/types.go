@@ -46,9 +46,34 @@ type User struct {
 	ProxyAddresses []string
 	// ManagerID is the manager's object id, filled only by calls that fetch it.
 	ManagerID string
-	// Licenses are the skuPartNumbers assigned to the user directly, filled
-	// only by ListUsersWithLicenses (nil elsewhere).
+	// Licenses are the skuPartNumbers assigned to the user (directly or
+	// through a group), filled only by ListUsersWithLicenses (nil elsewhere).
 	Licenses []string `json:",omitempty"`
+	// InheritedLicenses are those of Licenses the user holds only through a
+	// group (group-based licensing): they cannot be removed from the user,
+	// only by taking the user out of the group. Filled with Licenses.
+	InheritedLicenses []string `json:",omitempty"`
+	// OnPremisesSyncEnabled is true for a user synchronised from on-premises
+	// Active Directory (Entra Connect / Cloud Sync): its identity and job
+	// attributes are mastered there (see SyncMasteredFields).
+	OnPremisesSyncEnabled bool `json:",omitempty"`
+}
+
+// SyncMasteredFields are the Graph properties of a user synchronised from
+// on-premises Active Directory that only the on-premises directory may
+// change: a PATCH of any of them answers 400 "Unable to update the specified
+// properties for on-premises mastered Directory Sync objects or objects
+// currently undergoing migration"
+// (https://github.com/microsoftgraph/microsoft-graph-docs/issues/18038 for
+// employeeOrgData and employeeHireDate; the Entra Connect attribute flow for
+// the rest). usageLocation and employeeLeaveDateTime stay writable in the
+// cloud, as do group memberships, licences and app roles. accountEnabled is
+// mastered too, but the engine still tries it on exit (some tenants allow
+// it) and treats the refusal as handled.
+var SyncMasteredFields = []string{
+	"employeeId", "givenName", "surname", "displayName", "userPrincipalName", "mailNickname", "mail",
+	"jobTitle", "department", "companyName", "employeeType", "employeeHireDate", "employeeOrgData",
+	"officeLocation",
 }
 
 // UserAttributes is a partial update of a user: only the non-nil fields are
@@ -187,8 +212,11 @@ type AppRoleAssignment struct {
 type Entitlements struct {
 	// Groups are the groups the user is a direct member of.
 	Groups []Group
-	// Licenses are skuPartNumbers of the licences assigned directly.
+	// Licenses are skuPartNumbers of the licences assigned, directly or
+	// through a group.
 	Licenses []string
+	// InheritedLicenses are those of Licenses held only through a group.
+	InheritedLicenses []string
 	// AppRoles are the user's app role assignments.
 	AppRoles []AppRoleAssignment
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 )
@@ -62,6 +63,9 @@ func fromModel(m models.Userable) User {
 	}
 	if b := m.GetAccountEnabled(); b != nil {
 		u.AccountEnabled = *b
+	}
+	if b := m.GetOnPremisesSyncEnabled(); b != nil {
+		u.OnPremisesSyncEnabled = *b
 	}
 	return u
 }
@@ -164,11 +168,16 @@ func toModel(a UserAttributes) models.Userable {
 // GetUser reads a user by object id or UPN.
 func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 	o := op{"get user " + id, permUserRead}
-	m, err := c.graph.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: userSelect},
+	var m models.Userable
+	err := c.withSelect(ctx, func(ctx context.Context) error {
+		var err error
+		m, err = c.graph.Users().ByUserId(id).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: c.selectUser()},
+		})
+		return classify(o, err)
 	})
 	if err != nil {
-		return User{}, classify(o, err)
+		return User{}, err
 	}
 	return fromModel(m), nil
 }
@@ -176,13 +185,21 @@ func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 // findUsers lists the users matching one eq filter (at most two are read:
 // enough to tell one from several).
 func (c *Client) findUsers(ctx context.Context, o op, property, value string) ([]User, error) {
-	resp, err := c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+	// Lookups read the basic property set: whoever acts on the user reads it
+	// by id (GetUser) with the extended one.
+	cfg := &users.UsersRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
 			Filter: ptr(eqFilter(property, value)),
 			Select: userSelect,
 			Top:    ptr(int32(2)),
 		},
-	})
+	}
+	if NeedsAdvancedQuery(*cfg.QueryParameters.Filter) {
+		cfg.Headers = abstractions.NewRequestHeaders()
+		cfg.Headers.Add("ConsistencyLevel", "eventual")
+		cfg.QueryParameters.Count = ptr(true)
+	}
+	resp, err := c.graph.Users().Get(ctx, cfg)
 	if err != nil {
 		return nil, classify(o, err)
 	}
@@ -304,20 +321,50 @@ func (c *Client) CreateUser(ctx context.Context, u User) (User, bool, error) {
 	}
 	// The UPN (or mail nickname) is taken: by this very person after a lost
 	// reply, or by someone else.
-	other, ok, ferr := c.FindUserByUPN(ctx, u.UserPrincipalName)
-	if ferr != nil {
-		return User{}, false, errors.Join(cerr, ferr)
-	}
-	if ok && other.EmployeeID == u.EmployeeID {
-		c.log.Info("user found after a conflicting create", "employeeId", u.EmployeeID, "id", other.ID)
-		return other, false, nil
-	}
+	return c.conflictHolder(ctx, o, u, cerr)
+}
+
+// conflictHolder finds who holds the address a create was refused for. The
+// refusal proves a holder exists, but Entra ID is eventually consistent: a
+// user created seconds ago (by an earlier attempt whose reply was lost) may
+// not be returned by a $filter yet, so the holder is read by key first
+// (GET /users/{upn}), then by mail. The holder carrying u's employeeId is
+// the account an earlier attempt created and is returned with false. A
+// holder that is someone else makes the KindConflict error name it. When no
+// holder is visible at all, the answer is KindNotYetVisible: the caller waits
+// and tries again rather than choosing another name, which would create a
+// second account for the same person.
+func (c *Client) conflictHolder(ctx context.Context, o op, u User, cerr error) (User, bool, error) {
 	var de *Error
-	if errors.As(cerr, &de) && ok {
-		de.Message = fmt.Sprintf("userPrincipalName %s belongs to another user (id %s, employeeId %q): choose another UPN (Graph said: %s)",
-			u.UserPrincipalName, other.ID, other.EmployeeID, de.Message)
+	errors.As(cerr, &de)
+	holder, err := c.GetUser(ctx, u.UserPrincipalName)
+	found := err == nil
+	if err != nil && KindOf(err) != KindNotFound {
+		return User{}, false, errors.Join(cerr, err)
 	}
-	return User{}, false, cerr
+	if !found {
+		var ferr error
+		holder, found, ferr = c.FindUserByMail(ctx, u.UserPrincipalName)
+		if ferr != nil {
+			return User{}, false, errors.Join(cerr, ferr)
+		}
+	}
+	switch {
+	case found && strings.EqualFold(holder.EmployeeID, u.EmployeeID):
+		c.log.Info("user found after a conflicting create", "employeeId", u.EmployeeID, "id", holder.ID)
+		return holder, false, nil
+	case found:
+		if de != nil {
+			de.Message = fmt.Sprintf("userPrincipalName %s belongs to another user (id %s, employeeId %q): choose another UPN (Graph said: %s)",
+				u.UserPrincipalName, holder.ID, holder.EmployeeID, de.Message)
+		}
+		return User{}, false, cerr
+	}
+	msg := fmt.Sprintf("%s is taken but no user holding it is visible yet (Entra replication lag, or a deleted user keeps it)", u.UserPrincipalName)
+	if de != nil {
+		msg += " (Graph said: " + de.Message + ")"
+	}
+	return User{}, false, &Error{Kind: KindNotYetVisible, Op: o.name, Message: msg, Err: cerr}
 }
 
 // PatchUser sends the non-nil attributes of a to user id (object id or
@@ -457,11 +504,14 @@ func (c *Client) RestoreUser(ctx context.Context, id string) (User, error) {
 // (https://learn.microsoft.com/graph/paging). fn's error stops the listing
 // and is returned.
 func (c *Client) ListUsers(ctx context.Context, fn func(User) error) error {
-	return c.listUsers(ctx, userSelect, func(m models.Userable) error { return fn(fromModel(m)) })
+	return c.withSelect(ctx, func(ctx context.Context) error {
+		return c.listUsers(ctx, c.selectUser(), func(m models.Userable) error { return fn(fromModel(m)) })
+	})
 }
 
-// ListUsersWithLicenses is ListUsers with every user's directly assigned
-// licences read in the same pages: assignedLicenses is added to the $select
+// ListUsersWithLicenses is ListUsers with every user's licences read in the
+// same pages (User.Licenses, and User.InheritedLicenses for those held only
+// through a group, from licenseAssignmentStates): assignedLicenses is added to the $select
 // (https://learn.microsoft.com/graph/api/user-list, "assignedLicenses" under
 // https://learn.microsoft.com/graph/api/resources/user#properties), so one
 // paged listing gives reconciliation both the accounts and their licences.
@@ -478,23 +528,28 @@ func (c *Client) ListUsersWithLicenses(ctx context.Context, fn func(User) error)
 	for _, s := range skus {
 		names[strings.ToLower(s.ID)] = s.SkuPartNumber
 	}
-	sel := append(append(make([]string, 0, len(userSelect)+1), userSelect...), "assignedLicenses")
-	return c.listUsers(ctx, sel, func(m models.Userable) error {
-		u := fromModel(m)
-		assigned := m.GetAssignedLicenses()
-		u.Licenses = make([]string, 0, len(assigned))
-		for _, l := range assigned {
-			id := l.GetSkuId()
-			if id == nil {
-				continue
-			}
-			if name, ok := names[strings.ToLower(id.String())]; ok {
-				u.Licenses = append(u.Licenses, name)
-			} else {
-				u.Licenses = append(u.Licenses, id.String())
-			}
+	name := func(id string) string {
+		if n, ok := names[strings.ToLower(id)]; ok {
+			return n
 		}
-		return fn(u)
+		return id
+	}
+	// A page read with the extended $select is not repeated after the
+	// fallback: the first page fails before fn sees any user.
+	return c.withSelect(ctx, func(ctx context.Context) error {
+		sel := append(c.selectUser(), c.selectLicenses()[1:]...)
+		return c.listUsers(ctx, sel, func(m models.Userable) error {
+			u := fromModel(m)
+			all, inherited := licenceAssignment(m)
+			u.Licenses = make([]string, 0, len(all))
+			for _, id := range all {
+				u.Licenses = append(u.Licenses, name(id))
+			}
+			for _, id := range inherited {
+				u.InheritedLicenses = append(u.InheritedLicenses, name(id))
+			}
+			return fn(u)
+		})
 	})
 }
 
@@ -502,7 +557,7 @@ func (c *Client) ListUsersWithLicenses(ctx context.Context, fn func(User) error)
 func (c *Client) listUsers(ctx context.Context, sel []string, fn func(models.Userable) error) error {
 	o := op{"list users", permUserRead}
 	resp, err := c.graph.Users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: ptr(int32(999))},
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: ptr(int32(maxTop))},
 	})
 	for {
 		if err != nil {

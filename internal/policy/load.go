@@ -264,6 +264,9 @@ func (d *decoder) lifecycle(n *yaml.Node, path string, l *Lifecycle) {
 			d.integer(v, "lifecycle.createDaysBeforeStart", &l.CreateDaysBeforeStart)
 		}},
 		{"temporaryAccessPass", func(_ string, v *yaml.Node) { d.boolean(v, "lifecycle.temporaryAccessPass", &l.TemporaryAccessPass) }},
+		{"temporaryAccessPassLifetimeMinutes", func(_ string, v *yaml.Node) {
+			d.integer(v, "lifecycle.temporaryAccessPassLifetimeMinutes", &l.TemporaryAccessPassLifetimeMinutes)
+		}},
 		{"transferGraceDays", func(_ string, v *yaml.Node) { d.integer(v, "lifecycle.transferGraceDays", &l.TransferGraceDays) }},
 		{"leaveTime", func(_ string, v *yaml.Node) { d.str(v, "lifecycle.leaveTime", &l.LeaveTime) }},
 		{"deleteAfterDays", func(_ string, v *yaml.Node) { d.integer(v, "lifecycle.deleteAfterDays", &l.DeleteAfterDays) }},

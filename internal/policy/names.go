@@ -83,8 +83,9 @@ var truncateOrder = []string{phFamily, phSurname, phPrefix, phGiven, phInitials,
 const maxTemplateLiteral = 16
 
 type segment struct {
-	lit string // literal text, when ph is empty
-	ph  string // placeholder name
+	lit   string // literal text, when ph is empty
+	ph    string // placeholder name
+	width int    // at most this many characters of the value; 0 = no bound
 }
 
 // parseTemplate splits a template into literals and placeholders. Address
@@ -113,13 +114,26 @@ func parseTemplate(t string, address bool) ([]segment, error) {
 			return nil, errors.New(`"{" without "}"`)
 		}
 		name := rest[open+1 : open+end]
+		width := 0
+		if n, w, ok := strings.Cut(name, ":"); ok {
+			name = n
+			max := MaxDisplayName
+			if address {
+				max = MaxLocalPart - collisionRoom
+			}
+			v, err := strconv.Atoi(w)
+			if err != nil || v < 1 || v > max {
+				return nil, fmt.Errorf("{%s:%s}: the width must be a whole number from 1 to %d (Entra allows %d characters there)", n, w, max, max)
+			}
+			width = v
+		}
 		if !contains(placeholders, name) {
 			return nil, fmt.Errorf("unknown placeholder {%s} (known: {%s})", name, strings.Join(placeholders, "}, {"))
 		}
 		if name != phPrefix {
 			named++
 		}
-		segs = append(segs, segment{ph: name})
+		segs = append(segs, segment{ph: name, width: width})
 		rest = rest[open+end+1:]
 	}
 	if named == 0 {
@@ -141,7 +155,35 @@ func parseTemplate(t string, address bool) ([]segment, error) {
 	if address && literal > maxTemplateLiteral {
 		return nil, fmt.Errorf("has %d literal characters; at most %d leave room for the name", literal, maxTemplateLiteral)
 	}
+	if !address && utf8.RuneCountInString(t)-placeholderRunes(segs) > MaxDisplayName-countPlaceholders(segs) {
+		return nil, fmt.Errorf("has more literal text than the %d characters Entra allows in a display name", MaxDisplayName)
+	}
 	return segs, nil
+}
+
+func countPlaceholders(segs []segment) int {
+	n := 0
+	for _, s := range segs {
+		if s.ph != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// placeholderRunes counts the characters the placeholders take in a template's
+// text (braces included).
+func placeholderRunes(segs []segment) int {
+	n := 0
+	for _, s := range segs {
+		if s.ph != "" {
+			n += len(s.ph) + 2
+			if s.width > 0 {
+				n += 1 + len(strconv.Itoa(s.width))
+			}
+		}
+	}
+	return n
 }
 
 func contains(list []string, s string) bool {
@@ -298,6 +340,9 @@ func renderDisplay(segs []segment, np nameParts) string {
 			continue
 		}
 		v := np.value(s.ph)
+		if s.width > 0 {
+			v = truncateRunes(v, s.width)
+		}
 		leading := strings.TrimSpace(b.String()) == ""
 		if leading && (s.ph == phPrefix || s.ph == phSurname && np.prefix != "") {
 			v = capitalize(v)
@@ -320,6 +365,9 @@ func renderAddress(segs []segment, np nameParts, budget int) string {
 			vals[i] = strings.ToLower(s.lit)
 		} else {
 			vals[i] = cleanValue(foldAddress(np.value(s.ph)))
+			if s.width > 0 && len(vals[i]) > s.width {
+				vals[i] = strings.TrimRight(vals[i][:s.width], ".-")
+			}
 		}
 	}
 	build := func() string { return cleanAddress(strings.Join(vals, "")) }

@@ -448,3 +448,29 @@ func FuzzNames(f *testing.F) {
 		}
 	})
 }
+
+// A width bounds a placeholder's share of a name; the rest follows the
+// template as before.
+func TestTemplateWidths(t *testing.T) {
+	per := Person{GivenName: "Johannes Petrus", PreferredName: "Maximiliaan", Prefix: "van der", FamilyName: "Hoeven-Vandenbroucke"}
+	tests := []struct {
+		name              string
+		naming            Naming
+		wantUPN, wantDisp string
+	}{
+		{"given bounded in the UPN", Naming{UPN: "{given:3}.{prefix}{family}"}, "max.vanderhoeven-vandenbroucke@contoso.example", "Maximiliaan van der Hoeven-Vandenbroucke"},
+		{"family bounded in the display name", Naming{DisplayName: "{given} {family:5}."}, "maximiliaan.vanderhoeven-vandenbroucke@contoso.example", "Maximiliaan Hoeve."},
+		{"a cut never ends on a hyphen", Naming{UPN: "{family:7}"}, "hoeven@contoso.example", "Maximiliaan van der Hoeven-Vandenbroucke"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.naming.Names(per, "contoso.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.UPN != tt.wantUPN || got.DisplayName != tt.wantDisp {
+				t.Fatalf("got %q / %q, want %q / %q", got.UPN, got.DisplayName, tt.wantUPN, tt.wantDisp)
+			}
+		})
+	}
+}

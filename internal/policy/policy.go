@@ -113,6 +113,14 @@ type Tenant struct {
 //	{prefix}        surname prefix as used ("de", "van der", "'t")
 //	{family}        surname as used, without its leading prefix ("Vries", "Vries-Bakker")
 //	{surname}       {prefix} and {family} together ("de Vries")
+//
+// A placeholder may carry a width, {given:8}: at most that many characters of
+// its value (after folding, in UPN and mail nickname templates). Widths bound
+// a template's length where the policy wants it; without them a UPN or mail
+// nickname longer than Entra's 64 characters is shortened family part first
+// (see Names). A width that can never fit (over 61 in an address template,
+// over 256 in the display name) is refused when the policy loads, with the
+// file, line and reason, as is literal text that leaves no room for the name.
 type Naming struct {
 	UPN          string `json:"upn,omitempty"`
 	MailNickname string `json:"mailNickname,omitempty"`
@@ -129,6 +137,11 @@ type Lifecycle struct {
 	// TemporaryAccessPass: issue a Temporary Access Pass on the start date and
 	// send it to the manager.
 	TemporaryAccessPass bool `json:"temporaryAccessPass"`
+	// TemporaryAccessPassLifetimeMinutes is how long an issued pass should
+	// stay usable; 0 asks for the tenant's default. The tenant's Temporary
+	// Access Pass policy bounds it: a value outside the tenant's minimum and
+	// maximum is clamped, with a warning.
+	TemporaryAccessPassLifetimeMinutes int `json:"temporaryAccessPassLifetimeMinutes,omitempty"`
 	// TransferGraceDays: the old department's access is kept this long after
 	// a transfer.
 	TransferGraceDays int `json:"transferGraceDays"`

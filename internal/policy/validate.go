@@ -155,6 +155,13 @@ func (v *validator) lifecycle() {
 	if _, _, ok := parseClock(l.LeaveTime); !ok {
 		v.errorf("lifecycle.leaveTime", "lifecycle.leaveTime %q must be a 24-hour time HH:MM such as 17:00", l.LeaveTime)
 	}
+	// A Temporary Access Pass lives from 10 minutes to 30 days
+	// (https://learn.microsoft.com/graph/api/resources/temporaryaccesspassauthenticationmethodconfiguration:
+	// minimumLifetimeInMinutes and maximumLifetimeInMinutes, 10 to 43200).
+	if n := l.TemporaryAccessPassLifetimeMinutes; n != 0 && (n < minPassMinutes || n > maxPassMinutes) {
+		v.errorf("lifecycle.temporaryAccessPassLifetimeMinutes", "lifecycle.temporaryAccessPassLifetimeMinutes must be between %d and %d minutes (0: the tenant's default), got %d",
+			minPassMinutes, maxPassMinutes, n)
+	}
 	for _, d := range []struct {
 		key string
 		n   int
@@ -168,6 +175,12 @@ func (v *validator) lifecycle() {
 		}
 	}
 }
+
+// The range Entra allows for a Temporary Access Pass's lifetime, in minutes.
+const (
+	minPassMinutes = 10
+	maxPassMinutes = 43200
+)
 
 func (v *validator) guard() {
 	g := v.p.Guard
