@@ -46,7 +46,7 @@ func TestPingWorkflowThroughEmbeddedServer(t *testing.T) {
 		t.Fatalf("unexpected ping result %+v", res)
 	}
 
-	// The search attributes of DESIGN 3 exist with their types.
+	// The search attributes of docs/architecture.md exist with their types.
 	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.Namespace()})
 	if err != nil {
 		t.Fatal(err)

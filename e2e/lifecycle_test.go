@@ -55,7 +55,7 @@ const (
 	lcManagerAU = "maria.manager@contoso.example"
 	lcManagerB  = "2001"
 	lcManagerBU = "piet.verkoop@contoso.example"
-	// lcPolicy follows the policy file format (DESIGN 4.5). Deletion is 30
+	// lcPolicy follows the policy file format (docs/policy.md). Deletion is 30
 	// days after the exit: the tests assert the durable timer for it.
 	lcPolicy = `
 tenant:
@@ -216,7 +216,7 @@ func (e *lcEnv) edit(id string, fn func(*hr.Employee)) {
 	e.people[id] = p
 }
 
-// hrDocument renders the HR file (DESIGN 4.1).
+// hrDocument renders the HR file (docs/hr-file.md).
 func (e *lcEnv) hrDocument() ([]byte, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

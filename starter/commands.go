@@ -146,7 +146,7 @@ func printResult(out io.Writer, asJSON bool, v any, line string) error {
 	return err
 }
 
-// cmdServe runs the HR webhook server (DESIGN 4.2) until interrupted, with the payload codec
+// cmdServe runs the HR webhook server (docs/webhook.md) until interrupted, with the payload codec
 // endpoint beside it when LIFECYCLE_PAYLOAD_KEY is set.
 func cmdServe(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
 	if len(args) != 0 {

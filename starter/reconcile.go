@@ -42,7 +42,7 @@ func cmdReconcile(ctx context.Context, c client.Client, cfg config.Starter, args
 	}
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	dryRun := fs.Bool("dry-run", false, "compute and print the plan, write nothing")
-	asJSON := fs.Bool("json", false, "print JSON (DESIGN 5: actions and guard)")
+	asJSON := fs.Bool("json", false, "print JSON (docs/cli.md: actions and guard)")
 	wait := fs.Bool("wait", true, "wait for the run and show its progress")
 	pageSize := fs.Int("page-size", 0, "plan actions per page (default 500)")
 	timeout := fs.Duration("timeout", 2*time.Hour, "how long to wait")
@@ -145,7 +145,7 @@ func progressBar(p workflows.ReconcileProgress, width int) string {
 	return s + " (" + p.Phase + ")"
 }
 
-// planJSON is the plan's JSON form (DESIGN section 5).
+// planJSON is the plan's JSON form (docs/cli.md).
 type planJSON struct {
 	WorkflowID string                  `json:"workflowId"`
 	Phase      string                  `json:"phase"`

@@ -177,7 +177,7 @@ func run(ctx context.Context, args []string) error {
 		// Dev mode applies the whole HR snapshot at every start (entities ignore what is
 		// already applied), so the sample organisation is provisioned on the first run.
 		onStart = func() {
-			// The safety net of DESIGN 5: a reconciliation every 15 minutes.
+			// The safety net (docs/dev-mode.md): a reconciliation every 15 minutes.
 			created, err := dispatch.EnsureReconcileSchedule(ctx, c, cfg.TaskQueue, 15*time.Minute)
 			switch {
 			case err != nil:

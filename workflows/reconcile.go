@@ -123,7 +123,7 @@ func reconcileApply(ctx workflow.Context) workflow.Context {
 }
 
 // Reconcile compares the full HR snapshot with the Entra state and brings
-// Entra in line (DESIGN section 1, reconciliation). The plan is computed by
+// Entra in line (README "Reconciliation"). The plan is computed by
 // an activity that writes nothing and handed to the workflow one page at a
 // time, cut by employee id; each page is applied before the next is asked
 // for, and the workflow continues as new every few pages, so its history

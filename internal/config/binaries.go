@@ -42,7 +42,7 @@ func (a Azure) HasCredentials() bool {
 	return a.ClientSecret != "" || a.CertificatePath != "" || a.FederatedTokenFile != "" || a.UseManagedIdentity
 }
 
-// Webhook holds the HR webhook server settings (DESIGN 4.2).
+// Webhook holds the HR webhook server settings (docs/webhook.md).
 type Webhook struct {
 	Addr   string `envconfig:"LIFECYCLE_WEBHOOK_ADDR" default:"127.0.0.1:8235"`
 	Secret string `envconfig:"LIFECYCLE_WEBHOOK_SECRET"`

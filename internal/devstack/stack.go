@@ -24,7 +24,7 @@ import (
 	"github.com/entralifecycle/engine/internal/graphsim"
 )
 
-// Default addresses of the dev stack (DESIGN section 5).
+// Default addresses of the dev stack (docs/dev-mode.md).
 const (
 	DefaultFrontendAddr = "127.0.0.1:7233"
 	DefaultUIAddr       = "127.0.0.1:8233"

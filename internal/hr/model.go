@@ -25,7 +25,7 @@ const (
 )
 
 // Employee is one person as the HR system knows them. The JSON form is the
-// HR file format (section 4.1 of the design).
+// HR file format (docs/hr-file.md).
 type Employee struct {
 	EmployeeID        string     `json:"employeeId"`
 	GivenName         string     `json:"givenName"`

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// designSample is the example policy of the design's section 4.5, verbatim.
+// designSample is the example policy of docs/policy.md's first version.
 const designSample = `tenant:
   domain: contoso.example        # verified domain used for UPNs and mail
   usageLocation: NL

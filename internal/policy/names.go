@@ -473,9 +473,9 @@ func (n Naming) templates() (upn, mail, display string) {
 }
 
 // UPNChecker asks the directory whether an address is in use. The directory
-// adapter implements it by looking at userPrincipalName, mail and
-// proxyAddresses of every user (and deleted user awaiting restore), since
-// Entra refuses a UPN equal to any of them.
+// adapter looks at the userPrincipalName and mail of existing users only; an
+// address held elsewhere (a proxyAddress, a deleted user awaiting restore)
+// is found when Entra refuses the create, and the hire then chooses again.
 type UPNChecker interface {
 	UPNTaken(ctx context.Context, upn string) (bool, error)
 }

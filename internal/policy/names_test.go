@@ -133,7 +133,7 @@ func TestNamesRealWorld(t *testing.T) {
 	if len(tests) < 30 {
 		t.Fatalf("only %d names", len(tests))
 	}
-	var n Naming // defaults, as DESIGN 4.5
+	var n Naming // defaults, as docs/policy.md
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := n.Names(tt.p, "Contoso.Example")

@@ -1,6 +1,6 @@
 // Package sample bundles the dev-mode sample organisation: an HR file in
-// the design's section 4.1 shape (45 people of Contoso B.V. across seven
-// departments) and the access policy in the section 4.5 shape.
+// the shape of docs/hr-file.md (45 people of Contoso B.V. across seven
+// departments) and the access policy in the shape of docs/policy.md.
 //
 // The HR file's dates are written relative to an anchor day and shifted at
 // load, so the future hire is always in the future, the leaver is always

@@ -2,7 +2,7 @@
 // them) POST a signed notification that an employee changed, and the
 // handler asks the engine to re-read that employee.
 //
-// Contract (design section 4.2): POST /v1/hr/events with a JSON body
+// Contract (docs/webhook.md): POST /v1/hr/events with a JSON body
 // {"employeeId": "1001", "source": "afas", "reason": "contract-changed"}.
 // Only a handler built WithEmbeddedRecords(true) (the file source, configured
 // to accept them) takes "employee": {…} in the HR file shape; any other

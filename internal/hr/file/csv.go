@@ -14,7 +14,7 @@ import (
 )
 
 // CSVColumns are the column names of the CSV form, in the order WriteCSV
-// writes them. They are the JSON field names of section 4.1, with the
+// writes them. They are the JSON field names of docs/hr-file.md, with the
 // contract's "id" called "contractId". Person columns repeat on each of a
 // person's rows; rows are grouped by employeeId.
 var CSVColumns = []string{

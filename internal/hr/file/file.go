@@ -1,5 +1,5 @@
 // Package file is the HR connector for a plain file: the JSON document of
-// the design's section 4.1 (also the dev-mode sample), or a CSV sheet with
+// docs/hr-file.md (also the dev-mode sample), or a CSV sheet with
 // one row per contract for people who keep HR data in a spreadsheet.
 package file
 
@@ -130,7 +130,7 @@ func (s *Source) WriteBack(context.Context, string, hr.WorkContact) error {
 	return fmt.Errorf("file: write-back of work e-mail / UPN: %w", hr.ErrUnsupported)
 }
 
-// ParseJSON reads the section 4.1 document. Only a document that is not a
+// ParseJSON reads the JSON document of docs/hr-file.md. Only a document that is not a
 // JSON object with an "employees" array is an error; a record that does not
 // decode (a bad date, a number where text belongs) is put in Rejected with
 // the reason, and the others arrive. The result is not yet validated.
