@@ -162,7 +162,10 @@ func cmdServe(ctx context.Context, c client.Client, cfg config.Starter, args []s
 			return fmt.Errorf("LIFECYCLE_PAYLOAD_KEY: %v", err)
 		}
 	}
-	rep, closeReport := reportHandler(ctx, c, cfg, logger)
+	rep, closeReport, err := reportHandler(ctx, c, cfg, logger)
+	if err != nil {
+		return err
+	}
 	defer closeReport()
 	h, err := dispatch.HTTPHandler(dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}, dispatch.HTTPOptions{
 		Addr: cfg.Webhook.Addr, Secret: []byte(cfg.Webhook.Secret), PayloadKey: key,
@@ -180,7 +183,11 @@ func cmdServe(ctx context.Context, c client.Client, cfg config.Starter, args []s
 // entities from Temporal, the audit trail when LIFECYCLE_AUDIT_DSN or LIFECYCLE_AUDIT_FILE
 // names one, and the configured HR source. A part that cannot be opened is left out with a
 // warning; the page says which source is missing. The returned function closes the store.
-func reportHandler(ctx context.Context, c client.Client, cfg config.Starter, logger *slog.Logger) (*report.Handler, func()) {
+func reportHandler(ctx context.Context, c client.Client, cfg config.Starter, logger *slog.Logger) (*report.Handler, func(), error) {
+	rcfg, err := config.LoadReport()
+	if err != nil {
+		return nil, nil, err
+	}
 	closeFn := func() {}
 	var auditSrc report.Audit
 	if acfg, err := config.LoadAudit(); err != nil {
@@ -201,5 +208,6 @@ func reportHandler(ctx context.Context, c client.Client, cfg config.Starter, log
 			logger.Warn("report: HR source not available", "error", err)
 		}
 	}
-	return report.Engine(c, cfg.Namespace, auditSrc, hrSrc, cfg.Webhook.Addr, "", report.WithLogger(logger)), closeFn
+	set := report.EngineSettings{Token: rcfg.Token, UIURL: rcfg.TemporalUIURL}
+	return report.Engine(c, cfg.Namespace, auditSrc, hrSrc, cfg.Webhook.Addr, "", set, report.WithLogger(logger)), closeFn, nil
 }

@@ -139,7 +139,12 @@ func run(ctx context.Context, args []string) error {
 		if p, err := acts.Policy(ctx); err == nil {
 			loc = p.Location()
 		}
+		rcfg, err := config.LoadReport()
+		if err != nil {
+			return err
+		}
 		rep := report.Engine(c, cfg.Namespace, auditSrc, acts.HR, cfg.Webhook.Addr, stack.UIURL(),
+			report.EngineSettings{Token: rcfg.Token, UIURL: rcfg.TemporalUIURL},
 			report.WithLocation(loc), report.WithLogger(logger))
 		h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
 			Addr: cfg.Webhook.Addr, Secret: []byte(secret), PayloadKey: payloadKey,

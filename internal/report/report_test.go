@@ -426,11 +426,10 @@ func (e encoded) Get(ptr any) error {
 	return json.Unmarshal(b, ptr)
 }
 
-func TestEngineReadsTheEnvironment(t *testing.T) {
-	t.Setenv(EnvToken, "env-token-0123456789")
-	t.Setenv(EnvUIURL, "https://temporal.example.org/")
+func TestEngineSettings(t *testing.T) {
 	_, au, src := fixture()
-	h := Engine(nil, "prod", au, src, "0.0.0.0:8235", "http://127.0.0.1:8233", WithClock(func() time.Time { return now }))
+	set := EngineSettings{Token: "env-token-0123456789", UIURL: "https://temporal.example.org/"}
+	h := Engine(nil, "prod", au, src, "0.0.0.0:8235", "http://127.0.0.1:8233", set, WithClock(func() time.Time { return now }))
 	if res, _ := get(t, h, "/report"); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("without the token: %d", res.StatusCode)
 	}
@@ -439,7 +438,7 @@ func TestEngineReadsTheEnvironment(t *testing.T) {
 		t.Fatalf("with the token: %d", res.StatusCode)
 	}
 	if !strings.Contains(body, `href="https://temporal.example.org/namespaces/prod/workflows/employee%2FE1%2Fhire%2F1"`) {
-		t.Error("workflow links do not use LIFECYCLE_TEMPORAL_UI_URL")
+		t.Error("workflow links do not use the configured UI URL")
 	}
 	if !strings.Contains(body, "No Temporal connection configured") {
 		t.Error("a nil client should leave the entity figures out")
