@@ -311,7 +311,18 @@ func (e *lcEnv) waitState(id string, events int, event string, within time.Durat
 	childID := fmt.Sprintf("%s/%s/%d", workflows.EmployeeWorkflowID(id), event, events)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(5*time.Second))
 	defer cancel()
-	if err := e.c.GetWorkflow(ctx, childID, "").Get(ctx, nil); err != nil {
+	// Wait for the child through its run id: a get without one can answer "not found" for a
+	// child that has just started (the current-run lookup), although it exists.
+	var runID string
+	eventually(e.t, time.Until(deadline)+5*time.Second, func() error {
+		d, err := e.c.DescribeWorkflowExecution(ctx, childID, "")
+		if err != nil {
+			return err
+		}
+		runID = d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+		return nil
+	})
+	if err := e.c.GetWorkflow(ctx, childID, runID).Get(ctx, nil); err != nil {
 		e.t.Fatalf("child workflow %s: %v", childID, err)
 	}
 	eventually(e.t, time.Until(deadline)+5*time.Second, func() error {
