@@ -366,7 +366,10 @@ func TestDevDiskWritesPerHire(t *testing.T) {
 	per := float64(after-before) / float64(len(employees)) / 1e6
 	t.Logf("provisioned %d employees in %s; the process wrote %.1f MB, %.2f MB per employee",
 		len(employees), time.Since(began).Round(time.Second), float64(after-before)/1e6, per)
-	if per > 8 {
-		t.Errorf("%.2f MB written per employee, want well under the 11 MB of a rollback journal", per)
+	// The figure is printed above; the bound only catches a return to the rollback journal
+	// (10.9 MB per employee before WAL). It includes the audit trail and the simulated tenant,
+	// which the dev stack also writes, so it is not the Temporal database alone.
+	if per > 10 {
+		t.Errorf("%.2f MB written per employee, want under the 10.9 MB of a rollback journal", per)
 	}
 }
