@@ -11,6 +11,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/policy"
 )
@@ -321,6 +322,23 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 type EntitlementsInput struct {
 	ObjectID     string               `json:"objectId"`
 	Entitlements []policy.Entitlement `json:"entitlements"`
+	// Sources tells, per entitlement (keyed by SourceKey), what grants it: "role:<rule>"
+	// or "replacement:<id>". It reaches the audit trail as the change's reason.
+	Sources map[string]string `json:"sources,omitempty"`
+}
+
+// SourceKey is the key of an entitlement in EntitlementsInput.Sources: its String form in
+// lower case ("group:all staff", "appRole:salesforce/standard user" lowered).
+func SourceKey(e policy.Entitlement) string { return strings.ToLower(e.String()) }
+
+// withSources hands the entitlements' sources to the audit trail (see Audited).
+func withSources(ctx context.Context, sources map[string]string) context.Context {
+	if len(sources) == 0 {
+		return ctx
+	}
+	n, _ := audit.NoteFrom(ctx)
+	n.Sources = sources
+	return audit.WithNote(ctx, n)
 }
 
 // split sorts entitlements by kind.
@@ -353,6 +371,7 @@ func (a *Activities) GrantEntitlements(ctx context.Context, in EntitlementsInput
 	if err != nil {
 		return err
 	}
+	ctx = withSources(ctx, in.Sources)
 	groups, licenses, roles := split(in.Entitlements)
 	g := directory.Grant{Licenses: licenses, AppRoles: roles}
 	if len(groups) > 0 {
@@ -372,6 +391,7 @@ func (a *Activities) RevokeEntitlements(ctx context.Context, in EntitlementsInpu
 	if err != nil {
 		return err
 	}
+	ctx = withSources(ctx, in.Sources)
 	groups, licenses, roles := split(in.Entitlements)
 	if len(groups) > 0 {
 		ids, err := d.ResolveGroups(ctx, groups)

@@ -518,7 +518,7 @@ func (a *auditedDir) base(ctx context.Context, objectID string, action audit.Act
 	if rec.Reason == "" {
 		rec.Reason = reasonOf(rec.WorkflowID, workflowType)
 	}
-	if src := note.Sources[audit.TargetKey(t.Kind, t.Name)]; src != "" {
+	if src := sourceOf(note.Sources, t); src != "" {
 		rec.Reason = strings.TrimPrefix(rec.Reason+"; "+src, "; ")
 	}
 	return rec
@@ -716,4 +716,18 @@ func applyAttributes(u directory.User, attrs directory.UserAttributes) directory
 		u.AccountEnabled = *attrs.AccountEnabled
 	}
 	return u
+}
+
+// sourceOf finds the granting source of target t in a note's sources, whose keys are
+// audit.TargetKey spellings compared without regard to case (the directory may spell a
+// group's name differently from the policy).
+func sourceOf(sources map[string]string, t audit.Target) string {
+	if len(sources) == 0 {
+		return ""
+	}
+	key := audit.TargetKey(t.Kind, t.Name)
+	if src, ok := sources[key]; ok {
+		return src
+	}
+	return sources[strings.ToLower(key)]
 }

@@ -557,3 +557,36 @@ func runtimeFile(pc uintptr) string {
 func startOptions(id string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{ID: id}
 }
+
+// The sources a workflow passes with the entitlements reach the audit trail as the rule (or
+// replacement) that grants each one, whatever case the directory spells the names in.
+func TestGrantEntitlementsRecordsTheGrantingRule(t *testing.T) {
+	fake := newAuditFakeDir()
+	store := openAuditStore(t)
+	acts := &Activities{Directory: Audited(fake, store)}
+	ctx := audit.WithNote(context.Background(), audit.Note{EmployeeID: "1001", Reason: "hire"})
+	in := EntitlementsInput{ObjectID: "obj-1",
+		Entitlements: []policy.Entitlement{policy.Group("All Staff"), policy.Group("Sales"), policy.License("SPE_E3")},
+		Sources: map[string]string{
+			SourceKey(policy.Group("all staff")): "role:all-staff",
+			SourceKey(policy.Group("Sales")):     "replacement:r-1",
+			SourceKey(policy.License("SPE_E3")):  "role:all-staff",
+		}}
+	if err := acts.GrantEntitlements(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := store.Query(context.Background(), audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range recs {
+		got[r.Target.Kind+":"+r.Target.Name] = r.Reason
+	}
+	want := map[string]string{"group:All Staff": "hire; role:all-staff", "group:Sales": "hire; replacement:r-1", "license:SPE_E3": "hire; role:all-staff"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s recorded with reason %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}

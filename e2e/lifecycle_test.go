@@ -119,6 +119,9 @@ type lcEnv struct {
 // the tenant with a verified domain, the policy's groups, SKUs and app (with
 // its role), an unmanaged group, a mail sender mailbox and two managers, and
 // builds the real activities. No worker runs yet.
+// lcReplicationLagMs is the simulator's replication lag in the lifecycle tests.
+const lcReplicationLagMs = 1000
+
 func newLCEnv(t *testing.T) *lcEnv {
 	t.Helper()
 	loc, err := time.LoadLocation("Europe/Amsterdam")
@@ -151,6 +154,11 @@ func newLCEnv(t *testing.T) *lcEnv {
 	})
 	if err != nil {
 		t.Fatalf("seed the simulator: %v", err)
+	}
+	// Entra's replication lag is on, as on a real tenant: a new user answers 404 for a
+	// while after its creation (seeded users are visible at once).
+	if err := e.sim.SetConfig(graphsim.Config{ReplicationLagMs: lcReplicationLagMs}); err != nil {
+		t.Fatal(err)
 	}
 	// The managers are in HR too: a manager HR does not know is not linked.
 	e.put(lcPerson(lcManagerA, "Maria", "", "Manager", lcContract(lcManagerA+"-1", e.today.AddDays(-3000), nil, "DIR", "D00", "Directeur", "")))

@@ -441,7 +441,7 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 		EmployeeID: st.EmployeeID, KnownObjectID: st.ObjectID,
 		Person: personOf(*st.Employee), Naming: p.Naming, Domain: p.Tenant.Domain,
 		Spec: specOf(st.EmployeeID, v, p, m.start), ManagerEmployeeID: v.ManagerEmployeeID,
-		Entitlements: distinct(roles), Enable: enable, TemporaryAccessPass: enable && p.Lifecycle.TemporaryAccessPass,
+		Entitlements: distinct(roles), Sources: sourcesOf(roles), Enable: enable, TemporaryAccessPass: enable && p.Lifecycle.TemporaryAccessPass,
 	}
 	var res HireResult
 	if err := e.child(ctx, HireWorkflowName, event, in, &res); err != nil {
@@ -716,7 +716,7 @@ func (e *entity) maybeMove(ctx workflow.Context, m moments, now time.Time) (bool
 		EmployeeID: st.EmployeeID, ObjectID: st.ObjectID, Reason: moveReason(old, v, fields, managerChanged || managerRetry, entChanged),
 		Spec: specOf(st.EmployeeID, v, p, m.start), Fields: fields,
 		LinkManager: managerChanged || managerRetry, ManagerEmployeeID: v.ManagerEmployeeID,
-		Grant: grant, Revoke: revoke,
+		Grant: grant, Revoke: revoke, Sources: sourcesOf(next, st.Entitlements),
 	}
 	var res MoveResult
 	if err := e.child(ctx, MoveWorkflowName, EventMove, in, &res); err != nil {

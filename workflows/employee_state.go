@@ -325,3 +325,19 @@ func parseMoment(s string, loc *time.Location, endOfDay bool) (time.Time, error)
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+// sourcesOf maps each held entitlement to its source for the audit trail (the first source
+// wins when several grant the same entitlement). It ranges over the slices only, so the
+// result does not depend on map order.
+func sourcesOf(held ...[]heldEntitlement) map[string]string {
+	out := map[string]string{}
+	for _, hs := range held {
+		for _, h := range hs {
+			k := activities.SourceKey(h.Entitlement)
+			if _, ok := out[k]; !ok {
+				out[k] = h.Source
+			}
+		}
+	}
+	return out
+}

@@ -27,6 +27,9 @@ type HireInput struct {
 	Spec              activities.AccountSpec `json:"spec"`
 	ManagerEmployeeID string                 `json:"managerEmployeeId,omitempty"`
 	Entitlements      []policy.Entitlement   `json:"entitlements,omitempty"`
+	// Sources tell the audit trail which rule grants each entitlement, keyed by
+	// activities.SourceKey.
+	Sources map[string]string `json:"sources,omitempty"`
 	// Enable is true from the start moment on; before it the account stays disabled.
 	Enable bool `json:"enable"`
 	// TemporaryAccessPass issues a pass to the manager when the account is enabled.
@@ -221,7 +224,7 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 	}
 	if len(in.Entitlements) > 0 {
 		if err := workflow.ExecuteActivity(graphWrites(ctx), a.GrantEntitlements, activities.EntitlementsInput{
-			ObjectID: id, Entitlements: in.Entitlements,
+			ObjectID: id, Entitlements: in.Entitlements, Sources: in.Sources,
 		}).Get(ctx, nil); err != nil {
 			return err
 		}

@@ -25,6 +25,9 @@ type MoveInput struct {
 	ManagerEmployeeID string               `json:"managerEmployeeId,omitempty"`
 	Grant             []policy.Entitlement `json:"grant,omitempty"`
 	Revoke            []policy.Entitlement `json:"revoke,omitempty"`
+	// Sources tell the audit trail what grants (or granted) each entitlement, keyed by
+	// activities.SourceKey.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // MoveResult reports what a move changed.
@@ -58,24 +61,25 @@ func Move(ctx workflow.Context, in MoveInput) (MoveResult, error) {
 		}
 		res.ManagerLinked, res.ManagerPending, res.ManagerObjectID = link.Found, !link.Found, link.ManagerObjectID
 	}
-	if err := grantThenRevoke(ctx, in.ObjectID, in.Grant, in.Revoke); err != nil {
+	if err := grantThenRevoke(ctx, in.ObjectID, in.Grant, in.Revoke, in.Sources); err != nil {
 		return res, err
 	}
 	return res, nil
 }
 
-// grantThenRevoke grants first and revokes after.
-func grantThenRevoke(ctx workflow.Context, objectID string, grant, revoke []policy.Entitlement) error {
+// grantThenRevoke grants first and revokes after; sources (activities.SourceKey → source)
+// tell the audit trail what grants or granted each entitlement.
+func grantThenRevoke(ctx workflow.Context, objectID string, grant, revoke []policy.Entitlement, sources map[string]string) error {
 	if len(grant) > 0 {
 		if err := workflow.ExecuteActivity(graphWrites(ctx), a.GrantEntitlements, activities.EntitlementsInput{
-			ObjectID: objectID, Entitlements: grant,
+			ObjectID: objectID, Entitlements: grant, Sources: sources,
 		}).Get(ctx, nil); err != nil {
 			return fmt.Errorf("grant entitlements: %w", err)
 		}
 	}
 	if len(revoke) > 0 {
 		if err := workflow.ExecuteActivity(graphWrites(ctx), a.RevokeEntitlements, activities.EntitlementsInput{
-			ObjectID: objectID, Entitlements: revoke,
+			ObjectID: objectID, Entitlements: revoke, Sources: sources,
 		}).Get(ctx, nil); err != nil {
 			return fmt.Errorf("revoke entitlements: %w", err)
 		}
@@ -155,5 +159,13 @@ type ReplaceInput struct {
 // at the start and revokes, at the end, those no other source still grants
 // (the entity computes both lists from the entitlements it tracks).
 func Replace(ctx workflow.Context, in ReplaceInput) error {
-	return grantThenRevoke(ctx, in.ObjectID, in.Grant, in.Revoke)
+	src := replacementSource(in.ReplacementID)
+	sources := map[string]string{}
+	for _, e := range in.Grant {
+		sources[activities.SourceKey(e)] = src
+	}
+	for _, e := range in.Revoke {
+		sources[activities.SourceKey(e)] = src
+	}
+	return grantThenRevoke(ctx, in.ObjectID, in.Grant, in.Revoke, sources)
 }
