@@ -25,6 +25,9 @@ type Activities struct {
 	// Policy returns the current access policy; it is called on every
 	// LoadPolicy, so a changed policy file is picked up without a restart.
 	Policy func(ctx context.Context) (*policy.Policy, error)
+	// Observer receives HR snapshot reads and reconciliation plans for metrics; nil
+	// observes nothing.
+	Observer Observer
 	// Logger receives the activities' own log lines; nil means slog.Default().
 	Logger *slog.Logger
 	// TemporaryAccessPassLifetime is how long an issued pass stays usable;

@@ -296,7 +296,7 @@ func (a *Activities) ComputeReconcilePlan(ctx context.Context, at time.Time, pre
 		return Plan{}, err
 	}
 	p := &ps.Policy
-	snap, err := a.HR.Snapshot(ctx)
+	snap, err := a.readSnapshot(ctx)
 	if err != nil {
 		return Plan{}, fmt.Errorf("read HR snapshot: %w", err)
 	}
@@ -305,6 +305,7 @@ func (a *Activities) ComputeReconcilePlan(ctx context.Context, at time.Time, pre
 		return Plan{}, err
 	}
 	plan := ComputePlan(PlanInput{Snapshot: snap, Policy: p, At: at, Accounts: accounts, PreviousEmployees: previous})
+	a.observePlan(plan)
 	a.log().Info("reconciliation planned", "employees", plan.Summary.Employees, "accounts", plan.Summary.Accounts,
 		"actions", plan.Summary.Actionable(), "orphans", plan.Summary.Orphan, "guardTripped", plan.Summary.Guard.Tripped,
 		"outage", plan.Summary.Outage != "")

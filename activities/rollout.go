@@ -55,7 +55,7 @@ func (a *Activities) PlanRolloutPage(ctx context.Context, in RolloutPageInput) (
 		return RolloutPage{}, err
 	}
 	p := &snapPol.Policy
-	snap, err := a.HR.Snapshot(ctx)
+	snap, err := a.readSnapshot(ctx)
 	if err != nil {
 		return RolloutPage{}, fmt.Errorf("read HR snapshot: %w", err)
 	}

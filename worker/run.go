@@ -106,6 +106,9 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if m != nil {
+		acts.Observer = m // HR snapshot reads and reconciliation drift
+	}
 	auditStore, closeAudit, err := openAudit(ctx, f, acts, logger, m)
 	if err != nil {
 		return err
@@ -207,7 +210,11 @@ type readiness struct {
 
 // syncAll signals every employee of the HR snapshot to their entity workflow.
 func syncAll(ctx context.Context, d dispatch.Dispatcher, acts *activities.Activities, logger *slog.Logger) {
+	start := time.Now()
 	snap, err := acts.HR.Snapshot(ctx)
+	if acts.Observer != nil {
+		acts.Observer.HRSnapshot(len(snap.Employees), len(snap.Rejected), time.Since(start), err)
+	}
 	if err != nil {
 		logger.Error("initial HR sync: read snapshot", "error", err)
 		return

@@ -1,7 +1,9 @@
 // Package metrics exposes the engine's Prometheus metrics: the Temporal SDK's own worker and
 // client metrics (through the SDK's tally handler and tally's Prometheus reporter) and the
 // engine's counters: Microsoft Graph requests by route and status, throttling (429) and the
-// Retry-After delays Graph asked for, and audit records written by action. One registry per
+// Retry-After delays Graph asked for, audit records written by action, HR snapshot reads
+// (size, rejected records, duration, last success, failures) and reconciliation drift by
+// kind. One registry per
 // Metrics value, served at /metrics.
 package metrics
 
@@ -51,6 +53,7 @@ type Metrics struct {
 	graphThrottled  *prometheus.CounterVec
 	graphRetryAfter *prometheus.HistogramVec
 	auditRecords    *prometheus.CounterVec
+	engine          engine
 
 	mu     sync.Mutex
 	routes map[string]bool
@@ -85,12 +88,13 @@ func New() (*Metrics, error) {
 			Name: "lifecycle_audit_records_total",
 			Help: "Audit records written (duplicates of a retried activity excluded), by action.",
 		}, []string{"action"}),
+		engine: newEngine(),
 	}
-	for _, c := range []prometheus.Collector{
+	for _, c := range append([]prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.graphRequests, m.graphLatency, m.graphThrottled, m.graphRetryAfter, m.auditRecords,
-	} {
+	}, m.engine.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}

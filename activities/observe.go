@@ -1,0 +1,50 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/entralifecycle/engine/internal/hr"
+)
+
+// Observer receives what the activities learn that is worth a metric: each HR snapshot
+// read and each reconciliation plan computed. The worker sets its Prometheus metrics here
+// (internal/metrics implements it); nil observes nothing.
+type Observer interface {
+	// HRSnapshot reports one snapshot read: the employees and rejected records it held,
+	// how long it took, and the error when it failed.
+	HRSnapshot(employees, rejected int, d time.Duration, err error)
+	// ReconcilePlanned reports a computed plan's drift by kind: hire, rehire, move, exit,
+	// repair and orphan (see DriftKinds).
+	ReconcilePlanned(drift map[string]int)
+}
+
+// DriftKinds are the keys ReconcilePlanned receives, in a fixed order.
+var DriftKinds = []string{"hire", "rehire", "move", "exit", "repair", "orphan"}
+
+// Drift is the plan summary's drift by kind, keyed as DriftKinds.
+func (s PlanSummary) Drift() map[string]int {
+	return map[string]int{
+		"hire": s.Hire, "rehire": s.Rehire, "move": s.Move,
+		"exit": s.Exit, "repair": s.Repair, "orphan": s.Orphan,
+	}
+}
+
+// readSnapshot reads the HR snapshot and reports the read to the Observer. A read cut
+// short by the activity's own cancellation is not reported as an HR failure.
+func (a *Activities) readSnapshot(ctx context.Context) (hr.Snapshot, error) {
+	start := time.Now()
+	snap, err := a.HR.Snapshot(ctx)
+	if a.Observer != nil && !(err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil) {
+		a.Observer.HRSnapshot(len(snap.Employees), len(snap.Rejected), time.Since(start), err)
+	}
+	return snap, err
+}
+
+// observePlan reports a computed plan to the Observer.
+func (a *Activities) observePlan(p Plan) {
+	if a.Observer != nil {
+		a.Observer.ReconcilePlanned(p.Summary.Drift())
+	}
+}
