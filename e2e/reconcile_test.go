@@ -474,7 +474,14 @@ func rcRemoveMember(t *testing.T, base string, sim *graphsim.Sim, group, userID 
 	if !ok {
 		t.Fatalf("no group %s", group)
 	}
-	req, err := http.NewRequest(http.MethodDelete, base+"/groups/"+gid+"/members/"+userID+"/$ref", nil)
+	graphDelete(t, base+"/groups/"+gid+"/members/"+userID+"/$ref", "remove member")
+}
+
+// graphDelete sends a DELETE to the simulator, as an administrator would, and
+// expects Graph's 204.
+func graphDelete(t *testing.T, url, what string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodDelete, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +491,7 @@ func rcRemoveMember(t *testing.T, base string, sim *graphsim.Sim, group, userID 
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("remove member: %s", resp.Status)
+		t.Fatalf("%s: %s", what, resp.Status)
 	}
 }
 

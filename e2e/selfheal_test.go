@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -40,18 +39,7 @@ func (e *lcEnv) shState(id string) (shState, error) {
 // administrator can (or as Entra does after 30 days).
 func shPurge(t *testing.T, e *lcEnv, id string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodDelete, e.simURL+"/v1.0/directory/deletedItems/"+id, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("purge %s: %s", id, resp.Status)
-	}
+	graphDelete(t, e.simURL+"/v1.0/directory/deletedItems/"+id, "purge "+id)
 }
 
 func TestSelfHealVanishedAccount(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/converter"
+
+	"github.com/entralifecycle/engine/internal/netaddr"
 )
 
 // MaxRequestBytes bounds a codec request body.
@@ -108,7 +110,7 @@ func Handler(c *Codec, o Options) http.Handler {
 // reason never contains what the client sent.
 func authorize(r *http.Request, o Options, want [sha256.Size]byte) string {
 	if o.Token == "" {
-		if o.LoopbackWithoutToken && loopbackPeer(r.RemoteAddr) && LoopbackHost(r.Host) {
+		if o.LoopbackWithoutToken && loopbackPeer(r.RemoteAddr) && netaddr.Loopback(r.Host) {
 			return ""
 		}
 		return "codec endpoint has no credential configured (" + TokenVariable + "); it answers only loopback requests in dev mode"
@@ -123,22 +125,6 @@ func authorize(r *http.Request, o Options, want [sha256.Size]byte) string {
 		return "codec bearer token does not match"
 	}
 	return ""
-}
-
-// LoopbackHost reports whether hostport (a listen address or a Host header, with or
-// without a port) names a loopback host: localhost or a loopback IP. An empty host (all
-// interfaces) is not loopback.
-func LoopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func loopbackPeer(remote string) bool {
@@ -163,7 +149,7 @@ func CheckServe(addr, token string) error {
 		}
 		return nil
 	}
-	if !LoopbackHost(addr) {
+	if !netaddr.Loopback(addr) {
 		return ErrNoCredential
 	}
 	return nil

@@ -3,10 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/entralifecycle/engine/internal/codec"
+	"github.com/entralifecycle/engine/internal/netaddr"
 )
 
 // Azure holds Microsoft Entra application credentials, by Azure's own variable names.
@@ -125,23 +125,10 @@ func (w Webhook) DevSecret(realTenant bool) (string, error) {
 	if realTenant {
 		return "", errors.New("LIFECYCLE_WEBHOOK_SECRET: required in dev mode with real AZURE_* credentials (the public dev secret is for the simulator only)")
 	}
-	if !loopback(w.Addr) {
+	if !netaddr.Loopback(w.Addr) {
 		return "", errors.New("LIFECYCLE_WEBHOOK_SECRET: required when LIFECYCLE_WEBHOOK_ADDR is not a loopback address")
 	}
 	return DevWebhookSecret, nil
-}
-
-// loopback reports whether addr (host:port) binds a loopback interface only.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Origins splits CodecOrigins.

@@ -264,17 +264,35 @@ func (st *store) putMail(ctx context.Context, x execer, t *tenant, from int) err
 
 // flush stores the dirty objects, new mail and the tenant-wide state in one
 // transaction.
-func (st *store) flush(t *tenant) (err error) {
+func (st *store) flush(t *tenant) error {
+	if err := st.inTx(func(ctx context.Context, tx *sql.Tx) error { return st.putDirty(ctx, tx, t) }); err != nil {
+		return err
+	}
+	st.mailSeen = len(t.mail)
+	clear(t.dirty)
+	return nil
+}
+
+// inTx runs fn in one transaction, committed when fn succeeds and rolled
+// back otherwise.
+func (st *store) inTx(fn func(ctx context.Context, tx *sql.Tx) error) error {
 	ctx := context.Background()
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	if err := fn(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// putDirty writes the dirty objects, new mail and the tenant-wide state.
+func (st *store) putDirty(ctx context.Context, tx *sql.Tx, t *tenant) (err error) {
 	keys := make([]string, 0, len(t.dirty))
 	for k := range t.dirty {
 		keys = append(keys, k)
@@ -313,29 +331,23 @@ func (st *store) flush(t *tenant) (err error) {
 	if err = putMeta(ctx, tx, t); err != nil {
 		return err
 	}
-	if err = st.putMail(ctx, tx, t, st.mailSeen); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	st.mailSeen = len(t.mail)
-	clear(t.dirty)
-	return nil
+	return st.putMail(ctx, tx, t, st.mailSeen)
 }
 
 // saveAll replaces the stored tenant with t.
-func (st *store) saveAll(t *tenant) (err error) {
-	ctx := context.Background()
-	tx, err := st.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+func (st *store) saveAll(t *tenant) error {
+	if err := st.inTx(func(ctx context.Context, tx *sql.Tx) error { return st.putAll(ctx, tx, t) }); err != nil {
+		return err
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	st.mailSeen = len(t.mail)
+	if t.dirty != nil {
+		clear(t.dirty)
+	}
+	return nil
+}
+
+// putAll writes every object of t, after clearing what was stored.
+func (st *store) putAll(ctx context.Context, tx *sql.Tx, t *tenant) (err error) {
 	for _, q := range []string{`DELETE FROM objects`, `DELETE FROM mail`, `DELETE FROM meta`} {
 		if _, err = tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("clear: %w", err)
@@ -369,17 +381,7 @@ func (st *store) saveAll(t *tenant) (err error) {
 	if err = putMeta(ctx, tx, t); err != nil {
 		return err
 	}
-	if err = st.putMail(ctx, tx, t, 0); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	st.mailSeen = len(t.mail)
-	if t.dirty != nil {
-		clear(t.dirty)
-	}
-	return nil
+	return st.putMail(ctx, tx, t, 0)
 }
 
 // load reads the stored tenant; found is false when the database is empty.

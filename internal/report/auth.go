@@ -3,31 +3,17 @@ package report
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"strings"
-)
 
-// IsLoopback reports whether a listen address (host:port) binds only the loopback
-// interface. An empty host (all interfaces) or an unparsable address is not loopback.
-func IsLoopback(addr string) bool {
-	host := addr
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+	"github.com/entralifecycle/engine/internal/netaddr"
+)
 
 // authorized applies the access rule: with a token, every request must carry it; without
 // one, the page is served only when the server listens on loopback.
 func (h *Handler) authorized(w http.ResponseWriter, r *http.Request) bool {
 	if h.token == "" {
-		if IsLoopback(h.listenAddr) {
+		if netaddr.Loopback(h.listenAddr) {
 			return true
 		}
 		http.Error(w, "the report is not served on a non-loopback address without a credential: set LIFECYCLE_REPORT_TOKEN (see docs/report.md)", http.StatusForbidden)

@@ -308,17 +308,6 @@ func TestAuditSearchAndCSV(t *testing.T) {
 	}
 }
 
-func TestIsLoopback(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"127.0.0.1:8235": true, "[::1]:8235": true, "localhost:8235": true, "127.1.2.3:1": true,
-		":8235": false, "0.0.0.0:8235": false, "10.0.0.5:8235": false, "[::]:8235": false, "": false, "example.org:80": false,
-	} {
-		if got := IsLoopback(addr); got != want {
-			t.Errorf("IsLoopback(%q) = %v, want %v", addr, got, want)
-		}
-	}
-}
-
 func TestAccess(t *testing.T) {
 	const tok = "s3cret-token-0123456789"
 	basic := func(user, pass string) string {

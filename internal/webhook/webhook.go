@@ -225,8 +225,11 @@ func parseEvent(body []byte, acceptRecords bool) (Event, string) {
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return Event{}, "malformed JSON event: " + err.Error()
 	}
-	if !validEventID(ev.EmployeeID) {
-		return Event{}, fmt.Sprintf("employeeId must be 1-%d printable ASCII characters without surrounding spaces or '/'", hr.MaxIDLength)
+	// The id becomes part of a workflow id and a search attribute: an id HR
+	// validation refuses (non-ASCII among others) is the sender's 400, never a
+	// delivery failure (503) further on.
+	if problem := hr.IDProblem(ev.EmployeeID); problem != "" {
+		return Event{}, "employeeId: " + problem
 	}
 	if len(ev.Source) > 64 || len(ev.Reason) > 200 {
 		return Event{}, "source or reason too long"
@@ -247,22 +250,6 @@ func parseEvent(body []byte, acceptRecords bool) (Event, string) {
 		}
 	}
 	return ev, ""
-}
-
-// validEventID accepts what hr.ValidID accepts, and only printable ASCII on
-// top of it, whatever hr.ValidID allows: the id becomes part of a workflow
-// id and a search attribute, and a non-ASCII id must be the sender's 400,
-// never a delivery failure (503) further on.
-func validEventID(id string) bool {
-	if !hr.ValidID(id) || len(id) > hr.MaxIDLength {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < ' ' || id[i] > '~' || id[i] == '/' {
-			return false
-		}
-	}
-	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/entralifecycle/engine/internal/hr"
 )
 
 // FuzzEvents sends correctly signed arbitrary bodies (and, when sign is
@@ -45,7 +47,7 @@ func FuzzEvents(f *testing.F) {
 			t.Fatalf("202 with %d deliveries", len(rec.events))
 		}
 		ev := rec.events[0]
-		if !validEventID(ev.EmployeeID) || answer["workflowId"] != "employee/"+ev.EmployeeID {
+		if !hr.ValidID(ev.EmployeeID) || answer["workflowId"] != "employee/"+ev.EmployeeID {
 			t.Fatalf("accepted id %q, answer %v", ev.EmployeeID, answer)
 		}
 		if ev.Employee != nil && (!acceptRecords || ev.Employee.EmployeeID != ev.EmployeeID) {
