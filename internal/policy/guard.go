@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,13 +11,32 @@ import (
 // Guard holds the mass-change thresholds: a plan that disables or deletes a
 // larger share of the managed accounts than these percentages pauses for
 // approval. The tenant-wide guard applies MaxDisablePercent to every exit,
-// whatever delivers it, over a sliding Window.
+// whatever delivers it, and MaxRemovalPercent to every removal of managed
+// access outside an exit (a transfer, a promotion, the end of a transfer's
+// grace period), each over the same sliding Window.
 type Guard struct {
 	MaxDisablePercent float64 `json:"maxDisablePercent"`
 	MaxDeletePercent  float64 `json:"maxDeletePercent"`
+	// MaxRemovalPercent is the share of the managed accounts whose managed
+	// access may be removed within the window, outside exits; beyond it the
+	// removals wait for approval.
+	MaxRemovalPercent float64 `json:"maxRemovalPercent"`
 	// Window is the length of the tenant-wide guard's sliding window
 	// ("24h", "90m", "7d"); empty means DefaultGuardWindow.
 	Window string `json:"window,omitempty"`
+}
+
+// UnmarshalJSON reads a Guard, giving MaxRemovalPercent its default when the
+// JSON predates the key (a policy snapshot recorded by an older engine), so
+// such a snapshot does not hold every removal.
+func (g *Guard) UnmarshalJSON(b []byte) error {
+	type wire Guard
+	w := wire{MaxRemovalPercent: DefaultMaxRemovalPercent}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return fmt.Errorf("decode the guard settings: %w", err)
+	}
+	*g = Guard(w)
+	return nil
 }
 
 // DefaultGuardWindow is the tenant-wide guard's window when the policy

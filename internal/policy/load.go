@@ -277,6 +277,7 @@ func (d *decoder) guard(n *yaml.Node, path string, g *Guard) {
 	d.mapping(n, path, "guard", []field{
 		{"maxDisablePercent", func(_ string, v *yaml.Node) { d.number(v, "guard.maxDisablePercent", &g.MaxDisablePercent) }},
 		{"maxDeletePercent", func(_ string, v *yaml.Node) { d.number(v, "guard.maxDeletePercent", &g.MaxDeletePercent) }},
+		{"maxRemovalPercent", func(_ string, v *yaml.Node) { d.number(v, "guard.maxRemovalPercent", &g.MaxRemovalPercent) }},
 		{"window", func(_ string, v *yaml.Node) { d.str(v, "guard.window", &g.Window) }},
 	})
 }

@@ -47,7 +47,7 @@ func wantSample() Policy {
 		Naming: Naming{UPN: "{given}.{prefix}{family}", MailNickname: "{given}.{prefix}{family}", DisplayName: "{given} {prefix} {family}"},
 		Lifecycle: Lifecycle{Timezone: "Europe/Amsterdam", CreateDaysBeforeStart: 14, TemporaryAccessPass: true,
 			TransferGraceDays: 0, LeaveTime: "17:00", DeleteAfterDays: 30},
-		Guard: Guard{MaxDisablePercent: 5, MaxDeletePercent: 2},
+		Guard: Guard{MaxDisablePercent: 5, MaxDeletePercent: 2, MaxRemovalPercent: DefaultMaxRemovalPercent},
 		Rules: []Rule{
 			{Name: "all-staff", Groups: []string{"All Staff"}, Licenses: []string{"SPE_E3"}},
 			{Name: "ict", When: Match{Department: []string{"ICT"}}, Groups: []string{"ICT Admins"}},
@@ -224,6 +224,8 @@ func TestParseErrors(t *testing.T) {
 		{"bool as yes", base + "lifecycle:\n  temporaryAccessPass: yes\n", []string{`policy.yaml:3: lifecycle.temporaryAccessPass must be true or false, got "yes"`}},
 		{"percentage above 100", base + "guard:\n  maxDisablePercent: 150\n", []string{"policy.yaml:3: guard.maxDisablePercent must be a percentage between 0 and 100, got 150"}},
 		{"negative percentage", base + "guard:\n  maxDeletePercent: -2\n", []string{"policy.yaml:3: guard.maxDeletePercent must be a percentage"}},
+		{"removal percentage above 100", base + "guard:\n  maxDisablePercent: 5\n  maxRemovalPercent: 101\n", []string{"policy.yaml:4: guard.maxRemovalPercent must be a percentage between 0 and 100, got 101"}},
+		{"removal percentage not a number", base + "guard:\n  maxRemovalPercent: many\n", []string{"policy.yaml:3: guard.maxRemovalPercent"}},
 		{"unknown placeholder", base + "naming:\n  upn: \"{first}.{family}\"\n", []string{"policy.yaml:3: naming.upn", "unknown placeholder {first}"}},
 		{"space in UPN template", base + "naming:\n  upn: \"{given} {family}\"\n", []string{"policy.yaml:3: naming.upn", `contains ' '`}},
 		{"template without name", base + "naming:\n  displayName: \"{prefix}\"\n", []string{"policy.yaml:3: naming.displayName", "no name placeholder"}},

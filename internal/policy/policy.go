@@ -14,7 +14,7 @@
 // Keys a file leaves out take these defaults: lifecycle.timezone
 // Europe/Amsterdam, createDaysBeforeStart 14, temporaryAccessPass true,
 // transferGraceDays 0, leaveTime "17:00", deleteAfterDays 30; guard 5% of
-// accounts disabled / 2% deleted; naming.upn "{given}.{prefix}{family}",
+// accounts disabled / 2% deleted / 10% losing managed access, window 24h; naming.upn "{given}.{prefix}{family}",
 // naming.mailNickname the UPN template, naming.displayName
 // "{given} {prefix} {family}"; no scope (everyone is managed). tenant.domain
 // has no default.
@@ -63,6 +63,10 @@ const (
 	// DefaultMaxDeletePercent is the share of managed accounts a single plan
 	// may delete before it pauses for approval.
 	DefaultMaxDeletePercent = 2
+	// DefaultMaxRemovalPercent is the share of managed accounts whose managed
+	// access (a group, licence or app role a rule grants) the tenant-wide guard
+	// lets be removed, outside exits, within its sliding window.
+	DefaultMaxRemovalPercent = 10
 	// DefaultUPNTemplate builds the UPN local part.
 	DefaultUPNTemplate = "{given}.{prefix}{family}"
 	// DefaultDisplayNameTemplate builds the display name.
@@ -225,6 +229,7 @@ func Default() *Policy {
 		Guard: Guard{
 			MaxDisablePercent: DefaultMaxDisablePercent,
 			MaxDeletePercent:  DefaultMaxDeletePercent,
+			MaxRemovalPercent: DefaultMaxRemovalPercent,
 		},
 	}
 }

@@ -190,6 +190,7 @@ func (v *validator) guard() {
 	}{
 		{"maxDisablePercent", g.MaxDisablePercent},
 		{"maxDeletePercent", g.MaxDeletePercent},
+		{"maxRemovalPercent", g.MaxRemovalPercent},
 	} {
 		if !(x.n >= 0 && x.n <= 100) { // also refuses NaN
 			v.errorf("guard."+x.key, "guard.%s must be a percentage between 0 and 100, got %v", x.key, x.n)
