@@ -13,14 +13,20 @@ import (
 )
 
 // GuardPermitRequest asks the tenant-wide mass-change guard for leave to
-// take an employee's access away (an exit). It is the payload of the guard
-// workflow's permit update.
+// take an employee's access away: an exit, or the removal of managed access
+// outside an exit (a transfer). It is the payload of the guard workflow's
+// permit update.
 type GuardPermitRequest struct {
 	EmployeeID string `json:"employeeId"`
-	// Kind is what the permit is for ("exit").
+	// Kind is what the permit is for: "exit" or "removal". Exits and
+	// removals have separate budgets.
 	Kind string `json:"kind"`
 	// Reason is shown to the approver (e.g. "left on 2026-03-01").
 	Reason string `json:"reason,omitempty"`
+	// Ref identifies the change asked for (a removal's signature): a
+	// repeated request with the same Ref gets the same answer; empty for an
+	// exit (one per employee).
+	Ref string `json:"ref,omitempty"`
 	// Managed is the number of accounts the engine manages now (entities
 	// with an account); the activity fills it in.
 	Managed int `json:"managed"`
@@ -28,6 +34,8 @@ type GuardPermitRequest struct {
 	// asking entity knows them; the guard applies the latest it is given.
 	MaxDisablePercent float64 `json:"maxDisablePercent"`
 	Window            string  `json:"window,omitempty"`
+	// MaxRemovalPercent is the policy's removal budget (kind "removal").
+	MaxRemovalPercent float64 `json:"maxRemovalPercent,omitempty"`
 	// PreApproved names an approval already given for this exit (a
 	// reconciliation run whose own guard tripped and was approved): the
 	// guard grants it and counts it in the window.
@@ -78,9 +86,9 @@ const guardAnswerTimeout = 30 * time.Second
 
 // RequestExitPermit counts the managed accounts (a visibility count of the
 // entities holding an account) and asks the guard workflow, starting it
-// when it does not run (Update-With-Start), whether an exit may go ahead.
-// Without a Temporal client it fails: an exit is never let through
-// unguarded.
+// when it does not run (Update-With-Start), whether an exit (or, by the
+// request's Kind, a removal of managed access) may go ahead. Without a
+// Temporal client it fails: nothing is let through unguarded.
 func (a *Activities) RequestExitPermit(ctx context.Context, in RequestExitPermitInput) (GuardPermitAnswer, error) {
 	var c guardClient
 	if tc := temporalClient(ctx); tc != nil {

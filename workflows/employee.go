@@ -76,8 +76,10 @@ type entity struct {
 	// (news arrived: the world may differ from the state); verified is set
 	// once a pass has done so.
 	verify, verified bool
-	// guardCh receives the guard's decisions on a held exit.
+	// guardCh receives the guard's decisions on a held exit or removal.
 	guardCh workflow.ReceiveChannel
+	// hrNews is set when the pass's signals brought HR news.
+	hrNews bool
 }
 
 // EmployeeEntity is the employee entity workflow (ID employee/<employeeId>).
@@ -240,9 +242,9 @@ func (e *entity) applySignals(ctx workflow.Context) error {
 	if news || reloadPolicy {
 		e.st.Blocked, e.st.RetryAt = false, nil
 	}
-	if news && e.st.Guard != nil && e.st.Guard.State == guardRejected {
-		e.st.Guard = nil // HR still says so: ask the guard again
-	}
+	// A rejected exit stands until HR changes the leave moment
+	// (exitPermitted); histories from before that asked again on any news.
+	e.hrNews = news
 	if reloadPolicy {
 		if err := e.loadPolicy(ctx); err != nil {
 			return err
@@ -533,6 +535,7 @@ func (e *entity) exit(ctx workflow.Context, m moments, now time.Time) error {
 	st.Status, st.LeftAt, st.AppliedView = StatusLeft, ptrTime(now), &v
 	st.Entitlements = nil
 	st.Guard, st.PreApproved = nil, ""
+	e.dropRemovalGuard(ctx)
 	st.ManagerPending, st.ManagerRetryAt = false, nil
 	for i := range st.Replacements {
 		r := &st.Replacements[i]
@@ -707,7 +710,25 @@ func (e *entity) maybeMove(ctx workflow.Context, m moments, now time.Time) (bool
 	if transfer && p.Lifecycle.TransferGraceDays > 0 {
 		grace = ptrTime(now.AddDate(0, 0, p.Lifecycle.TransferGraceDays))
 	}
-	next, grant, revoke := retarget(p, st.Entitlements, roleEntries(p, v), now, grace)
+	roles := roleEntries(p, v)
+	next, grant, revoke := retarget(p, st.Entitlements, roles, now, grace)
+	removalApproved := false
+	switch {
+	case len(revoke) > 0:
+		// A removal of managed access asks the tenant-wide guard; while it
+		// is held (or after it was rejected) the access stays, and the rest
+		// of the move (attributes, manager, grants) goes ahead.
+		ok, err := e.removalPermitted(ctx, removalRef(revoke, roles), revoke, now)
+		if err != nil {
+			return true, err
+		}
+		if !ok {
+			next, revoke = keepRevoked(st.Entitlements, next, revoke), nil
+		}
+		removalApproved = ok && st.RemovalGuard != nil
+	case st.RemovalGuard != nil:
+		e.dropRemovalGuard(ctx) // nothing to remove any more
+	}
 	entChanged := heldSignature(next) != heldSignature(st.Entitlements)
 	if len(fields) == 0 && !managerChanged && !managerRetry && !entChanged {
 		return false, nil
@@ -724,6 +745,9 @@ func (e *entity) maybeMove(ctx workflow.Context, m moments, now time.Time) (bool
 	}
 	st.AppliedView = &v
 	st.Entitlements = next
+	if removalApproved {
+		st.RemovalGuard = nil // the approved removal is done
+	}
 	if in.LinkManager {
 		st.ManagerEmployeeID, st.ManagerObjectID = v.ManagerEmployeeID, res.ManagerObjectID
 		e.managerOutcome(ctx, res.ManagerPending, now)

@@ -2,16 +2,30 @@ package workflows
 
 import (
 	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/policy"
 )
 
 // changeExitPermit versions the guard's permit an entity asks for before an
 // exit. An entity whose history predates it replays without asking.
 const changeExitPermit = "exit-permit"
+
+// changeRemovalPermit versions the guard's permit an entity asks for before
+// a Move removes managed access. An entity whose history predates it
+// replays its moves without asking.
+const changeRemovalPermit = "removal-permit"
+
+// changeExitRejectionSticks versions how long a rejected exit stays
+// rejected: before it, any HR news asked the guard again; since, only a
+// change of the leave moment does.
+const changeExitRejectionSticks = "exit-rejection-sticks"
 
 // Exit guard states (exitGuard.State).
 const (
@@ -30,14 +44,50 @@ type exitGuard struct {
 	By     string    `json:"by,omitempty"`
 	// HeldFrom is the status the entity had before it was held.
 	HeldFrom string `json:"heldFrom,omitempty"`
+	// Leave is the signature of the leave moment the exit was asked for: a
+	// rejection stands until HR changes it.
+	Leave string `json:"leave,omitempty"`
 }
+
+// removalGuard is where a Move's removal of managed access stands with the
+// tenant-wide guard. While it is held or rejected the entitlements to remove
+// stay in the entity's entitlements (and on the account).
+type removalGuard struct {
+	State string `json:"state"`
+	// Revoke is the managed access that waits to be removed.
+	Revoke []policy.Entitlement `json:"revoke"`
+	Reason string               `json:"reason,omitempty"`
+	Since  time.Time            `json:"since"`
+	By     string               `json:"by,omitempty"`
+	// Ref is the signature of the removal asked for (what to remove and the
+	// access the person's HR record calls for): a rejection stands until HR
+	// (or the policy) changes it.
+	Ref string `json:"ref"`
+}
+
+// removalNote is what the state says about a rejected removal.
+const removalNote = "kept: the removal was rejected at the mass-change guard; it is asked again when HR changes what the person should hold"
 
 // managedQuery counts the entities holding an account (visibility).
 var managedQuery = fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND (%s = '%s' OR %s = '%s' OR %s = '%s')",
 	EmployeeWorkflowName, SALifecycleStatus, StatusActive, SALifecycleStatus, StatusPreHire, SALifecycleStatus, StatusAwaitingApproval)
 
-// receiveGuardDecision records a decision the guard sent on a held exit.
+// receiveGuardDecision records a decision the guard sent on a held exit or
+// removal.
 func (e *entity) receiveGuardDecision(d GuardDecision) {
+	if guardKind(d.Kind) == GuardKindRemoval {
+		r := e.st.RemovalGuard
+		if r == nil || r.State != guardHeld {
+			return
+		}
+		r.By = d.By
+		if d.Approved {
+			r.State = guardApproved
+		} else {
+			r.State, r.Reason = guardRejected, removalNote
+		}
+		return
+	}
 	g := e.st.Guard
 	if g == nil || g.State != guardHeld {
 		return // the exit is no longer waiting (withdrawn, or decided before)
@@ -53,12 +103,14 @@ func (e *entity) receiveGuardDecision(d GuardDecision) {
 // exitPermitted asks the tenant-wide guard before an exit and reports
 // whether the exit may run now. A held exit puts the entity in
 // awaiting-approval until the guard's decision arrives; a rejected one
-// restores the status the entity had and waits for the next HR news.
+// restores the status the entity had and stands until HR changes the leave
+// moment (HR news that leaves it as it was does not ask again).
 func (e *entity) exitPermitted(ctx workflow.Context, m moments, now time.Time) (bool, error) {
 	st := e.st
 	if workflow.GetVersion(ctx, changeExitPermit, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return true, nil
 	}
+	leaveSig := leaveSignature(m)
 	if st.Guard != nil {
 		switch st.Guard.State {
 		case guardGranted, guardApproved:
@@ -66,11 +118,25 @@ func (e *entity) exitPermitted(ctx workflow.Context, m moments, now time.Time) (
 		case guardHeld:
 			return false, nil
 		case guardRejected:
+			g := st.Guard
 			if st.Status == StatusAwaitingApproval {
-				st.Status = st.Guard.HeldFrom
-				st.HRNote = fmt.Sprintf("the exit was rejected by %s at the mass-change guard; the next HR change asks again", orSomeone(st.Guard.By))
+				st.Status = g.HeldFrom
+				st.HRNote = fmt.Sprintf("the exit was rejected by %s at the mass-change guard; it is asked again when HR changes the leave date", orSomeone(g.By))
 			}
-			return false, nil
+			if workflow.GetVersion(ctx, changeExitRejectionSticks, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+				// Recorded before the change: any HR news asked again.
+				if !e.hrNews {
+					return false, nil
+				}
+			} else {
+				if g.Leave == "" {
+					g.Leave = leaveSig // rejected before the signature was kept
+				}
+				if g.Leave == leaveSig {
+					return false, nil
+				}
+			}
+			st.Guard = nil // HR changed the leave moment: ask again
 		}
 	}
 	leave := m.leave
@@ -97,7 +163,7 @@ func (e *entity) exitPermitted(ctx workflow.Context, m moments, now time.Time) (
 		return true, nil
 	}
 	workflow.GetLogger(ctx).Warn("exit held by the mass-change guard", "employeeId", st.EmployeeID, "reason", ans.Reason)
-	st.Guard = &exitGuard{State: guardHeld, Reason: ans.Reason, Since: now, HeldFrom: st.Status}
+	st.Guard = &exitGuard{State: guardHeld, Reason: ans.Reason, Since: now, HeldFrom: st.Status, Leave: leaveSig}
 	st.Status = StatusAwaitingApproval
 	return false, nil
 }
@@ -120,6 +186,128 @@ func (e *entity) releaseHeldExit(ctx workflow.Context) {
 		}
 	}
 	st.Guard = nil
+}
+
+// leaveSignature is what a rejected exit stands on: the leave moment and
+// whether HR shows a running contract.
+func leaveSignature(m moments) string {
+	leave := ""
+	if !m.leave.IsZero() {
+		leave = m.leave.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("leave=%s active=%t", leave, m.view.Active)
+}
+
+// removalPermitted asks the tenant-wide guard before a Move removes managed
+// access (revoke, non-empty) and reports whether the removal may run now.
+// ref is the removal's signature (removalRef). A held removal waits for the
+// guard's decision; a rejected one stands while ref stays the same.
+func (e *entity) removalPermitted(ctx workflow.Context, ref string, revoke []policy.Entitlement, now time.Time) (bool, error) {
+	st := e.st
+	if workflow.GetVersion(ctx, changeRemovalPermit, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return true, nil
+	}
+	if g := st.RemovalGuard; g != nil {
+		switch {
+		case g.State == guardApproved:
+			return true, nil
+		case g.State == guardHeld:
+			g.Revoke = slices.Clone(revoke)
+			return false, nil
+		case g.State == guardRejected && g.Ref == ref:
+			return false, nil
+		}
+		st.RemovalGuard = nil // rejected, and HR changed since: ask again
+	}
+	names := make([]string, 0, len(revoke))
+	for _, x := range revoke {
+		names = append(names, x.String())
+	}
+	req := activities.RequestExitPermitInput{
+		Target: activities.GuardTarget{
+			WorkflowID: GuardWorkflowID, WorkflowType: GuardWorkflowName, Update: UpdateGuardPermit,
+			TaskQueue: workflow.GetInfo(ctx).TaskQueueName, ManagedQuery: managedQuery,
+			UpdateID: fmt.Sprintf("removal/%s/%d/%s", st.EmployeeID, st.Events, ref),
+		},
+		Request: activities.GuardPermitRequest{
+			EmployeeID: st.EmployeeID, Kind: GuardKindRemoval, Ref: ref, Reason: "removes " + strings.Join(names, ", "),
+			MaxDisablePercent: e.pol.Guard.MaxDisablePercent, MaxRemovalPercent: e.pol.Guard.MaxRemovalPercent, Window: e.pol.Guard.Window,
+		},
+	}
+	var ans activities.GuardPermitAnswer
+	if err := workflow.ExecuteActivity(guardAsks(ctx), a.RequestExitPermit, req).Get(ctx, &ans); err != nil {
+		return false, fmt.Errorf("ask the mass-change guard about removing access: %w", err)
+	}
+	if ans.Granted {
+		return true, nil
+	}
+	workflow.GetLogger(ctx).Warn("removal of managed access held by the mass-change guard", "employeeId", st.EmployeeID, "reason", ans.Reason)
+	st.RemovalGuard = &removalGuard{State: guardHeld, Revoke: slices.Clone(revoke), Reason: ans.Reason, Since: now, Ref: ref}
+	return false, nil
+}
+
+// dropRemovalGuard forgets a removal that is no longer due (HR reversed the
+// change, an exit ends everything); a held one is withdrawn at the guard.
+func (e *entity) dropRemovalGuard(ctx workflow.Context) {
+	g := e.st.RemovalGuard
+	if g == nil {
+		return
+	}
+	if g.State == guardHeld {
+		f := workflow.SignalExternalWorkflow(ctx, GuardWorkflowID, "", SignalGuardWithdraw,
+			GuardWithdraw{EmployeeID: e.st.EmployeeID, Kind: GuardKindRemoval})
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("could not withdraw the held removal at the guard", "error", err)
+		}
+	}
+	e.st.RemovalGuard = nil
+}
+
+// removalRef is the signature of a removal: what it removes and the role
+// access the person's current view calls for.
+func removalRef(revoke []policy.Entitlement, roles []heldEntitlement) string {
+	keys := make([]string, 0, len(revoke))
+	for _, x := range revoke {
+		keys = append(keys, x.Key())
+	}
+	slices.Sort(keys)
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(strings.Join(keys, "\x01") + "\x02" + heldSignature(roles)))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// keepRevoked adds back to next the held entries whose entitlement revoke
+// would remove: a held or rejected removal keeps them (so nothing is
+// forgotten and the removal is asked for again when it is still due).
+func keepRevoked(held, next []heldEntitlement, revoke []policy.Entitlement) []heldEntitlement {
+	gone := map[string]bool{}
+	for _, x := range revoke {
+		gone[x.Key()] = true
+	}
+	have := map[string]bool{}
+	for _, h := range next {
+		have[entryKey(h)] = true
+	}
+	out := slices.Clone(next)
+	for _, h := range held {
+		if gone[h.Key()] && !have[entryKey(h)] {
+			have[entryKey(h)] = true
+			out = append(out, h)
+		}
+	}
+	sortHeld(out)
+	return out
+}
+
+// lifecycleStatus is the LifecycleStatus search attribute: the status, but
+// awaiting-approval while a removal waits for the guard, so that one
+// Temporal UI filter lists every entity a person must decide on.
+func (e *entity) lifecycleStatus() string {
+	st := e.st
+	if st.RemovalGuard != nil && st.RemovalGuard.State == guardHeld && (st.Status == StatusActive || st.Status == StatusPreHire) {
+		return StatusAwaitingApproval
+	}
+	return st.Status
 }
 
 func orSomeone(by string) string {

@@ -286,14 +286,15 @@ func (e *entity) upsertSearchAttributes(ctx workflow.Context) {
 	if st.AppliedView != nil {
 		dept = st.AppliedView.Department
 	}
-	sig := fmt.Sprint(st.Status, "|", dept, "|", st.LastEvent, "|", st.LastEventAt)
+	status := e.lifecycleStatus()
+	sig := fmt.Sprint(status, "|", dept, "|", st.LastEvent, "|", st.LastEventAt)
 	if sig == e.lastSA {
 		return
 	}
 	e.lastSA = sig
 	updates := []temporal.SearchAttributeUpdate{
 		EmployeeIDKey.ValueSet(st.EmployeeID),
-		LifecycleStatusKey.ValueSet(st.Status),
+		LifecycleStatusKey.ValueSet(status),
 	}
 	if dept != "" {
 		updates = append(updates, DepartmentKey.ValueSet(dept))

@@ -123,6 +123,9 @@ type entityState struct {
 	VerifiedAt *time.Time `json:"verifiedAt,omitempty"`
 	// Guard is where a due exit stands with the tenant-wide mass-change guard.
 	Guard *exitGuard `json:"exitGuard,omitempty"`
+	// RemovalGuard is where a Move's removal of managed access stands with
+	// the guard, while it is held, or after it was rejected.
+	RemovalGuard *removalGuard `json:"removalGuard,omitempty"`
 	// PreApproved names an approval already given for the coming exit (a
 	// reconciliation whose own guard was approved).
 	PreApproved string `json:"preApproved,omitempty"`

@@ -16,10 +16,30 @@ import (
 
 // The tenant-wide mass-change guard: one long-running workflow that every
 // entity asks before an exit, whatever delivered the exit (an HR webhook,
-// `starter sync`, the dev start's sync of every employee, a reconciliation).
-// It grants exits while the exits granted within the sliding window stay
-// within guard.maxDisablePercent of the managed accounts, and holds the rest
-// until a person approves or rejects them (starter guard approve|reject).
+// `starter sync`, the dev start's sync of every employee, a reconciliation),
+// and before a Move removes managed access (a transfer, the end of a
+// transfer's grace period). It grants exits while the exits granted within
+// the sliding window stay within guard.maxDisablePercent of the managed
+// accounts, and removals while the removals granted stay within
+// guard.maxRemovalPercent (a separate budget), and holds the rest until a
+// person approves or rejects them (starter guard approve|reject).
+
+// Kinds of permit the guard grants (GuardPermitRequest.Kind).
+const (
+	// GuardKindExit is an exit: the account is disabled.
+	GuardKindExit = EventExit
+	// GuardKindRemoval is the removal of managed access outside an exit.
+	GuardKindRemoval = "removal"
+)
+
+// guardKind normalises a kind: anything but a removal is an exit (requests,
+// held entries and signals from before kinds existed are exits).
+func guardKind(k string) string {
+	if k == GuardKindRemoval {
+		return GuardKindRemoval
+	}
+	return GuardKindExit
+}
 
 // GuardInput starts (or continues) the guard workflow.
 type GuardInput struct {
@@ -27,26 +47,31 @@ type GuardInput struct {
 	State *GuardState `json:"state,omitempty"`
 }
 
-// GuardGrant is one exit the guard let through.
+// GuardGrant is one exit (or removal) the guard let through.
 type GuardGrant struct {
 	EmployeeID string    `json:"employeeId"`
 	At         time.Time `json:"at"`
+	// Ref identifies a granted removal (the entity's signature of it).
+	Ref string `json:"ref,omitempty"`
 	// By names an approval (a person, a reconciliation); empty when the
 	// exit was within the budget.
 	By string `json:"by,omitempty"`
 }
 
-// GuardHeld is one exit waiting for a decision.
+// GuardHeld is one exit or removal waiting for a decision.
 type GuardHeld struct {
-	EmployeeID string    `json:"employeeId"`
-	Kind       string    `json:"kind"`
-	Reason     string    `json:"reason,omitempty"`
-	Since      time.Time `json:"since"`
+	EmployeeID string `json:"employeeId"`
+	// Kind is GuardKindExit or GuardKindRemoval.
+	Kind   string    `json:"kind"`
+	Ref    string    `json:"ref,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since"`
 }
 
-// GuardDecisionRecord is a decision taken on a held exit.
+// GuardDecisionRecord is a decision taken on a held exit or removal.
 type GuardDecisionRecord struct {
 	EmployeeID string    `json:"employeeId"`
+	Kind       string    `json:"kind,omitempty"`
 	Approved   bool      `json:"approved"`
 	By         string    `json:"by,omitempty"`
 	At         time.Time `json:"at"`
@@ -60,19 +85,29 @@ type GuardState struct {
 	// Managed is the number of managed accounts the last request reported.
 	Managed int `json:"managed"`
 	// Budget is how many exits the window allows at Managed.
-	Budget  int          `json:"budget"`
+	Budget int `json:"budget"`
+	// Granted are the exits granted within the window.
 	Granted []GuardGrant `json:"granted,omitempty"`
-	Held    []GuardHeld  `json:"held,omitempty"`
+	// MaxRemovalPercent and RemovalBudget are the removals' own budget (the
+	// removals granted within the window, Removals, count against it).
+	MaxRemovalPercent float64      `json:"maxRemovalPercent"`
+	RemovalBudget     int          `json:"removalBudget"`
+	Removals          []GuardGrant `json:"removals,omitempty"`
+	// Held are the exits and removals waiting for a decision.
+	Held []GuardHeld `json:"held,omitempty"`
 	// Decided are the latest decisions (at most maxGuardDecisions).
 	Decided []GuardDecisionRecord `json:"decided,omitempty"`
 }
 
-// GuardDecideRequest approves or rejects held exits: those of EmployeeIDs,
-// or every held one when EmployeeIDs is empty.
+// GuardDecideRequest approves or rejects held exits and removals: those of
+// EmployeeIDs, or every held one when EmployeeIDs is empty; only those of
+// Kind when it is set.
 type GuardDecideRequest struct {
 	Approve     bool     `json:"approve"`
 	EmployeeIDs []string `json:"employeeIds,omitempty"`
-	By          string   `json:"by,omitempty"`
+	// Kind limits the decision to GuardKindExit or GuardKindRemoval.
+	Kind string `json:"kind,omitempty"`
+	By   string `json:"by,omitempty"`
 }
 
 // GuardDecideResult lists what a decision reached.
@@ -83,16 +118,20 @@ type GuardDecideResult struct {
 }
 
 // GuardDecision is the payload of SignalGuardDecision, sent by the guard to
-// an entity whose exit was held.
+// an entity whose exit or removal was held.
 type GuardDecision struct {
 	Approved bool   `json:"approved"`
 	By       string `json:"by,omitempty"`
+	// Kind is what was decided on; empty means an exit.
+	Kind string `json:"kind,omitempty"`
 }
 
 // GuardWithdraw is the payload of SignalGuardWithdraw: an entity whose held
-// exit is no longer due (HR changed its mind) withdraws it.
+// exit or removal is no longer due (HR changed its mind) withdraws it.
 type GuardWithdraw struct {
 	EmployeeID string `json:"employeeId"`
+	// Kind is what is withdrawn; empty means an exit.
+	Kind string `json:"kind,omitempty"`
 }
 
 const (
@@ -146,7 +185,9 @@ func LifecycleGuard(ctx workflow.Context, in GuardInput) error {
 			if !withdrawCh.ReceiveAsync(&w) {
 				break
 			}
-			g.st.Held = slices.DeleteFunc(g.st.Held, func(h GuardHeld) bool { return h.EmployeeID == w.EmployeeID })
+			g.st.Held = slices.DeleteFunc(g.st.Held, func(h GuardHeld) bool {
+				return h.EmployeeID == w.EmployeeID && guardKind(h.Kind) == guardKind(w.Kind)
+			})
 			setGuardStatus(ctx, g.st)
 		}
 		if g.requests >= maxGuardRequestsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
@@ -159,7 +200,7 @@ func LifecycleGuard(ctx workflow.Context, in GuardInput) error {
 }
 
 // setGuardStatus shows in the LifecycleStatus search attribute whether exits
-// wait for approval.
+// or removals wait for approval.
 func setGuardStatus(ctx workflow.Context, st *GuardState) {
 	status := StatusRunning
 	if len(st.Held) > 0 {
@@ -195,45 +236,83 @@ func (g *guard) prune(now time.Time) {
 	if err != nil {
 		w = policy.DefaultGuardWindow
 	}
-	g.st.Granted = slices.DeleteFunc(g.st.Granted, func(x GuardGrant) bool { return !now.Before(x.At.Add(w)) })
+	old := func(x GuardGrant) bool { return !now.Before(x.At.Add(w)) }
+	g.st.Granted = slices.DeleteFunc(g.st.Granted, old)
+	g.st.Removals = slices.DeleteFunc(g.st.Removals, old)
 }
 
+// grants are the grants within the window of a kind.
+func (g *guard) grants(kind string) *[]GuardGrant {
+	if kind == GuardKindRemoval {
+		return &g.st.Removals
+	}
+	return &g.st.Granted
+}
+
+// heldOf counts the held entries of a kind.
+func (g *guard) heldOf(kind string) int {
+	n := 0
+	for _, h := range g.st.Held {
+		if guardKind(h.Kind) == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// permit answers one request. Exits and removals have separate budgets:
+// exits against maxDisablePercent of the accounts the window started with
+// (those managed now plus those that left within it), removals against
+// maxRemovalPercent of the accounts managed now (a transferred person keeps
+// the account). Once something of a kind is held, later requests of that
+// kind queue behind it until a person decides.
 func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) (activities.GuardPermitAnswer, error) {
 	g.requests++
 	now := workflow.Now(ctx)
 	st := g.st
+	kind := guardKind(req.Kind)
 	st.MaxDisablePercent, st.Window, st.Managed = req.MaxDisablePercent, req.Window, req.Managed
+	if kind == GuardKindRemoval {
+		st.MaxRemovalPercent = req.MaxRemovalPercent
+	}
 	g.prune(now)
-	used := len(st.Granted)
-	st.Budget = guardBudget(req.Managed, used, req.MaxDisablePercent)
-	ans := activities.GuardPermitAnswer{Used: used, Budget: st.Budget}
-	if slices.ContainsFunc(st.Granted, func(x GuardGrant) bool { return x.EmployeeID == req.EmployeeID }) {
+	st.Budget = guardBudget(req.Managed, len(st.Granted), st.MaxDisablePercent)
+	st.RemovalBudget = guardBudget(req.Managed, 0, st.MaxRemovalPercent)
+	list, budget, pct, total, noun := &st.Granted, st.Budget, st.MaxDisablePercent, req.Managed+len(st.Granted), "exits"
+	if kind == GuardKindRemoval {
+		list, budget, pct, total, noun = &st.Removals, st.RemovalBudget, st.MaxRemovalPercent, req.Managed, "removals of managed access"
+	}
+	used := len(*list)
+	ans := activities.GuardPermitAnswer{Used: used, Budget: budget}
+	if slices.ContainsFunc(*list, func(x GuardGrant) bool { return x.EmployeeID == req.EmployeeID && x.Ref == req.Ref }) {
 		ans.Granted = true // a repeated request
 		return ans, nil
 	}
-	if i := slices.IndexFunc(st.Held, func(h GuardHeld) bool { return h.EmployeeID == req.EmployeeID }); i >= 0 {
+	if i := slices.IndexFunc(st.Held, func(h GuardHeld) bool {
+		return h.EmployeeID == req.EmployeeID && guardKind(h.Kind) == kind
+	}); i >= 0 {
 		ans.Held, ans.Reason = true, "waiting for approval since "+st.Held[i].Since.UTC().Format(time.RFC3339)
 		return ans, nil
 	}
 	grant := func(by string) (activities.GuardPermitAnswer, error) {
-		st.Granted = append(st.Granted, GuardGrant{EmployeeID: req.EmployeeID, At: now, By: by})
-		ans.Granted, ans.Used = true, len(st.Granted)
+		*list = append(*list, GuardGrant{EmployeeID: req.EmployeeID, At: now, By: by, Ref: req.Ref})
+		ans.Granted, ans.Used = true, len(*list)
 		return ans, nil
 	}
-	switch {
-	case req.PreApproved != "":
+	switch held := g.heldOf(kind); {
+	case req.PreApproved != "" && kind == GuardKindExit:
 		return grant(req.PreApproved)
-	case len(st.Held) > 0:
-		ans.Reason = fmt.Sprintf("%d exits already wait for approval", len(st.Held))
-	case used < st.Budget:
+	case held > 0:
+		ans.Reason = fmt.Sprintf("%d %s already wait for approval", held, noun)
+	case used < budget:
 		return grant("")
 	default:
-		ans.Reason = fmt.Sprintf("%d exits within the last %s already reach the budget of %d (%s%% of %d managed accounts)",
-			used, windowText(st.Window), st.Budget, trimFloat(req.MaxDisablePercent), req.Managed+used)
+		ans.Reason = fmt.Sprintf("%d %s within the last %s already reach the budget of %d (%s%% of %d managed accounts)",
+			used, noun, windowText(st.Window), budget, trimFloat(pct), total)
 	}
 	ans.Held = true
-	st.Held = append(st.Held, GuardHeld{EmployeeID: req.EmployeeID, Kind: req.Kind, Reason: req.Reason, Since: now})
-	workflow.GetLogger(ctx).Warn("exit held by the mass-change guard", "employeeId", req.EmployeeID, "reason", ans.Reason)
+	st.Held = append(st.Held, GuardHeld{EmployeeID: req.EmployeeID, Kind: kind, Ref: req.Ref, Reason: req.Reason, Since: now})
+	workflow.GetLogger(ctx).Warn("held by the mass-change guard", "kind", kind, "employeeId", req.EmployeeID, "reason", ans.Reason)
 	setGuardStatus(ctx, st)
 	return ans, nil
 }
@@ -243,15 +322,16 @@ func (g *guard) decide(ctx workflow.Context, req GuardDecideRequest) (GuardDecid
 	now := workflow.Now(ctx)
 	var res GuardDecideResult
 	want := map[string]bool{}
+	ofKind := func(h GuardHeld) bool { return req.Kind == "" || guardKind(h.Kind) == guardKind(req.Kind) }
 	for _, id := range req.EmployeeIDs {
 		want[id] = true
-		if !slices.ContainsFunc(st.Held, func(h GuardHeld) bool { return h.EmployeeID == id }) {
+		if !slices.ContainsFunc(st.Held, func(h GuardHeld) bool { return h.EmployeeID == id && ofKind(h) }) {
 			res.NotHeld = append(res.NotHeld, id)
 		}
 	}
 	var decided []GuardHeld
 	st.Held = slices.DeleteFunc(st.Held, func(h GuardHeld) bool {
-		if len(want) == 0 || want[h.EmployeeID] {
+		if ofKind(h) && (len(want) == 0 || want[h.EmployeeID]) {
 			decided = append(decided, h)
 			return true
 		}
@@ -259,10 +339,16 @@ func (g *guard) decide(ctx workflow.Context, req GuardDecideRequest) (GuardDecid
 	})
 	for _, h := range decided {
 		res.Decided = append(res.Decided, h.EmployeeID)
+		kind := guardKind(h.Kind)
 		if req.Approve {
-			st.Granted = append(st.Granted, GuardGrant{EmployeeID: h.EmployeeID, At: now, By: req.By})
+			list := g.grants(kind)
+			*list = append(*list, GuardGrant{EmployeeID: h.EmployeeID, At: now, By: req.By, Ref: h.Ref})
 		}
-		st.Decided = append(st.Decided, GuardDecisionRecord{EmployeeID: h.EmployeeID, Approved: req.Approve, By: req.By, At: now})
+		rec := GuardDecisionRecord{EmployeeID: h.EmployeeID, Approved: req.Approve, By: req.By, At: now}
+		if kind == GuardKindRemoval {
+			rec.Kind = kind
+		}
+		st.Decided = append(st.Decided, rec)
 	}
 	if n := len(st.Decided); n > maxGuardDecisions {
 		st.Decided = slices.Clone(st.Decided[n-maxGuardDecisions:])
@@ -270,8 +356,11 @@ func (g *guard) decide(ctx workflow.Context, req GuardDecideRequest) (GuardDecid
 	setGuardStatus(ctx, st)
 	futures := make([]workflow.Future, 0, len(decided))
 	for _, h := range decided {
-		futures = append(futures, workflow.SignalExternalWorkflow(ctx, EmployeeWorkflowID(h.EmployeeID), "", SignalGuardDecision,
-			GuardDecision{Approved: req.Approve, By: req.By}))
+		d := GuardDecision{Approved: req.Approve, By: req.By}
+		if guardKind(h.Kind) == GuardKindRemoval {
+			d.Kind = GuardKindRemoval // an exit's decision reads as before
+		}
+		futures = append(futures, workflow.SignalExternalWorkflow(ctx, EmployeeWorkflowID(h.EmployeeID), "", SignalGuardDecision, d))
 	}
 	for i, f := range futures {
 		if err := f.Get(ctx, nil); err != nil {
