@@ -201,23 +201,25 @@ func leaveSignature(m moments) string {
 // removalPermitted asks the tenant-wide guard before a Move removes managed
 // access (revoke, non-empty) and reports whether the removal may run now.
 // ref is the removal's signature (removalRef). A held removal waits for the
-// guard's decision; a rejected one stands while ref stays the same.
+// guard's decision and a rejected one stands while ref stays the same; when
+// it changes, the earlier request is withdrawn and the guard asked anew.
 func (e *entity) removalPermitted(ctx workflow.Context, ref string, revoke []policy.Entitlement, now time.Time) (bool, error) {
 	st := e.st
 	if workflow.GetVersion(ctx, changeRemovalPermit, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return true, nil
 	}
 	if g := st.RemovalGuard; g != nil {
-		switch {
-		case g.State == guardApproved:
-			return true, nil
-		case g.State == guardHeld:
-			g.Revoke = slices.Clone(revoke)
-			return false, nil
-		case g.State == guardRejected && g.Ref == ref:
-			return false, nil
+		if g.Ref == ref {
+			switch g.State {
+			case guardApproved:
+				return true, nil
+			case guardHeld, guardRejected:
+				return false, nil
+			}
 		}
-		st.RemovalGuard = nil // rejected, and HR changed since: ask again
+		// HR changed what is to be removed since: the decision (or the
+		// request) was about something else; withdraw it and ask anew.
+		e.dropRemovalGuard(ctx)
 	}
 	names := make([]string, 0, len(revoke))
 	for _, x := range revoke {
