@@ -41,6 +41,8 @@ type guardEnv struct {
 	env     *testsuite.TestWorkflowEnvironment
 	seq     int
 	signals []string
+	// decisions are the decisions the entities were told, in order.
+	decisions []GuardDecision
 }
 
 func newGuardEnv(t *testing.T) *guardEnv {
@@ -52,6 +54,7 @@ func newGuardEnv(t *testing.T) *guardEnv {
 	g.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, SignalGuardDecision, mock.Anything).Return(
 		func(_, workflowID, _, _ string, arg any) error {
 			d := arg.(GuardDecision)
+			g.decisions = append(g.decisions, d)
 			g.signals = append(g.signals, workflowID+"="+map[bool]string{true: "approved", false: "rejected"}[d.Approved])
 			return nil
 		}).Maybe()
@@ -214,4 +217,140 @@ func TestHeldExitWithdrawnWhenHRChangesItsMind(t *testing.T) {
 		}
 	})
 	h.run("1001", at("2026-03-08", 0, 0))
+}
+
+func (g *guardEnv) askKind(id, kind, ref string, managed int, out *activities.GuardPermitAnswer) {
+	g.seq++
+	g.env.UpdateWorkflow(UpdateGuardPermit, "p-"+itoa(g.seq), &testsuite.TestUpdateCallback{
+		OnReject:   func(err error) { g.t.Errorf("permit %s rejected: %v", id, err) },
+		OnComplete: func(v any, err error) { *out = v.(activities.GuardPermitAnswer) },
+	}, activities.GuardPermitRequest{EmployeeID: id, Kind: kind, Ref: ref, Managed: managed,
+		MaxDisablePercent: 10, MaxRemovalPercent: 10, Window: "24h"})
+}
+
+func (g *guardEnv) decide(req GuardDecideRequest, out *GuardDecideResult) {
+	g.seq++
+	g.env.UpdateWorkflow(UpdateGuardDecide, "d-"+itoa(g.seq), &testsuite.TestUpdateCallback{
+		OnReject:   func(err error) { g.t.Errorf("decide rejected: %v", err) },
+		OnComplete: func(v any, err error) { *out = v.(GuardDecideResult) },
+	}, req)
+}
+
+func heldKinds(st GuardState) []string {
+	var out []string
+	for _, h := range st.Held {
+		out = append(out, h.Kind+":"+h.EmployeeID)
+	}
+	return out
+}
+
+// Removals have their own budget (10% of 20 managed accounts: 2 a day):
+// held exits do not hold removals back nor the other way round; a repeated
+// removal with the same signature gets the same answer; a decision limited
+// to a kind decides only that kind and tells each entity the kind; a
+// withdrawn removal leaves a held exit of the same person alone.
+func TestGuardRemovalsHaveTheirOwnBudget(t *testing.T) {
+	g := newGuardEnv(t)
+	ans := make([]activities.GuardPermitAnswer, 12)
+	at := func(d time.Duration, fn func()) { g.env.RegisterDelayedCallback(fn, d) }
+	at(1*time.Minute, func() { g.askKind("1", GuardKindExit, "", 20, &ans[0]) })
+	at(2*time.Minute, func() { g.askKind("2", GuardKindExit, "", 19, &ans[1]) })
+	at(3*time.Minute, func() { g.askKind("3", GuardKindExit, "", 18, &ans[2]) }) // held: exits' budget
+	at(4*time.Minute, func() { g.askKind("11", GuardKindRemoval, "r1", 20, &ans[3]) })
+	at(5*time.Minute, func() { g.askKind("12", GuardKindRemoval, "r1", 20, &ans[4]) })
+	at(6*time.Minute, func() { g.askKind("13", GuardKindRemoval, "r1", 20, &ans[5]) }) // held: removals' budget
+	at(7*time.Minute, func() { g.askKind("14", GuardKindRemoval, "r1", 20, &ans[6]) }) // queued behind 13
+	at(8*time.Minute, func() { g.askKind("11", GuardKindRemoval, "r1", 20, &ans[7]) }) // repeated
+	at(9*time.Minute, func() { g.askKind("3", GuardKindRemoval, "r1", 20, &ans[8]) })  // same person, other kind
+	at(10*time.Minute, func() {
+		st := g.state()
+		if want := []string{"exit:3", "removal:13", "removal:14", "removal:3"}; !slices.Equal(heldKinds(st), want) {
+			t.Errorf("held %v, want %v", heldKinds(st), want)
+		}
+		if st.Budget != 2 || st.RemovalBudget != 2 || len(st.Removals) != 2 || len(st.Granted) != 2 || st.MaxRemovalPercent != 10 {
+			t.Errorf("budgets: exits %d (%d granted), removals %d (%d granted) at %v%%", st.Budget, len(st.Granted), st.RemovalBudget, len(st.Removals), st.MaxRemovalPercent)
+		}
+		g.env.SignalWorkflow(SignalGuardWithdraw, GuardWithdraw{EmployeeID: "3", Kind: GuardKindRemoval})
+	})
+	var res GuardDecideResult
+	at(11*time.Minute, func() {
+		g.decide(GuardDecideRequest{Approve: true, Kind: GuardKindRemoval, EmployeeIDs: []string{"13", "3"}, By: "alice"}, &res)
+	})
+	var res2 GuardDecideResult
+	at(12*time.Minute, func() { g.decide(GuardDecideRequest{Approve: false, Kind: GuardKindRemoval, By: "bob"}, &res2) })
+	at(13*time.Minute, func() {
+		st := g.state()
+		if want := []string{"exit:3"}; !slices.Equal(heldKinds(st), want) {
+			t.Errorf("after the removal decisions: held %v, want %v", heldKinds(st), want)
+		}
+		if len(st.Removals) != 3 || st.Removals[2].EmployeeID != "13" || st.Removals[2].By != "alice" || st.Removals[2].Ref != "r1" || len(st.Granted) != 2 {
+			t.Errorf("grants after approval: removals %+v exits %+v", st.Removals, st.Granted)
+		}
+		if n := len(st.Decided); n != 2 || st.Decided[0].Kind != GuardKindRemoval || st.Decided[1].Approved {
+			t.Errorf("decided %+v", st.Decided)
+		}
+		g.env.CancelWorkflow()
+	})
+	g.env.ExecuteWorkflow(GuardWorkflowName, GuardInput{})
+
+	for i, want := range []bool{true, true, false, true, true, false, false, true, false} {
+		if ans[i].Granted != want {
+			t.Errorf("answer %d = %+v, want granted %v", i, ans[i], want)
+		}
+	}
+	// 10% of 20 managed accounts: two removals (a transfer keeps the account).
+	if !strings.Contains(ans[5].Reason, "2 removals of managed access within the last 24h already reach the budget of 2 (10% of 20 managed accounts)") ||
+		!strings.Contains(ans[6].Reason, "1 removals of managed access already wait") {
+		t.Errorf("removal reasons %q / %q", ans[5].Reason, ans[6].Reason)
+	}
+	if !slices.Equal(res.Decided, []string{"13"}) || !slices.Equal(res.NotHeld, []string{"3"}) || !slices.Equal(res2.Decided, []string{"14"}) {
+		t.Errorf("decisions %+v / %+v", res, res2)
+	}
+	if want := []string{"employee/13=approved", "employee/14=rejected"}; !slices.Equal(g.signals, want) ||
+		g.decisions[0].Kind != GuardKindRemoval || g.decisions[1].Kind != GuardKindRemoval {
+		t.Errorf("entities told %v (%+v), want %v", g.signals, g.decisions, want)
+	}
+}
+
+// Two hundred entities ask at the same moment, for exits and removals: the
+// guard grants exactly each budget and holds the rest, each request once.
+func TestGuardManyConcurrentPermits(t *testing.T) {
+	const n, managed = 200, 1000 // 10%: 100 exits (of 1000 + used) and 100 removals
+	g := newGuardEnv(t)
+	exits := make([]activities.GuardPermitAnswer, n)
+	removals := make([]activities.GuardPermitAnswer, n)
+	g.env.RegisterDelayedCallback(func() {
+		for i := range n {
+			g.askKind("e"+itoa(i), GuardKindExit, "", managed, &exits[i])
+			g.askKind("r"+itoa(i), GuardKindRemoval, "x", managed, &removals[i])
+		}
+	}, time.Minute)
+	budget := 0
+	g.env.RegisterDelayedCallback(func() {
+		st := g.state()
+		budget = st.Budget
+		if len(st.Granted) != st.Budget || len(st.Removals) != 100 || len(st.Held) != 2*n-st.Budget-100 {
+			t.Errorf("granted %d exits (budget %d), %d removals, held %d", len(st.Granted), st.Budget, len(st.Removals), len(st.Held))
+		}
+		g.env.CancelWorkflow()
+	}, 2*time.Minute)
+	g.env.ExecuteWorkflow(GuardWorkflowName, GuardInput{})
+	count := func(as []activities.GuardPermitAnswer) (granted, held int) {
+		for _, a := range as {
+			if a.Granted {
+				granted++
+			}
+			if a.Held {
+				held++
+			}
+		}
+		return granted, held
+	}
+	eg, eh := count(exits)
+	rg, rh := count(removals)
+	// The exits' budget counts the accounts the window started with (those
+	// managed now plus those that left within it): 10% of 1000 + 111.
+	if eg != budget || budget != 111 || eg+eh != n || rg != 100 || rh != n-100 {
+		t.Errorf("exits %d granted %d held; removals %d granted %d held", eg, eh, rg, rh)
+	}
 }
