@@ -20,8 +20,9 @@ import (
 	"github.com/entralifecycle/engine/workflows"
 )
 
-// cmdGuard is `starter guard list | approve [ids…|--all] | reject [ids…|--all]`:
-// the exits the tenant-wide mass-change guard holds, and the decision on them.
+// cmdGuard is `starter guard list | approve [ids…|--all] [--kind K] | reject
+// [ids…|--all] [--kind K]`: the exits and removals of managed access the
+// tenant-wide mass-change guard holds, and the decision on them.
 func cmdGuard(ctx context.Context, c client.Client, cfg config.Starter, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("guard needs list, approve or reject")
@@ -41,7 +42,8 @@ func cmdGuard(ctx context.Context, c client.Client, cfg config.Starter, args []s
 		return printGuard(out, st, *asJSON)
 	case "approve", "reject":
 		fs := flag.NewFlagSet("guard "+args[0], flag.ContinueOnError)
-		all := fs.Bool("all", false, "decide on every held exit")
+		all := fs.Bool("all", false, "decide on everything held (of --kind, when given)")
+		kind := fs.String("kind", "", "decide only on held exits (exit) or removals of managed access (removal)")
 		by := fs.String("by", defaultApprover(), "who decides (recorded)")
 		asJSON := fs.Bool("json", false, "print JSON")
 		ids, err := parseArgs(fs, args[1:])
@@ -56,7 +58,10 @@ func cmdGuard(ctx context.Context, c client.Client, cfg config.Starter, args []s
 				return fmt.Errorf("invalid employee id %q", id)
 			}
 		}
-		res, err := d.GuardDecide(ctx, workflows.GuardDecideRequest{Approve: args[0] == "approve", EmployeeIDs: ids, By: *by})
+		if *kind != "" && *kind != workflows.GuardKindExit && *kind != workflows.GuardKindRemoval {
+			return fmt.Errorf("guard %s --kind %q: want %s or %s", args[0], *kind, workflows.GuardKindExit, workflows.GuardKindRemoval)
+		}
+		res, err := d.GuardDecide(ctx, workflows.GuardDecideRequest{Approve: args[0] == "approve", EmployeeIDs: ids, Kind: *kind, By: *by})
 		if err != nil {
 			return err
 		}
@@ -64,7 +69,14 @@ func cmdGuard(ctx context.Context, c client.Client, cfg config.Starter, args []s
 			return json.NewEncoder(out).Encode(res)
 		}
 		verb := map[string]string{"approve": "approved", "reject": "rejected"}[args[0]]
-		fmt.Fprintf(out, "%s %d held exit(s)", verb, len(res.Decided))
+		what := "held exit(s) or removal(s)"
+		switch *kind {
+		case workflows.GuardKindExit:
+			what = "held exit(s)"
+		case workflows.GuardKindRemoval:
+			what = "held removal(s)"
+		}
+		fmt.Fprintf(out, "%s %d %s", verb, len(res.Decided), what)
 		if len(res.Decided) > 0 {
 			fmt.Fprintf(out, ": %s", strings.Join(res.Decided, " "))
 		}
@@ -84,7 +96,7 @@ func defaultApprover() string {
 	return "cli"
 }
 
-// printGuard prints the guard's window and the held exits.
+// printGuard prints the guard's window, both budgets and what is held.
 func printGuard(out io.Writer, st workflows.GuardState, asJSON bool) error {
 	if asJSON {
 		return json.NewEncoder(out).Encode(st)
@@ -95,15 +107,41 @@ func printGuard(out io.Writer, st workflows.GuardState, asJSON bool) error {
 	}
 	fmt.Fprintf(out, "exits granted in the last %s: %d of a budget of %d (%v%% of %d managed accounts)\n",
 		window, len(st.Granted), st.Budget, st.MaxDisablePercent, st.Managed+len(st.Granted))
-	if len(st.Held) == 0 {
+	fmt.Fprintf(out, "removals of managed access granted in the last %s: %d of a budget of %d (%v%% of %d managed accounts)\n",
+		window, len(st.Removals), st.RemovalBudget, st.MaxRemovalPercent, st.Managed)
+	exits, removals := 0, 0
+	for _, h := range st.Held {
+		if h.Kind == workflows.GuardKindRemoval {
+			removals++
+		} else {
+			exits++
+		}
+	}
+	if exits == 0 {
 		fmt.Fprintln(out, "no exit waits for approval")
+	} else {
+		fmt.Fprintf(out, "%d exit(s) wait for approval\n", exits)
+	}
+	if removals == 0 {
+		fmt.Fprintln(out, "no removal waits for approval")
+	} else {
+		fmt.Fprintf(out, "%d removal(s) wait for approval\n", removals)
+	}
+	if len(st.Held) == 0 {
 		return nil
 	}
-	fmt.Fprintf(out, "%d exit(s) wait for approval:\n", len(st.Held))
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EMPLOYEE\tHELD SINCE\tREASON")
+	fmt.Fprintln(tw, "EMPLOYEE\tKIND\tHELD SINCE\tREASON")
 	for _, h := range st.Held {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", h.EmployeeID, h.Since.UTC().Format(time.RFC3339), h.Reason)
+		kind := h.Kind
+		if kind != workflows.GuardKindRemoval {
+			kind = workflows.GuardKindExit
+		}
+		reason := h.Reason
+		if reason == "" {
+			reason = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", h.EmployeeID, kind, h.Since.UTC().Format(time.RFC3339), reason)
 	}
 	return tw.Flush()
 }
