@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -192,8 +193,52 @@ type progressWire struct {
 	} `json:"summary"`
 }
 
-// HeldRuns lists the running reconciliations and rollouts waiting for approval; for a
-// reconciliation it asks the progress query for the removals held and the guard's reason.
+// heldEntityWire is the part of an entity's state query answer that says what the
+// tenant-wide guard holds for it: an exit, or the removal of managed access.
+type heldEntityWire struct {
+	ExitGuard *struct {
+		State  string `json:"state"`
+		Reason string `json:"reason"`
+	} `json:"exitGuard"`
+	RemovalGuard *struct {
+		State  string               `json:"state"`
+		Reason string               `json:"reason"`
+		Revoke []policy.Entitlement `json:"revoke"`
+	} `json:"removalGuard"`
+}
+
+// heldEntity fills in what the guard holds for an employee entity: "exit held" or
+// "removal held" with what would be removed (Held counts it) and the guard's reason.
+func (t *Temporal) heldEntity(ctx context.Context, h *HeldRun, runID string) {
+	qctx, cancel := context.WithTimeout(ctx, cmpOrDur(t.QueryTimeout, 5*time.Second))
+	defer cancel()
+	v, err := t.Client.QueryWorkflow(qctx, h.WorkflowID, runID, workflows.QueryState)
+	if err != nil {
+		return
+	}
+	var w heldEntityWire
+	if v.Get(&w) != nil {
+		return
+	}
+	var parts []string
+	if g := w.ExitGuard; g != nil && g.State == "held" {
+		parts = append(parts, strings.TrimSuffix("exit held: "+g.Reason, ": "))
+	}
+	if g := w.RemovalGuard; g != nil && g.State == "held" {
+		names := make([]string, 0, len(g.Revoke))
+		for _, e := range g.Revoke {
+			names = append(names, e.String())
+		}
+		h.Held = len(g.Revoke)
+		parts = append(parts, strings.TrimSuffix("removal held: "+strings.Join(names, ", ")+"; "+g.Reason, "; "))
+	}
+	h.Reason = strings.Join(parts, "; ")
+}
+
+// HeldRuns lists the running reconciliations and rollouts waiting for approval, and the
+// employee entities whose exit or removal of managed access waits for the tenant-wide
+// guard; for a reconciliation it asks the progress query for the removals held and the
+// guard's reason, for an entity its state.
 func (t *Temporal) HeldRuns(ctx context.Context) ([]HeldRun, error) {
 	infos, err := t.list(ctx, heldQuery, 1000)
 	if err != nil {
@@ -214,6 +259,9 @@ func (t *Temporal) HeldRuns(ctx context.Context) ([]HeldRun, error) {
 				}
 			}
 			cancel()
+		}
+		if h.WorkflowType == workflows.EmployeeWorkflowName {
+			t.heldEntity(ctx, &h, in.GetExecution().GetRunId())
 		}
 		out = append(out, h)
 	}

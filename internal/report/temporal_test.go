@@ -90,7 +90,8 @@ func TestTemporalEntities(t *testing.T) {
 					execution(t, "employee/E3", "Employee", enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, now, map[string]any{"LifecycleStatus": "active"}),
 				},
 			},
-			heldQuery: {{execution(t, "reconcile/5", "Reconcile", running, now, nil), execution(t, "rollout/1", "PolicyRollout", running, now, nil)}},
+			heldQuery: {{execution(t, "reconcile/5", "Reconcile", running, now, nil), execution(t, "rollout/1", "PolicyRollout", running, now, nil),
+				execution(t, "employee/E7", "Employee", running, now, nil), execution(t, "employee/E8", "Employee", running, now, nil)}},
 		},
 		answers: map[string]any{
 			"employee/E1/state": map[string]any{
@@ -99,7 +100,10 @@ func TestTemporalEntities(t *testing.T) {
 				"pendingTimers": []any{map[string]any{"what": "leave: disable the account", "at": now.Add(48 * time.Hour)}},
 				"replacements":  []any{map[string]any{"id": "r1", "replacedEmployeeId": "E9", "end": now.Add(24 * time.Hour), "state": "active"}},
 			},
-			"employee/E2/state":    map[string]any{"employeeId": "E2", "leftAt": left},
+			"employee/E2/state": map[string]any{"employeeId": "E2", "leftAt": left},
+			"employee/E7/state": map[string]any{"employeeId": "E7", "status": "active", "removalGuard": map[string]any{
+				"state": "held", "reason": "budget reached", "revoke": []any{map[string]any{"kind": "group", "name": "Sales"}}}},
+			"employee/E8/state":    map[string]any{"employeeId": "E8", "status": "awaiting-approval", "exitGuard": map[string]any{"state": "held", "reason": "3 exits already wait"}},
 			"reconcile/5/progress": map[string]any{"held": 7, "summary": map[string]any{"guard": map[string]any{"reason": "7 disables above 2%"}}},
 		},
 	}
@@ -134,8 +138,12 @@ func TestTemporalEntities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(held) != 2 || held[0].Held != 7 || held[0].Reason != "7 disables above 2%" || held[1].WorkflowType != "PolicyRollout" {
+	if len(held) != 4 || held[0].Held != 7 || held[0].Reason != "7 disables above 2%" || held[1].WorkflowType != "PolicyRollout" {
 		t.Errorf("held = %+v", held)
+	}
+	if len(held) == 4 && (held[2].Held != 1 || held[2].Reason != "removal held: group:Sales; budget reached" ||
+		held[3].Held != 0 || held[3].Reason != "exit held: 3 exits already wait") {
+		t.Errorf("held entities = %+v / %+v", held[2], held[3])
 	}
 
 	// MaxQueries bounds the queries.
