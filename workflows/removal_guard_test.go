@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/hr"
@@ -391,4 +392,26 @@ func TestLifecycleStatusWithHeldRemoval(t *testing.T) {
 			t.Errorf("%s with %+v: %s, want %s", tc.status, tc.guard, got, tc.want)
 		}
 	}
+}
+
+// An entity whose history predates the removal permit (GetVersion answers
+// DefaultVersion while it replays) revokes as it did, without asking.
+func TestRemovalPermitVersionedForOlderHistories(t *testing.T) {
+	h := newHarness(t, at("2026-03-02", 8, 0), 0)
+	h.env.OnGetVersion(changeRemovalPermit, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	asked := 0
+	h.permit = func(in activities.RequestExitPermitInput) activities.GuardPermitAnswer {
+		asked++
+		return activities.GuardPermitAnswer{Held: true}
+	}
+	const upn = "jan.devries@contoso.example"
+	h.setEmployee(person("1001", "Jan", "de", "Vries",
+		contract("1001-1", "2025-01-01", "2026-03-09", "Sales", "S10", "Accountmanager", managerID),
+		contract("1001-2", "2026-03-10", "", "ICT", "F045", "Systeembeheerder", managerID)))
+	h.when(at("2026-03-10", 1, 0), func() {
+		if g := h.sim.UserGroups(upn); has(g, "Sales") || !has(g, "ICT Admins") || asked != 0 || h.state().RemovalGuard != nil {
+			t.Errorf("groups %v, asked %d", g, asked)
+		}
+	})
+	h.run("1001", at("2026-03-11", 0, 0))
 }
