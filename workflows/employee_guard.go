@@ -104,7 +104,8 @@ func (e *entity) receiveGuardDecision(d GuardDecision) {
 // whether the exit may run now. A held exit puts the entity in
 // awaiting-approval until the guard's decision arrives; a rejected one
 // restores the status the entity had and stands until HR changes the leave
-// moment (HR news that leaves it as it was does not ask again).
+// moment (HR news that leaves it as it was does not ask again) or an
+// approved reconciliation delivers the exit.
 func (e *entity) exitPermitted(ctx workflow.Context, m moments, now time.Time) (bool, error) {
 	st := e.st
 	if workflow.GetVersion(ctx, changeExitPermit, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
@@ -132,11 +133,12 @@ func (e *entity) exitPermitted(ctx workflow.Context, m moments, now time.Time) (
 				if g.Leave == "" {
 					g.Leave = leaveSig // rejected before the signature was kept
 				}
-				if g.Leave == leaveSig {
+				// A reconciliation approved since is a later decision.
+				if g.Leave == leaveSig && st.PreApproved == "" {
 					return false, nil
 				}
 			}
-			st.Guard = nil // HR changed the leave moment: ask again
+			st.Guard = nil // HR changed the leave moment (or an approval came): ask again
 		}
 	}
 	leave := m.leave

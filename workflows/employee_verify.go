@@ -79,6 +79,10 @@ func (e *entity) outcome(action string) ReconcileOutcome {
 		out.Waiting = true
 		out.Reason = "the exit waits for approval by the mass-change guard"
 		return out
+	case action == "move" && st.RemovalGuard != nil && st.RemovalGuard.State == guardHeld:
+		out.Waiting = true
+		out.Reason = "the removal of managed access waits for approval by the mass-change guard"
+		return out
 	case st.Blocked || (st.LastError != "" && action != "exit"):
 		return fail("the entity could not apply it")
 	}

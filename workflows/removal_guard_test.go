@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
@@ -414,4 +415,68 @@ func TestRemovalPermitVersionedForOlderHistories(t *testing.T) {
 		}
 	})
 	h.run("1001", at("2026-03-11", 0, 0))
+}
+
+// reconcile delivers a reconciliation's work to the entity and records the
+// outcome when the update completes.
+func (h *harness) reconcile(req ReconcileRequest, out *ReconcileOutcome) {
+	h.seq++
+	h.env.UpdateWorkflow(UpdateReconcile, "r-"+itoa(h.seq), &testsuite.TestUpdateCallback{
+		OnReject: func(err error) { h.t.Errorf("reconcile rejected: %v", err) },
+		OnComplete: func(v any, err error) {
+			if err != nil {
+				h.t.Errorf("reconcile: %v", err)
+			}
+			*out = v.(ReconcileOutcome)
+		},
+	}, req)
+}
+
+// A reconciliation approved after an exit was rejected is a later decision:
+// the exit is asked for again with that approval, and goes through. A
+// reconciliation's move whose removal is held is reported as waiting.
+func TestReconciliationAfterGuardDecisions(t *testing.T) {
+	t.Run("approved reconciliation after a rejected exit", func(t *testing.T) {
+		h := newHarness(t, at("2026-03-02", 8, 0), 0)
+		h.setEmployee(person("1001", "Jan", "de", "Vries", contract("1001-1", "2025-01-01", "2026-03-06", "ICT", "F045", "Systeembeheerder", managerID)))
+		var pre []string
+		h.permit = func(in activities.RequestExitPermitInput) activities.GuardPermitAnswer {
+			pre = append(pre, in.Request.PreApproved)
+			if in.Request.PreApproved != "" {
+				return activities.GuardPermitAnswer{Granted: true}
+			}
+			return activities.GuardPermitAnswer{Held: true}
+		}
+		h.when(at("2026-03-06", 18, 0), func() {
+			h.env.SignalWorkflow(SignalGuardDecision, GuardDecision{Approved: false, By: "bob"})
+		})
+		var out ReconcileOutcome
+		h.when(at("2026-03-06", 19, 0), func() {
+			h.reconcile(ReconcileRequest{Action: "exit", Source: "reconcile/7", Approved: "reconciliation reconcile/7 approved by carol"}, &out)
+		})
+		h.when(at("2026-03-06", 20, 0), func() {
+			if st := h.state(); st.Status != StatusLeft || !out.Applied || !slices.Equal(pre, []string{"", "reconciliation reconcile/7 approved by carol"}) {
+				t.Errorf("status %s outcome %+v asked with %q", st.Status, out, pre)
+			}
+		})
+		h.run("1001", at("2026-03-07", 0, 0))
+	})
+	t.Run("move with a held removal", func(t *testing.T) {
+		h := newHarness(t, at("2026-03-02", 8, 0), 0)
+		h.setEmployee(person("1001", "Jan", "de", "Vries", contract("1001-1", "2025-01-01", "", "Sales", "S10", "Accountmanager", managerID)))
+		h.permit = func(activities.RequestExitPermitInput) activities.GuardPermitAnswer {
+			return activities.GuardPermitAnswer{Held: true, Reason: "removal budget reached"}
+		}
+		var out ReconcileOutcome
+		h.when(at("2026-03-03", 9, 0), func() {
+			h.setEmployee(person("1001", "Jan", "de", "Vries", contract("1001-1", "2025-01-01", "", "ICT", "S10", "Accountmanager", managerID)))
+			h.reconcile(ReconcileRequest{Action: "move", Source: "reconcile/8"}, &out)
+		})
+		h.when(at("2026-03-03", 10, 0), func() {
+			if out.Applied || !out.Waiting || !strings.Contains(out.Reason, "removal of managed access waits") || out.Status != StatusActive {
+				t.Errorf("outcome %+v", out)
+			}
+		})
+		h.run("1001", at("2026-03-04", 0, 0))
+	})
 }
