@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -604,11 +605,12 @@ func (a *auditedDir) void(ctx context.Context, rec audit.Record) {
 	}
 }
 
-// voidIfRefused voids rec's intent when err says the change was not made: a refusal that
-// is not retried. A retryable failure may hide a change made (a lost reply): its intent
-// stays pending for the retry to settle.
+// voidIfRefused voids rec's intent when err says the change was not made: the
+// directory's refusal that is not retried. Any other failure may hide a change made (a
+// lost reply, a cut connection): its intent stays pending for the retry to settle.
 func (a *auditedDir) voidIfRefused(ctx context.Context, rec audit.Record, err error) {
-	if ctx.Err() == nil && !directory.IsRetryable(err) {
+	var de *directory.Error
+	if ctx.Err() == nil && errors.As(err, &de) && !de.Retryable() {
 		a.void(ctx, rec)
 	}
 }

@@ -297,7 +297,7 @@ const insertSQL = `INSERT INTO audit_records (recorded_at, employee_id, object_i
  target_name, changes, reason, workflow_id, run_id, activity_id, attempt, dedup_key, due_at)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`
 
-// dueArg is an optional moment as the dialect stores it: NULL (PostgreSQL) or ”
+// dueArg is an optional moment as the dialect stores it: NULL (PostgreSQL) or the empty text
 // (SQLite) when zero.
 func (s *SQLStore) dueArg(t time.Time) any {
 	if t.IsZero() {
