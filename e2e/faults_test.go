@@ -8,12 +8,15 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/sample"
 	"github.com/entralifecycle/engine/workflows"
@@ -264,11 +267,75 @@ func (w *devWorld) waitSettled(employees []string, within time.Duration) {
 	}
 }
 
+// checkAuditTrail reads the dev audit trail (<data>/audit.db) and checks it against the
+// tenant: every account carrying an employee id has exactly one account.created record
+// (none missing for an account a crashed attempt created, none twice for one a retry found),
+// and every group membership in the tenant has a group.added record for that account and
+// group that no later group.removed undid.
+func (w *devWorld) checkAuditTrail(tenant map[string]tenantUser) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store, err := audit.OpenSQLite(ctx, filepath.Join(w.data, "audit.db"))
+	if err != nil {
+		w.t.Fatalf("open the dev audit trail: %v", err)
+	}
+	defer store.Close()
+	created, err := store.Query(ctx, audit.Filter{Actions: []audit.Action{audit.AccountCreated}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	perAccount := map[string][]audit.Record{}
+	confirmed := 0
+	for _, r := range created {
+		perAccount[strings.ToLower(r.ObjectID)] = append(perAccount[strings.ToLower(r.ObjectID)], r)
+		if strings.Contains(r.Reason, "confirmed on retry") {
+			confirmed++
+		}
+	}
+	grants := 0
+	for id, u := range tenant {
+		recs := perAccount[strings.ToLower(u.ID)]
+		if len(recs) != 1 {
+			w.t.Errorf("employee %s (account %s): %d account.created records, want exactly 1: %+v", id, u.ID, len(recs), recs)
+		} else if recs[0].EmployeeID != id {
+			w.t.Errorf("employee %s: account.created recorded for employee %q", id, recs[0].EmployeeID)
+		}
+		groups, err := w.groupsOf(u.ID)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if len(groups) == 0 {
+			continue
+		}
+		hist, err := store.Query(ctx, audit.Filter{ObjectID: u.ID, Actions: []audit.Action{audit.GroupAdded, audit.GroupRemoved}})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		held := map[string]bool{}
+		for _, r := range hist { // oldest first: the last word on each group wins
+			held[strings.ToLower(r.Target.Name)] = r.Action == audit.GroupAdded
+		}
+		for _, g := range groups {
+			if !held[strings.ToLower(g)] {
+				w.t.Errorf("employee %s is a member of %q in the tenant without a group.added record standing for it (history %d records)", id, g, len(hist))
+			}
+			grants++
+		}
+	}
+	if len(created) != len(tenant) {
+		w.t.Errorf("%d account.created records for %d accounts", len(created), len(tenant))
+	}
+	w.t.Logf("audit trail: %d account.created records (%d confirmed on retry after the crash), %d memberships each with their grant", len(created), confirmed, grants)
+}
+
 // Whole-process crash of worker -dev in the middle of the first wave (kill -9 once in the
 // short profile, twice in the full one): after each restart every account created before
 // the crash is still there under the same object id, every employee ends with exactly one
 // correct account, and a workflow waiting on a durable timer when the process died
-// completes. A last crash once everything is provisioned loses nothing either.
+// completes. A last crash once everything is provisioned loses nothing either. The audit
+// trail holds exactly one account.created record per account and a standing grant record
+// for every group membership in the tenant, crashes or not.
 func TestFaultDevCrashMidWave(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the start-to-close timeout of activities cut off by the crash")
@@ -334,6 +401,8 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 			t.Fatalf("employee %s: account %s replaced by %s", id, oid, final[id].ID)
 		}
 	}
+	// The audit trail lost nothing the crashed attempts did in Entra and recorded nothing twice.
+	w.checkAuditTrail(final)
 	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var res workflows.PingResult
@@ -360,6 +429,7 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		}
 	}
 	w.waitSettled(employees, 2*time.Minute)
+	w.checkAuditTrail(restarted)
 }
 
 // Storms of throttling (429 with Retry-After), unavailability (503) and, in the full
