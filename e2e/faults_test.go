@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -272,7 +273,7 @@ func (w *devWorld) waitSettled(employees []string, within time.Duration) {
 // (none missing for an account a crashed attempt created, none twice for one a retry found),
 // and every group membership in the tenant has a group.added record for that account and
 // group that no later group.removed undid.
-func (w *devWorld) checkAuditTrail(tenant map[string]tenantUser) {
+func (w *devWorld) checkAuditTrail(tenant map[string]tenantUser) (confirmed int) {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -286,7 +287,6 @@ func (w *devWorld) checkAuditTrail(tenant map[string]tenantUser) {
 		w.t.Fatal(err)
 	}
 	perAccount := map[string][]audit.Record{}
-	confirmed := 0
 	for _, r := range created {
 		perAccount[strings.ToLower(r.ObjectID)] = append(perAccount[strings.ToLower(r.ObjectID)], r)
 		if strings.Contains(r.Reason, "confirmed on retry") {
@@ -327,6 +327,54 @@ func (w *devWorld) checkAuditTrail(tenant map[string]tenantUser) {
 		w.t.Errorf("%d account.created records for %d accounts", len(created), len(tenant))
 	}
 	w.t.Logf("audit trail: %d account.created records (%d confirmed on retry after the crash), %d memberships each with their grant", len(created), confirmed, grants)
+	return confirmed
+}
+
+// holdAuditWrites takes the dev audit trail's write lock (SQLite BEGIN IMMEDIATE; the
+// worker's writes wait on it) and holds it until the tenant has more than have accounts, so
+// that an account was created in Graph while its record could not be written; at most
+// a few seconds, below the worker's busy timeout. caught says whether that happened. The
+// returned release drops the lock; call it once the worker is killed.
+func (w *devWorld) holdAuditWrites(have int) (release func(), caught bool) {
+	w.t.Helper()
+	// Slow POSTs to /users* down so that creates are under way in Graph when the lock is
+	// taken: each is past its intent (written before the call) and will want its record.
+	const slow = 8
+	w.injectFaults(map[string]any{"method": "POST", "path": "/users", "latencyMs": 1500, "count": slow})
+	eventually(w.t, time.Minute, func() error {
+		n, err := w.pendingFaults()
+		if err != nil {
+			return err
+		}
+		if n > slow-3 {
+			return fmt.Errorf("%d slowed requests under way", slow-n)
+		}
+		return nil
+	})
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(w.data, "audit.db")+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		_ = db.Close()
+		w.t.Fatalf("lock the audit trail: %v", err)
+	}
+	release = func() {
+		_ = tx.Rollback()
+		_ = db.Close()
+	}
+	deadline := time.Now().Add(8 * time.Second)
+	for time.Now().Before(deadline) {
+		accs, err := w.accounts()
+		if err == nil && len(accs) > have {
+			w.t.Logf("account %d created while the audit trail was locked", len(accs))
+			return release, true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.t.Log("no account was created while the audit trail was locked; the crash tests the other windows only")
+	return release, false
 }
 
 // Whole-process crash of worker -dev in the middle of the first wave (kill -9 once in the
@@ -355,6 +403,7 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		crashes = 2
 	}
 	seen := map[string]string{} // employeeId → object id, over all crashes
+	caughtCreate := false       // an account was created while its audit record could not be written
 	for i := range crashes {
 		// Mid-wave: some accounts exist, not all.
 		var before map[string]tenantUser
@@ -371,10 +420,22 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		if len(before) == len(employees) && i == 0 {
 			t.Logf("the wave finished before the crash (%d accounts); the crash still tests durability", len(before))
 		}
+		release := func() {}
+		if i == 0 {
+			// The first crash comes while the audit trail cannot be written and an account
+			// created in Graph waits for its record: the window a kill -9 must not lose.
+			var caught bool
+			release, caught = w.holdAuditWrites(len(before))
+			caughtCreate = caughtCreate || caught
+			if before, err = w.accounts(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for id, u := range before {
 			seen[id] = u.ID
 		}
 		w.crash()
+		release()
 		t.Logf("crash %d with %d of %d accounts created", i+1, len(before), len(employees))
 		w.start()
 		after, err := w.accounts()
@@ -402,7 +463,9 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		}
 	}
 	// The audit trail lost nothing the crashed attempts did in Entra and recorded nothing twice.
-	w.checkAuditTrail(final)
+	if confirmed := w.checkAuditTrail(final); caughtCreate && confirmed == 0 {
+		t.Error("an account was created while its audit record was held back and the process was killed, but no account.created was confirmed on retry")
+	}
 	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var res workflows.PingResult
