@@ -82,3 +82,27 @@ func TestDueIsStored(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneRemovesOldIntents(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *SQLStore) {
+		ctx := context.Background()
+		old := rec("2020-01-01T09:00:00Z", "1001", "obj-1", AccountRestored, "", "", "", "rehire")
+		recent := rec("2026-10-01T09:00:00Z", "1001", "obj-1", AccountRestored, "", "", "", "rehire")
+		recent.ActivityID = old.ActivityID
+		recent.RunID = "run-2"
+		for _, r := range []Record{old, recent} {
+			if err := s.Intend(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Prune(ctx, day("2025-01-01T00:00:00Z")); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := s.Pending(ctx, old.WorkflowID, old.RunID, old.ActivityID); err != nil || len(p) != 0 {
+			t.Errorf("the old intent survived the prune: %+v (%v)", p, err)
+		}
+		if p, err := s.Pending(ctx, recent.WorkflowID, recent.RunID, recent.ActivityID); err != nil || len(p) != 1 {
+			t.Errorf("the recent intent was pruned: %+v (%v)", p, err)
+		}
+	})
+}
