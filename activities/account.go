@@ -254,6 +254,9 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 type SetEnabledInput struct {
 	ObjectID string `json:"objectId"`
 	Enabled  bool   `json:"enabled"`
+	// Since is the moment the change became due (the leave moment of an exit, the start of
+	// a hire's access); the audit record keeps it, and the metrics observe the delay.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // SetAccountEnabled enables or disables sign-in (idempotent).
@@ -266,7 +269,7 @@ func (a *Activities) SetAccountEnabled(ctx context.Context, in SetEnabledInput) 
 	if in.Enabled {
 		what, set = "enable", d.EnableUser
 	}
-	err = set(ctx, in.ObjectID)
+	err = set(WithDue(ctx, in.Since), in.ObjectID)
 	if directory.KindOf(err) == directory.KindSyncedReadOnly {
 		// A synchronised account's sign-in is governed by on-premises Active
 		// Directory: the engine cannot change it and does not retry.

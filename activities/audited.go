@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -38,6 +39,19 @@ import (
 // repair" for a reconciliation, else the workflow type; a Note's Sources add the granting
 // rule or replacement per target.
 //
+// Write-ahead intents. A retry of an activity repeats its Graph calls, which are
+// idempotent, and records again under the same key; but three changes are not repeated, so
+// their record would be lost with an attempt that died between Graph's answer and the
+// audit write: CreateUser answers "it exists" (created false), UpdateAccount reads the
+// account and finds nothing left to patch, and FindAccount finds the restored account and
+// restores nothing. When the store keeps intents (audit.IntentStore), the decorator appends
+// the record it means to write before each CreateUser, PatchUser and RestoreUser made in an
+// activity, and a retry of that activity (attempt > 1) that finds the change made while
+// the intent has no record writes the intended record then, once, with "confirmed on retry"
+// in its reason: CreateUser answering false, an account read (GetUser, FindUserBy*) that
+// shows the restored account or every patched value. An intent whose change was not made
+// (the account existed already, the directory refused the change for good) is voided.
+//
 // The optional bulk listings of the inner directory (ListUsers, ListGroupMembers,
 // ListUsersWithLicenses, ListAppRoleAssignedTo) stay visible through the decorator.
 func Audited(dir Directory, store audit.Recorder) Directory {
@@ -50,6 +64,7 @@ func Audited(dir Directory, store audit.Recorder) Directory {
 		skus:      map[string]string{},
 		roles:     map[string]string{},
 	}
+	a.intents, _ = store.(audit.IntentStore)
 	el, isE := dir.(entraLister)
 	ll, isL := dir.(licensedUserLister)
 	al, isA := dir.(appAssignmentLister)
@@ -87,7 +102,9 @@ func Audited(dir Directory, store audit.Recorder) Directory {
 type auditedDir struct {
 	Directory
 	store audit.Recorder
-	log   *slog.Logger
+	// intents is the store's write-ahead side; nil when it keeps none.
+	intents audit.IntentStore
+	log     *slog.Logger
 
 	mu sync.Mutex
 	// users are the accounts seen lately, for the employee id and attribute values before a patch.
@@ -154,6 +171,7 @@ func (a *auditedDir) FindUserByEmployeeID(ctx context.Context, employeeID string
 	u, ok, err := a.Directory.FindUserByEmployeeID(ctx, employeeID)
 	if err == nil && ok {
 		a.remember(u)
+		err = a.confirm(ctx, u)
 	}
 	return u, ok, err
 }
@@ -163,6 +181,7 @@ func (a *auditedDir) FindUserByUPN(ctx context.Context, upn string) (directory.U
 	u, ok, err := a.Directory.FindUserByUPN(ctx, upn)
 	if err == nil && ok {
 		a.remember(u)
+		err = a.confirm(ctx, u)
 	}
 	return u, ok, err
 }
@@ -172,6 +191,7 @@ func (a *auditedDir) FindUserByMail(ctx context.Context, address string) (direct
 	u, ok, err := a.Directory.FindUserByMail(ctx, address)
 	if err == nil && ok {
 		a.remember(u)
+		err = a.confirm(ctx, u)
 	}
 	return u, ok, err
 }
@@ -181,6 +201,7 @@ func (a *auditedDir) GetUser(ctx context.Context, id string) (directory.User, er
 	u, err := a.Directory.GetUser(ctx, id)
 	if err == nil {
 		a.remember(u)
+		err = a.confirm(ctx, u)
 	}
 	return u, err
 }
@@ -232,16 +253,10 @@ func (a *auditedDir) ResolveAppRoles(ctx context.Context, roles []directory.AppR
 
 // --- the writes -------------------------------------------------------------------------
 
-// CreateUser records account.created with the attributes set, when it created the account.
+// CreateUser records account.created with the attributes set, when it created the account;
+// with an intent written ahead, also when a retry finds the account an earlier attempt
+// created (see Audited).
 func (a *auditedDir) CreateUser(ctx context.Context, u directory.User) (directory.User, bool, error) {
-	got, created, err := a.Directory.CreateUser(ctx, u)
-	if err != nil {
-		return got, created, err
-	}
-	a.remember(got)
-	if !created {
-		return got, created, nil
-	}
 	var changes []audit.Change
 	for _, f := range userFields {
 		if v := f.get(u); v != "" {
@@ -249,21 +264,53 @@ func (a *auditedDir) CreateUser(ctx context.Context, u directory.User) (director
 		}
 	}
 	changes = append(changes, audit.Change{Field: "accountEnabled", After: strconv.FormatBool(u.AccountEnabled), BeforeKnown: true})
-	rec := a.base(ctx, got.ID, audit.AccountCreated, audit.Target{})
+	rec := a.base(ctx, "", audit.AccountCreated, audit.Target{})
 	if rec.EmployeeID == "" {
 		rec.EmployeeID = u.EmployeeID
 	}
 	rec.Changes = changes
-	return got, created, a.write(ctx, rec)
+	ahead := a.intends(rec)
+	var earlier []audit.Record
+	if ahead {
+		// The object id is not known before: the key leaves it out, so the record of any
+		// attempt of this activity has the intent's key.
+		rec.Key = rec.DedupKey()
+		var err error
+		if earlier, err = a.pending(ctx, rec, func(p audit.Record) bool { return p.Action == audit.AccountCreated }); err != nil {
+			return directory.User{}, false, err
+		}
+		if len(earlier) == 0 {
+			if err := a.intend(ctx, rec); err != nil {
+				return directory.User{}, false, err
+			}
+		}
+	}
+	got, created, err := a.Directory.CreateUser(ctx, u)
+	if err != nil {
+		if ahead && len(earlier) == 0 {
+			a.voidIfRefused(ctx, rec, err)
+		}
+		return got, created, err
+	}
+	a.remember(got)
+	rec.ObjectID = got.ID
+	switch {
+	case created:
+		return got, created, a.write(ctx, rec)
+	case len(earlier) > 0 && (got.EmployeeID == "" || strings.EqualFold(got.EmployeeID, u.EmployeeID)):
+		// An earlier attempt created it and died before its record.
+		return got, created, a.write(ctx, confirmed(earlier[0], got.ID, rec.Attempt))
+	case ahead:
+		// The account was there before this activity: nothing was created.
+		a.void(ctx, rec)
+	}
+	return got, created, nil
 }
 
 // PatchUser records account.updated with the attributes sent.
 func (a *auditedDir) PatchUser(ctx context.Context, id string, attrs directory.UserAttributes) error {
 	before, fresh := a.seen(id)
 	fresh = fresh && time.Since(before.at) < beforeFreshness
-	if err := a.Directory.PatchUser(ctx, id, attrs); err != nil {
-		return err
-	}
 	var changes []audit.Change
 	for _, f := range userFields {
 		after, set := f.attr(attrs)
@@ -279,11 +326,23 @@ func (a *auditedDir) PatchUser(ctx context.Context, id string, attrs directory.U
 	if attrs.AccountEnabled != nil {
 		changes = append(changes, audit.Change{Field: "accountEnabled", After: strconv.FormatBool(*attrs.AccountEnabled)})
 	}
+	rec := a.base(ctx, id, audit.AccountUpdated, audit.Target{})
+	rec.Changes = changes
+	ahead := a.intends(rec) && len(changes) > 0
+	if ahead {
+		if err := a.intend(ctx, rec); err != nil {
+			return err
+		}
+	}
+	if err := a.Directory.PatchUser(ctx, id, attrs); err != nil {
+		if ahead {
+			a.voidIfRefused(ctx, rec, err)
+		}
+		return err
+	}
 	if fresh {
 		a.remember(applyAttributes(before.u, attrs))
 	}
-	rec := a.base(ctx, id, audit.AccountUpdated, audit.Target{})
-	rec.Changes = changes
 	return a.write(ctx, rec)
 }
 
@@ -313,14 +372,36 @@ func (a *auditedDir) UpdateUser(ctx context.Context, id string, desired director
 	return changed, a.write(ctx, rec)
 }
 
-// EnableUser records account.enabled.
+// EnableUser records account.enabled, with the moment it became due when the context's
+// note carries one (the provisioning latency's start).
 func (a *auditedDir) EnableUser(ctx context.Context, id string) error {
-	return a.after(ctx, a.Directory.EnableUser(ctx, id), a.base(ctx, id, audit.AccountEnabled, audit.Target{}))
+	return a.after(ctx, a.Directory.EnableUser(ctx, id), a.due(ctx, a.base(ctx, id, audit.AccountEnabled, audit.Target{})))
 }
 
-// DisableUser records account.disabled.
+// DisableUser records account.disabled, with the moment it became due when the context's
+// note carries one (the leave moment: the deprovisioning delay's start).
 func (a *auditedDir) DisableUser(ctx context.Context, id string) error {
-	return a.after(ctx, a.Directory.DisableUser(ctx, id), a.base(ctx, id, audit.AccountDisabled, audit.Target{}))
+	return a.after(ctx, a.Directory.DisableUser(ctx, id), a.due(ctx, a.base(ctx, id, audit.AccountDisabled, audit.Target{})))
+}
+
+// due sets rec.Due from the context's note.
+func (a *auditedDir) due(ctx context.Context, rec audit.Record) audit.Record {
+	if n, ok := audit.NoteFrom(ctx); ok {
+		rec.Due = n.Due.UTC()
+	}
+	return rec
+}
+
+// WithDue returns a context whose enable or disable is recorded as due since the moment
+// due (audit.Record.Due): the start of the access for an enable, the leave moment for a
+// disable. A zero moment leaves ctx as it is.
+func WithDue(ctx context.Context, due time.Time) context.Context {
+	if due.IsZero() {
+		return ctx
+	}
+	n, _ := audit.NoteFrom(ctx)
+	n.Due = due
+	return audit.WithNote(ctx, n)
 }
 
 // SetManager records manager.set.
@@ -460,12 +541,21 @@ func (a *auditedDir) DeleteUser(ctx context.Context, id string) error {
 
 // RestoreUser records account.restored.
 func (a *auditedDir) RestoreUser(ctx context.Context, id string) (directory.User, error) {
+	rec := a.base(ctx, id, audit.AccountRestored, audit.Target{})
+	ahead := a.intends(rec)
+	if ahead {
+		if err := a.intend(ctx, rec); err != nil {
+			return directory.User{}, err
+		}
+	}
 	u, err := a.Directory.RestoreUser(ctx, id)
 	if err != nil {
+		if ahead {
+			a.voidIfRefused(ctx, rec, err)
+		}
 		return u, err
 	}
 	a.remember(u)
-	rec := a.base(ctx, id, audit.AccountRestored, audit.Target{})
 	return u, a.write(ctx, rec)
 }
 
@@ -489,6 +579,127 @@ func (a *auditedDir) write(ctx context.Context, recs ...audit.Record) error {
 		return fmt.Errorf("audit record of %s on %s not written: %w", recs[0].Action, recs[0].ObjectID, err)
 	}
 	return nil
+}
+
+// intends tells whether rec's change gets a write-ahead intent: inside an activity, with a
+// store that keeps intents.
+func (a *auditedDir) intends(rec audit.Record) bool {
+	return a.intents != nil && rec.WorkflowID != ""
+}
+
+// intend appends rec as an intent; a failure fails the call before the change is made.
+func (a *auditedDir) intend(ctx context.Context, rec audit.Record) error {
+	if err := a.intents.Intend(ctx, rec); err != nil {
+		a.log.Error("audit intent not written: the activity will be retried", "action", rec.Action, "objectId", rec.ObjectID, "error", err)
+		return fmt.Errorf("audit intent of %s on %s not written: %w", rec.Action, rec.ObjectID, err)
+	}
+	return nil
+}
+
+// void appends that rec's intended change was not made. A failure is only logged: the
+// intent stays pending, which a later retry reads as "maybe made" only when the directory
+// shows the change.
+func (a *auditedDir) void(ctx context.Context, rec audit.Record) {
+	if err := a.intents.Void(ctx, rec); err != nil {
+		a.log.Warn("audit intent not voided", "action", rec.Action, "objectId", rec.ObjectID, "error", err)
+	}
+}
+
+// voidIfRefused voids rec's intent when err says the change was not made: the
+// directory's refusal that is not retried. Any other failure may hide a change made (a
+// lost reply, a cut connection): its intent stays pending for the retry to settle.
+func (a *auditedDir) voidIfRefused(ctx context.Context, rec audit.Record, err error) {
+	var de *directory.Error
+	if ctx.Err() == nil && errors.As(err, &de) && !de.Retryable() {
+		a.void(ctx, rec)
+	}
+}
+
+// pending lists the intents of the activity making rec that keep matches, when this
+// attempt is a retry (the first attempt of an activity has no earlier intents).
+func (a *auditedDir) pending(ctx context.Context, rec audit.Record, keep func(audit.Record) bool) ([]audit.Record, error) {
+	if !a.intends(rec) || rec.Attempt <= 1 {
+		return nil, nil
+	}
+	all, err := a.intents.Pending(ctx, rec.WorkflowID, rec.RunID, rec.ActivityID)
+	if err != nil {
+		a.log.Error("audit intents not read: the activity will be retried", "workflowId", rec.WorkflowID, "error", err)
+		return nil, fmt.Errorf("audit intents of %s not read: %w", rec.WorkflowID, err)
+	}
+	var out []audit.Record
+	for _, p := range all {
+		if keep(p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// confirm writes the pending intents of this activity that account u shows made: a
+// restore of u, a patch of u whose every value u now holds. It runs on a retry's reads.
+func (a *auditedDir) confirm(ctx context.Context, u directory.User) error {
+	if a.intents == nil || u.ID == "" || !activity.IsActivity(ctx) || activity.GetInfo(ctx).Attempt <= 1 {
+		return nil
+	}
+	info := activity.GetInfo(ctx)
+	probe := audit.Record{WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
+		ActivityID: info.ActivityID, Attempt: int(info.Attempt)}
+	made, err := a.pending(ctx, probe, func(p audit.Record) bool {
+		if !strings.EqualFold(p.ObjectID, u.ID) {
+			return false
+		}
+		switch p.Action {
+		case audit.AccountRestored:
+			return true
+		case audit.AccountUpdated:
+			return holds(u, p.Changes)
+		}
+		return false
+	})
+	if err != nil {
+		return err
+	}
+	recs := make([]audit.Record, 0, len(made))
+	for _, p := range made {
+		recs = append(recs, confirmed(p, u.ID, probe.Attempt))
+	}
+	return a.write(ctx, recs...)
+}
+
+// confirmed is an intent's record, written by a later attempt that found the change made.
+// It keeps the intent's key, time and attempt: the change is the earlier attempt's.
+func confirmed(intent audit.Record, objectID string, attempt int) audit.Record {
+	intent.ObjectID = objectID
+	intent.Reason = strings.TrimPrefix(fmt.Sprintf("%s; confirmed on retry (attempt %d)", intent.Reason, attempt), "; ")
+	return intent
+}
+
+// holds reports whether u has every value of changes (a patch's after values).
+func holds(u directory.User, changes []audit.Change) bool {
+	if len(changes) == 0 {
+		return false
+	}
+	for _, c := range changes {
+		if c.Field == "accountEnabled" {
+			if strconv.FormatBool(u.AccountEnabled) != c.After {
+				return false
+			}
+			continue
+		}
+		known := false
+		for _, f := range userFields {
+			if f.name == c.Field {
+				known = true
+				if f.get(u) != c.After {
+					return false
+				}
+			}
+		}
+		if !known {
+			return false
+		}
+	}
+	return true
 }
 
 // each makes one record per target.

@@ -48,3 +48,18 @@ func (a *Activities) observePlan(p Plan) {
 		a.Observer.ReconcilePlanned(p.Summary.Drift())
 	}
 }
+
+// ProvisioningDue is the moment a hire's access became due, for SetEnabledInput.Since: the
+// later of the employment's start and the moment the engine took the hire up (the hire
+// workflow's start), so that neither an account created ahead of its start nor an HR record
+// entered late counts as slow provisioning. It is zero when the hire does not enable the
+// account (a pre-hire created disabled), which observes nothing.
+func ProvisioningDue(enable bool, start, began time.Time) time.Time {
+	if !enable {
+		return time.Time{}
+	}
+	if start.After(began) {
+		return start
+	}
+	return began
+}

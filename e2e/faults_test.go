@@ -3,17 +3,21 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/sample"
 	"github.com/entralifecycle/engine/workflows"
@@ -264,11 +268,122 @@ func (w *devWorld) waitSettled(employees []string, within time.Duration) {
 	}
 }
 
+// checkAuditTrail reads the dev audit trail (<data>/audit.db) and checks it against the
+// tenant: every account carrying an employee id has exactly one account.created record
+// (none missing for an account a crashed attempt created, none twice for one a retry found),
+// and every group membership in the tenant has a group.added record for that account and
+// group that no later group.removed undid.
+func (w *devWorld) checkAuditTrail(tenant map[string]tenantUser) (confirmed int) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store, err := audit.OpenSQLite(ctx, filepath.Join(w.data, "audit.db"))
+	if err != nil {
+		w.t.Fatalf("open the dev audit trail: %v", err)
+	}
+	defer store.Close()
+	created, err := store.Query(ctx, audit.Filter{Actions: []audit.Action{audit.AccountCreated}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	perAccount := map[string][]audit.Record{}
+	for _, r := range created {
+		perAccount[strings.ToLower(r.ObjectID)] = append(perAccount[strings.ToLower(r.ObjectID)], r)
+		if strings.Contains(r.Reason, "confirmed on retry") {
+			confirmed++
+		}
+	}
+	grants := 0
+	for id, u := range tenant {
+		recs := perAccount[strings.ToLower(u.ID)]
+		if len(recs) != 1 {
+			w.t.Errorf("employee %s (account %s): %d account.created records, want exactly 1: %+v", id, u.ID, len(recs), recs)
+		} else if recs[0].EmployeeID != id {
+			w.t.Errorf("employee %s: account.created recorded for employee %q", id, recs[0].EmployeeID)
+		}
+		groups, err := w.groupsOf(u.ID)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if len(groups) == 0 {
+			continue
+		}
+		hist, err := store.Query(ctx, audit.Filter{ObjectID: u.ID, Actions: []audit.Action{audit.GroupAdded, audit.GroupRemoved}})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		held := map[string]bool{}
+		for _, r := range hist { // oldest first: the last word on each group wins
+			held[strings.ToLower(r.Target.Name)] = r.Action == audit.GroupAdded
+		}
+		for _, g := range groups {
+			if !held[strings.ToLower(g)] {
+				w.t.Errorf("employee %s is a member of %q in the tenant without a group.added record standing for it (history %d records)", id, g, len(hist))
+			}
+			grants++
+		}
+	}
+	if len(created) != len(tenant) {
+		w.t.Errorf("%d account.created records for %d accounts", len(created), len(tenant))
+	}
+	w.t.Logf("audit trail: %d account.created records (%d confirmed on retry after the crash), %d memberships each with their grant", len(created), confirmed, grants)
+	return confirmed
+}
+
+// holdAuditWrites takes the dev audit trail's write lock (SQLite BEGIN IMMEDIATE; the
+// worker's writes wait on it) and holds it until the tenant has more than have accounts, so
+// that an account was created in Graph while its record could not be written; at most
+// a few seconds, below the worker's busy timeout. caught says whether that happened. The
+// returned release drops the lock; call it once the worker is killed.
+func (w *devWorld) holdAuditWrites(have int) (release func(), caught bool) {
+	w.t.Helper()
+	// Slow POSTs to /users* down so that creates are under way in Graph when the lock is
+	// taken: each is past its intent (written before the call) and will want its record.
+	const slow = 8
+	w.injectFaults(map[string]any{"method": "POST", "path": "/users", "latencyMs": 1500, "count": slow})
+	eventually(w.t, time.Minute, func() error {
+		n, err := w.pendingFaults()
+		if err != nil {
+			return err
+		}
+		if n > slow-3 {
+			return fmt.Errorf("%d slowed requests under way", slow-n)
+		}
+		return nil
+	})
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(w.data, "audit.db")+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		_ = db.Close()
+		w.t.Fatalf("lock the audit trail: %v", err)
+	}
+	release = func() {
+		_ = tx.Rollback()
+		_ = db.Close()
+	}
+	deadline := time.Now().Add(8 * time.Second)
+	for time.Now().Before(deadline) {
+		accs, err := w.accounts()
+		if err == nil && len(accs) > have {
+			w.t.Logf("account %d created while the audit trail was locked", len(accs))
+			return release, true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.t.Log("no account was created while the audit trail was locked; the crash tests the other windows only")
+	return release, false
+}
+
 // Whole-process crash of worker -dev in the middle of the first wave (kill -9 once in the
 // short profile, twice in the full one): after each restart every account created before
 // the crash is still there under the same object id, every employee ends with exactly one
 // correct account, and a workflow waiting on a durable timer when the process died
-// completes. A last crash once everything is provisioned loses nothing either.
+// completes. A last crash once everything is provisioned loses nothing either. The audit
+// trail holds exactly one account.created record per account and a standing grant record
+// for every group membership in the tenant, crashes or not.
 func TestFaultDevCrashMidWave(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the start-to-close timeout of activities cut off by the crash")
@@ -288,6 +403,7 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		crashes = 2
 	}
 	seen := map[string]string{} // employeeId → object id, over all crashes
+	caughtCreate := false       // an account was created while its audit record could not be written
 	for i := range crashes {
 		// Mid-wave: some accounts exist, not all.
 		var before map[string]tenantUser
@@ -304,10 +420,22 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		if len(before) == len(employees) && i == 0 {
 			t.Logf("the wave finished before the crash (%d accounts); the crash still tests durability", len(before))
 		}
+		release := func() {}
+		if i == 0 {
+			// The first crash comes while the audit trail cannot be written and an account
+			// created in Graph waits for its record: the window a kill -9 must not lose.
+			var caught bool
+			release, caught = w.holdAuditWrites(len(before))
+			caughtCreate = caughtCreate || caught
+			if before, err = w.accounts(); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for id, u := range before {
 			seen[id] = u.ID
 		}
 		w.crash()
+		release()
 		t.Logf("crash %d with %d of %d accounts created", i+1, len(before), len(employees))
 		w.start()
 		after, err := w.accounts()
@@ -333,6 +461,10 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		if final[id].ID != oid {
 			t.Fatalf("employee %s: account %s replaced by %s", id, oid, final[id].ID)
 		}
+	}
+	// The audit trail lost nothing the crashed attempts did in Entra and recorded nothing twice.
+	if confirmed := w.checkAuditTrail(final); caughtCreate && confirmed == 0 {
+		t.Error("an account was created while its audit record was held back and the process was killed, but no account.created was confirmed on retry")
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -360,6 +492,7 @@ func TestFaultDevCrashMidWave(t *testing.T) {
 		}
 	}
 	w.waitSettled(employees, 2*time.Minute)
+	w.checkAuditTrail(restarted)
 }
 
 // Storms of throttling (429 with Retry-After), unavailability (503) and, in the full

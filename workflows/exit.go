@@ -35,7 +35,7 @@ type ExitResult struct {
 func Exit(ctx workflow.Context, in ExitInput) (ExitResult, error) {
 	var res ExitResult
 	if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
-		ObjectID: in.ObjectID, Enabled: false,
+		ObjectID: in.ObjectID, Enabled: false, Since: in.LeaveAt,
 	}).Get(ctx, nil); err != nil {
 		return res, fmt.Errorf("disable the account: %w", err)
 	}

@@ -232,7 +232,7 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 	}
 	if in.Enable != res.Account.Enabled || res.Account.Created {
 		if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
-			ObjectID: id, Enabled: in.Enable,
+			ObjectID: id, Enabled: in.Enable, Since: activities.ProvisioningDue(in.Enable, in.Spec.HireDate, workflow.GetInfo(ctx).WorkflowStartTime),
 		}).Get(ctx, nil); err != nil {
 			return err
 		}
@@ -330,7 +330,7 @@ type ActivateResult struct {
 // Access Pass to the manager.
 func Activate(ctx workflow.Context, in ActivateInput) (ActivateResult, error) {
 	if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
-		ObjectID: in.ObjectID, Enabled: true,
+		ObjectID: in.ObjectID, Enabled: true, Since: workflow.GetInfo(ctx).WorkflowStartTime,
 	}).Get(ctx, nil); err != nil {
 		return ActivateResult{}, fmt.Errorf("enable the account: %w", err)
 	}

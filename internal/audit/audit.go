@@ -122,6 +122,10 @@ type Record struct {
 	RunID      string `json:"runId,omitempty"`
 	ActivityID string `json:"activityId,omitempty"`
 	Attempt    int    `json:"attempt,omitempty"`
+	// Due is the moment the change became due, when it had one: the leave moment of an
+	// exit's account.disabled, the start of a hire's account.enabled. At − Due is the
+	// deprovisioning delay or provisioning latency.
+	Due time.Time `json:"due,omitzero"`
 	// Key is the deduplication key; empty makes the store derive it (DedupKey).
 	Key string `json:"-"`
 }
@@ -154,6 +158,26 @@ func (t Target) identity() string {
 // others; it returns how many were stored.
 type Recorder interface {
 	Record(ctx context.Context, recs ...Record) (int, error)
+}
+
+// IntentStore keeps write-ahead intents beside the records. Before a change whose retry
+// would find it made already (an account created, restored or patched: the retry reads the
+// directory and has nothing left to do), the activity attempt appends the record it means to
+// write as an intent; when the change is made the record follows. An attempt that dies in
+// between leaves the intent pending, and the retry of the same activity that finds the
+// change made writes the intended record then, once (the record's key is the intent's).
+// Intents are append-only like records: a void is a second row, never an update.
+type IntentStore interface {
+	// Intend appends rec (with its dedup key) as an intent; an intent of the same key kept
+	// already is left as it is, so the first attempt's time and attempt number stay.
+	Intend(ctx context.Context, rec Record) error
+	// Void appends that the intended change of rec's key was not made (it was there
+	// already, or the directory refused it), so no retry takes it for made.
+	Void(ctx context.Context, rec Record) error
+	// Pending lists the intents of one activity (workflow id, run id, activity id) that
+	// have neither a record of their key nor a void, oldest first, as the records they
+	// plan (At and Attempt of the intent, Key set).
+	Pending(ctx context.Context, workflowID, runID, activityID string) ([]Record, error)
 }
 
 // Filter selects records. Zero fields select everything.
@@ -198,6 +222,8 @@ type Note struct {
 	EmployeeID string
 	Reason     string
 	Sources    map[string]string
+	// Due is the moment the change became due (Record.Due), zero when none.
+	Due time.Time
 }
 
 type noteKey struct{}

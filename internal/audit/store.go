@@ -47,7 +47,10 @@ type SQLStore struct {
 	adhoc func() string
 }
 
-var _ Store = (*SQLStore)(nil)
+var (
+	_ Store       = (*SQLStore)(nil)
+	_ IntentStore = (*SQLStore)(nil)
+)
 
 // Option adjusts a store.
 type Option func(*SQLStore)
@@ -268,14 +271,20 @@ type dbTime struct{ t time.Time }
 
 func (d *dbTime) Scan(src any) error {
 	switch v := src.(type) {
-	case time.Time:
-		d.t = v.UTC()
+	case nil:
+		d.t = time.Time{}
 	case string:
+		if v == "" {
+			d.t = time.Time{}
+			return nil
+		}
 		t, err := time.Parse(sqlTimeLayout, v)
 		if err != nil {
 			return fmt.Errorf("stored time %q: %w", v, err)
 		}
 		d.t = t
+	case time.Time:
+		d.t = v.UTC()
 	case []byte:
 		return d.Scan(string(v))
 	default:
@@ -285,8 +294,20 @@ func (d *dbTime) Scan(src any) error {
 }
 
 const insertSQL = `INSERT INTO audit_records (recorded_at, employee_id, object_id, action, target_kind, target_id,
- target_name, changes, reason, workflow_id, run_id, activity_id, attempt, dedup_key)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`
+ target_name, changes, reason, workflow_id, run_id, activity_id, attempt, dedup_key, due_at)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING`
+
+// dueArg is an optional moment as the dialect stores it: NULL (PostgreSQL) or the empty text
+// (SQLite) when zero.
+func (s *SQLStore) dueArg(t time.Time) any {
+	if t.IsZero() {
+		if s.dialect == Postgres {
+			return nil
+		}
+		return ""
+	}
+	return s.timeArg(t)
+}
 
 // Record appends the records in one transaction; a record whose key is stored already is
 // skipped. A record without a time gets the store's clock; one made outside an activity
@@ -318,16 +339,13 @@ func (s *SQLStore) Record(ctx context.Context, recs ...Record) (int, error) {
 		if r.Key == "" && r.WorkflowID == "" {
 			r.Key = s.adhoc()
 		}
-		changes := ""
-		if len(r.Changes) > 0 {
-			b, err := json.Marshal(r.Changes)
-			if err != nil {
-				return 0, fmt.Errorf("record audit entries: %w", err)
-			}
-			changes = string(b)
+		changes, err := changesText(r.Changes)
+		if err != nil {
+			return 0, fmt.Errorf("record audit entries: %w", err)
 		}
 		res, err := stmt.ExecContext(ctx, s.timeArg(r.At), r.EmployeeID, r.ObjectID, string(r.Action), r.Target.Kind,
-			r.Target.ID, r.Target.Name, changes, r.Reason, r.WorkflowID, r.RunID, r.ActivityID, r.Attempt, r.DedupKey())
+			r.Target.ID, r.Target.Name, changes, r.Reason, r.WorkflowID, r.RunID, r.ActivityID, r.Attempt, r.DedupKey(),
+			s.dueArg(r.Due))
 		if err != nil {
 			return 0, fmt.Errorf("record audit entry %s of %s: %w", r.Action, r.ObjectID, err)
 		}
@@ -348,7 +366,19 @@ func (s *SQLStore) Record(ctx context.Context, recs ...Record) (int, error) {
 }
 
 const selectSQL = `SELECT seq, recorded_at, employee_id, object_id, action, target_kind, target_id, target_name,
- changes, reason, workflow_id, run_id, activity_id, attempt FROM audit_records`
+ changes, reason, workflow_id, run_id, activity_id, attempt, due_at FROM audit_records`
+
+// changesText is the stored form of a record's changes: JSON, or "" for none.
+func changesText(cs []Change) (string, error) {
+	if len(cs) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(cs)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
 
 // where builds the WHERE clause of a filter.
 func (s *SQLStore) where(f Filter) (string, []any) {
@@ -413,13 +443,13 @@ func (s *SQLStore) Query(ctx context.Context, f Filter) ([]Record, error) {
 	var out []Record
 	for rows.Next() {
 		var r Record
-		var at dbTime
+		var at, due dbTime
 		var action, changes string
 		if err := rows.Scan(&r.Seq, &at, &r.EmployeeID, &r.ObjectID, &action, &r.Target.Kind, &r.Target.ID, &r.Target.Name,
-			&changes, &r.Reason, &r.WorkflowID, &r.RunID, &r.ActivityID, &r.Attempt); err != nil {
+			&changes, &r.Reason, &r.WorkflowID, &r.RunID, &r.ActivityID, &r.Attempt, &due); err != nil {
 			return nil, fmt.Errorf("read audit record: %w", err)
 		}
-		r.At, r.Action = at.t, Action(action)
+		r.At, r.Action, r.Due = at.t, Action(action), due.t
 		if changes != "" {
 			if err := json.Unmarshal([]byte(changes), &r.Changes); err != nil {
 				return nil, fmt.Errorf("read audit record %d: changes: %w", r.Seq, err)
@@ -501,6 +531,10 @@ func (s *SQLStore) Prune(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, s.bind(`DELETE FROM audit_records WHERE recorded_at < ?`), s.timeArg(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune audit records: %w", err)
+	}
+	// Intents of the same age have long been settled: their activity's retries are over.
+	if _, err := s.db.ExecContext(ctx, s.bind(`DELETE FROM audit_intents WHERE recorded_at < ?`), s.timeArg(before)); err != nil {
+		return 0, fmt.Errorf("prune audit intents: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {

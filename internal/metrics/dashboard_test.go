@@ -66,7 +66,8 @@ func TestDashboardUsesKnownMetrics(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"lifecycle_hr_snapshot_employees", "lifecycle_reconcile_drift"} {
+	for _, want := range []string{"lifecycle_hr_snapshot_employees", "lifecycle_reconcile_drift",
+		"lifecycle_provisioning_latency_seconds_bucket", "lifecycle_deprovisioning_delay_seconds_bucket"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("dashboard has no panel on %s", want)
 		}

@@ -3,6 +3,8 @@ package metrics
 import (
 	"time"
 
+	"github.com/entralifecycle/engine/internal/audit"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -20,7 +22,14 @@ type engine struct {
 	drift         *prometheus.GaugeVec
 	driftTotal    *prometheus.CounterVec
 	plans         prometheus.Counter
+	provisioning  prometheus.Histogram
+	deprovision   prometheus.Histogram
 }
+
+// lifecycleBuckets are the upper bounds of the provisioning latency and deprovisioning
+// delay histograms: seconds to minutes for the engine's own work, hours to days for a worker
+// that was down or a change held for approval.
+var lifecycleBuckets = []float64{1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800}
 
 func newEngine() engine {
 	e := engine{
@@ -57,6 +66,16 @@ func newEngine() engine {
 			Name: "lifecycle_reconcile_plans_total",
 			Help: "Reconciliation plans computed.",
 		}),
+		provisioning: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "lifecycle_provisioning_latency_seconds",
+			Help:    "From the moment a hire's access became due (the later of the start and the hire being taken up) to the account being enabled.",
+			Buckets: lifecycleBuckets,
+		}),
+		deprovision: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "lifecycle_deprovisioning_delay_seconds",
+			Help:    "From an employee's leave moment to the account being disabled.",
+			Buckets: lifecycleBuckets,
+		}),
 	}
 	for _, k := range driftKinds {
 		e.drift.WithLabelValues(k)
@@ -67,7 +86,7 @@ func newEngine() engine {
 
 func (e engine) collectors() []prometheus.Collector {
 	return []prometheus.Collector{e.hrEmployees, e.hrRejected, e.hrDuration, e.hrLastSuccess,
-		e.hrFailures, e.drift, e.driftTotal, e.plans}
+		e.hrFailures, e.drift, e.driftTotal, e.plans, e.provisioning, e.deprovision}
 }
 
 // HRSnapshot records one HR snapshot read (activities.Observer): its duration always, the
@@ -98,5 +117,21 @@ func (m *Metrics) ReconcilePlanned(drift map[string]int) {
 		n := drift[k]
 		m.engine.drift.WithLabelValues(k).Set(float64(n))
 		m.engine.driftTotal.WithLabelValues(k).Add(float64(n))
+	}
+}
+
+// observeDue records the delay of an enable or disable that carries the moment it became
+// due: provisioning latency for account.enabled, deprovisioning delay for account.disabled.
+// A change made before it was due (clocks apart) counts as 0.
+func (e engine) observeDue(r audit.Record) {
+	if r.Due.IsZero() || r.At.IsZero() {
+		return
+	}
+	d := max(r.At.Sub(r.Due), 0).Seconds()
+	switch r.Action {
+	case audit.AccountEnabled:
+		e.provisioning.Observe(d)
+	case audit.AccountDisabled:
+		e.deprovision.Observe(d)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/audit"
 )
 
 // The worker hands its *Metrics to the activities as their Observer.
@@ -117,4 +118,57 @@ func TestNilMetricsObserveNothing(t *testing.T) {
 	var m *Metrics
 	m.HRSnapshot(1, 1, time.Second, nil)
 	m.ReconcilePlanned(map[string]int{"hire": 1})
+}
+
+func TestLifecycleDelayHistograms(t *testing.T) {
+	m, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	leave := time.Date(2026, 10, 1, 17, 0, 0, 0, time.UTC)
+	for _, r := range []audit.Record{
+		{Action: audit.AccountDisabled, At: leave.Add(40 * time.Second), Due: leave}, // exit on time
+		{Action: audit.AccountDisabled, At: leave.Add(3 * time.Hour), Due: leave},    // a worker down for hours
+		{Action: audit.AccountEnabled, At: leave.Add(20 * time.Second), Due: leave},  // a hire
+		{Action: audit.AccountEnabled, At: leave.Add(-time.Second), Due: leave},      // clocks apart: 0
+		{Action: audit.AccountDisabled, At: leave.Add(time.Minute)},                  // no due moment (a compensation)
+		{Action: audit.AccountUpdated, At: leave.Add(time.Minute), Due: leave},       // not an enable or disable
+		{Action: audit.AccountEnabled, Due: leave},                                   // no time: not observed
+	} {
+		m.AuditRecorded(r)
+	}
+	body := scrape(t, m)
+	for _, want := range []string{
+		"lifecycle_deprovisioning_delay_seconds_count 2",
+		"lifecycle_deprovisioning_delay_seconds_sum 10840",
+		`lifecycle_deprovisioning_delay_seconds_bucket{le="60"} 1`,
+		`lifecycle_deprovisioning_delay_seconds_bucket{le="14400"} 2`,
+		"lifecycle_provisioning_latency_seconds_count 2",
+		"lifecycle_provisioning_latency_seconds_sum 20",
+		`lifecycle_provisioning_latency_seconds_bucket{le="1"} 1`,
+		`lifecycle_provisioning_latency_seconds_bucket{le="30"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %q in\n%s", want, grepLines(body, "lifecycle_provisioning", "lifecycle_deprovisioning"))
+		}
+	}
+}
+
+func TestProvisioningDue(t *testing.T) {
+	start := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		enable bool
+		began  time.Time
+		want   time.Time
+	}{
+		{"hire taken up after the start (HR entered it late)", true, start.Add(48 * time.Hour), start.Add(48 * time.Hour)},
+		{"hire taken up before the start", true, start.Add(-time.Hour), start},
+		{"pre-hire created disabled", false, start.Add(time.Hour), time.Time{}},
+	} {
+		if got := activities.ProvisioningDue(c.enable, start, c.began); !got.Equal(c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
 }

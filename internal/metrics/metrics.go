@@ -137,12 +137,16 @@ func (m *Metrics) Handler() http.Handler {
 // Registry is the Prometheus registry (tests and extra collectors).
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// AuditRecorded counts one stored audit record; give it to audit.WithObserver.
+// AuditRecorded counts one stored audit record; give it to audit.WithObserver. An enable or
+// disable that carries the moment it became due (audit.Record.Due) is also observed as
+// provisioning latency or deprovisioning delay. The store passes each record once (a
+// retry's duplicates are not stored), so each change is observed once.
 func (m *Metrics) AuditRecorded(r audit.Record) {
 	if m == nil {
 		return
 	}
 	m.auditRecords.WithLabelValues(string(r.Action)).Inc()
+	m.engine.observeDue(r)
 }
 
 // Close flushes and stops the tally scope.
