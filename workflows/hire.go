@@ -74,6 +74,10 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	}
 	res.Names = names
 
+	// Histories recorded before versionHireConcurrent create the account disabled, run every
+	// step one after the other and enable last.
+	concurrent := workflow.GetVersion(ctx, versionHireConcurrent, workflow.DefaultVersion, 1) == 1
+
 	var acc activities.Account
 	if err := workflow.ExecuteActivity(graphReads(ctx), a.FindAccount, activities.FindAccountInput{
 		EmployeeID: in.EmployeeID, KnownObjectID: in.KnownObjectID,
@@ -99,7 +103,9 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 			}
 			res.Names = names
 			spec.UPN, spec.MailNickname, spec.Mail = names.UPN, names.MailNickname, names.UPN
-			spec.Enabled = false
+			// From versionHireConcurrent on, an account whose start moment has passed is created
+			// enabled: one PATCH less, and no moment where it exists without being usable.
+			spec.Enabled = concurrent && in.Enable
 			err := workflow.ExecuteActivity(graphWrites(ctx), a.CreateAccount, spec).Get(ctx, &acc)
 			if err == nil {
 				break
@@ -131,11 +137,19 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 
 	// From here on the account exists: a permanent failure undoes the grants
 	// and leaves the account disabled.
-	if err := hireSteps(ctx, in, spec, &res); err != nil {
+	steps := hireSteps
+	if concurrent {
+		steps = hireStepsConcurrent
+	}
+	if err := steps(ctx, in, spec, &res); err != nil {
 		res.Failed, res.Reason = true, reason("hire", err)
 		res.Compensated = compensateHire(ctx, acc.ObjectID, in.Entitlements)
 		res.Enabled = false
 		res.Granted = nil
+		return res, nil
+	}
+	if concurrent {
+		// hireStepsConcurrent wrote the address back beside the other steps.
 		return res, nil
 	}
 	if workflow.GetVersion(ctx, versionHRWriteBack, workflow.DefaultVersion, 1) == 1 {
@@ -150,6 +164,12 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	}
 	return res, nil
 }
+
+// versionHireConcurrent marks the change that creates an account whose start moment has
+// passed enabled, skips the attribute update of an account the hire just created (the create
+// set every attribute), and runs the attribute update, the manager link, the grants and the
+// write-back to HR side by side (hireStepsConcurrent).
+const versionHireConcurrent = "hire-concurrent"
 
 // versionHRWriteBack marks the change that added the write-back of the work
 // address to HR at the end of a hire and of a rename that changes it.
@@ -250,6 +270,99 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 		}
 	}
 	return nil
+}
+
+// hireStepsConcurrent are the hire's steps after the account exists, from
+// versionHireConcurrent on. The attribute update (only for an account the hire
+// found or restored: a created one has every attribute already), the manager
+// link, the grants and the write-back of the work address to HR do not depend
+// on one another and run side by side; the account is enabled (when it was
+// found disabled) and the Temporary Access Pass issued once they all succeeded.
+// With 100 ms per Graph request this takes the hire from about fourteen
+// sequential round trips to six.
+func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult) error {
+	id := res.Account.ObjectID
+	var updF, linkF, grantF, wbF workflow.Future
+	if !res.Account.Created {
+		fields := append([]string{}, activities.NameFields...)
+		fields = append(fields, activities.OrgFields...)
+		fields = append(fields, activities.FieldUsageLocation, activities.FieldHireDate, activities.FieldLeaveDateTime)
+		updF = workflow.ExecuteActivity(graphWrites(ctx), a.UpdateAccount, activities.UpdateAccountInput{
+			ObjectID: id, Spec: spec, Fields: fields,
+		})
+	}
+	if in.ManagerEmployeeID != "" {
+		linkF = workflow.ExecuteActivity(graphWrites(ctx), a.LinkManager, activities.LinkManagerInput{
+			ObjectID: id, ManagerEmployeeID: in.ManagerEmployeeID,
+		})
+	}
+	if len(in.Entitlements) > 0 {
+		grantF = workflow.ExecuteActivity(graphWrites(ctx), a.GrantEntitlements, activities.EntitlementsInput{
+			ObjectID: id, Entitlements: in.Entitlements, Sources: in.Sources,
+		})
+	}
+	mail := firstNonEmpty(res.Account.Mail, spec.Mail, res.Account.UPN)
+	wbF = workflow.ExecuteActivity(hrWrites(ctx), a.WriteBack, activities.WriteBackInput{
+		EmployeeID: in.EmployeeID, Email: mail, UPN: res.Account.UPN,
+	})
+
+	// Every started step is waited for, so a failure's compensation never
+	// races a grant still in flight; the first failure (in this order) wins.
+	var errs []error
+	if updF != nil {
+		var upd activities.UpdateAccountResult
+		if err := updF.Get(ctx, &upd); err != nil {
+			errs = append(errs, err)
+		}
+		res.Warnings = addWarnings(res.Warnings, upd.Warnings...)
+	}
+	if linkF != nil {
+		var link activities.LinkManagerResult
+		if err := linkF.Get(ctx, &link); err != nil {
+			errs = append(errs, err)
+		}
+		res.ManagerObjectID, res.ManagerPending = link.ManagerObjectID, !link.Found
+	}
+	if grantF != nil {
+		if err := grantF.Get(ctx, nil); err != nil {
+			errs = append(errs, err)
+		} else {
+			res.Granted = in.Entitlements
+		}
+	}
+	var wb activities.WriteBackResult
+	if err := wbF.Get(ctx, &wb); err != nil {
+		wb = activities.WriteBackResult{Supported: true, Note: reason("write the work address back to HR", err)}
+	}
+	res.WriteBack = &wb
+	if len(errs) > 0 {
+		return errs[0]
+	}
+
+	if in.Enable != res.Account.Enabled {
+		if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
+			ObjectID: id, Enabled: in.Enable,
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	res.Enabled = in.Enable
+	if in.Enable && in.TemporaryAccessPass && (res.Account.Created || !res.Account.Enabled) {
+		// A pass goes to the manager only for an account this hire enabled (new, or found
+		// disabled), never for an account someone already signs in to.
+		res.Pass = issuePass(ctx, in.EmployeeID, id, spec.DisplayName, res.Account.UPN, res.ManagerObjectID)
+	}
+	return nil
+}
+
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // addWarnings appends the warnings list does not hold yet, in order.
