@@ -105,12 +105,13 @@ type Client struct {
 	cacheTTL time.Duration
 	now      func() time.Time
 
-	mu       sync.Mutex
-	groups   map[string]cached[Group]            // by display name
-	skus     *cached[[]SKU]                      // whole subscribedSkus list
-	sps      map[string]cached[servicePrincipal] // by display name
-	spByID   map[string]servicePrincipal
-	pwSource func() (string, error)
+	mu        sync.Mutex
+	groups    map[string]cached[Group]            // by display name
+	skus      *cached[[]SKU]                      // whole subscribedSkus list
+	tapPolicy *cached[TemporaryAccessPassPolicy]  // the tenant's pass policy
+	sps       map[string]cached[servicePrincipal] // by display name
+	spByID    map[string]servicePrincipal
+	pwSource  func() (string, error)
 
 	// members folds concurrent group additions (nil: every addition on its own).
 	members *memberBatcher
