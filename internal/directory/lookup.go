@@ -182,4 +182,3 @@ func appendNew(list []string, s string) []string {
 	}
 	return append(list, s)
 }
-
