@@ -63,8 +63,12 @@ type HireResult struct {
 // restores a deleted one), brings its attributes in line, links the manager
 // (a manager without an account does not fail the hire), grants the
 // entitlements, and — from the start moment on — enables it and hands a
-// Temporary Access Pass to the manager. New accounts are created disabled
-// and enabled only after their access is right.
+// Temporary Access Pass to the manager. An account created ahead of its
+// start moment is created disabled and enabled by Activate; one whose start
+// moment has passed is created enabled (from versionHireConcurrent on; before,
+// it was created disabled and enabled after its grants). One batched lookup
+// finds the account, the manager and a free UPN; the update, manager link,
+// grants and write-back to HR then run side by side.
 func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	var res HireResult
 	names, err := policy.Naming.Names(in.Naming, in.Person, in.Domain)
