@@ -72,6 +72,10 @@ func (m *memberBatcher) add(ctx context.Context, group, user string) error {
 	}
 	b.adds = append(b.adds, a)
 	full := len(b.adds) >= maxBindPerPatch
+	if full {
+		// Closed to later additions at once: they open the next batch.
+		delete(m.pending, group)
+	}
 	m.mu.Unlock()
 	if full {
 		b.timer.Stop()
