@@ -11,6 +11,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/policy"
@@ -39,6 +41,10 @@ type AccountSpec struct {
 	LeaveDateTime time.Time `json:"leaveDateTime,omitzero"`
 	// Enabled says whether a created account may sign in.
 	Enabled bool `json:"enabled"`
+	// KnownAbsent says the caller has just found no account carrying the
+	// employee id: the first attempt of CreateAccount does not look again
+	// (a retry does, in case the reply to the first was lost).
+	KnownAbsent bool `json:"knownAbsent,omitempty"`
 }
 
 // Field names for UpdateAccountInput.Fields: the Graph property names.
@@ -151,6 +157,9 @@ func (a *Activities) CreateAccount(ctx context.Context, spec AccountSpec) (Accou
 		return Account{}, permanent("create account of employee "+spec.EmployeeID, ErrTypeInvalidInput, err)
 	}
 	spec, warnings := spec.Fitted()
+	if spec.KnownAbsent && activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt == 1 {
+		ctx = directory.WithKnownAbsent(ctx)
+	}
 	u, created, err := d.CreateUser(ctx, spec.user())
 	if err != nil {
 		return Account{}, a.graphErrorOn(ctx, "create account of employee "+spec.EmployeeID, "the holder of "+spec.UPN, err)
@@ -283,6 +292,9 @@ func (a *Activities) SetAccountEnabled(ctx context.Context, in SetEnabledInput) 
 type LinkManagerInput struct {
 	ObjectID          string `json:"objectId"`
 	ManagerEmployeeID string `json:"managerEmployeeId"`
+	// ManagerObjectID, when the caller knows it already (LookUpHire), is
+	// linked without looking the manager up again.
+	ManagerObjectID string `json:"managerObjectId,omitempty"`
 }
 
 // LinkManagerResult says whether the manager was linked.
@@ -303,12 +315,17 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 	if in.ManagerEmployeeID == "" {
 		return LinkManagerResult{Found: true}, a.graphErrorOn(ctx, "clear manager of "+in.ObjectID, "account "+in.ObjectID, d.ClearManager(ctx, in.ObjectID))
 	}
-	m, ok, err := d.FindUserByEmployeeID(ctx, in.ManagerEmployeeID)
-	if err != nil {
-		return LinkManagerResult{}, graphError("find manager "+in.ManagerEmployeeID, err)
-	}
-	if !ok {
-		return LinkManagerResult{}, nil
+	m := directory.User{ID: in.ManagerObjectID}
+	if m.ID == "" {
+		var ok bool
+		var err error
+		m, ok, err = d.FindUserByEmployeeID(ctx, in.ManagerEmployeeID)
+		if err != nil {
+			return LinkManagerResult{}, graphError("find manager "+in.ManagerEmployeeID, err)
+		}
+		if !ok {
+			return LinkManagerResult{}, nil
+		}
 	}
 	if err := d.SetManager(ctx, in.ObjectID, m.ID); err != nil {
 		if directory.KindOf(err) == directory.KindSyncedReadOnly {
@@ -754,4 +771,158 @@ func (a *Activities) passOptions(ctx context.Context, d Directory) (directory.Te
 			want, tenant.Minimum, tenant.Maximum, lifetime))
 	}
 	return directory.TemporaryAccessPassOptions{Lifetime: lifetime, UsableOnce: tenant.UsableOnce}, warnings, nil
+}
+
+// hireLooker is implemented by directories that answer a hire's lookups in
+// one request (*directory.Client, and the audit decorator over it).
+type hireLooker interface {
+	LookUpHire(ctx context.Context, q directory.HireLookup) (directory.HireLookupResult, error)
+}
+
+// lookAheadNames is how many candidate UPNs (the base and its first numbered
+// variants) a hire's lookup checks at once; further ones are asked one by one.
+const lookAheadNames = 3
+
+// LookUpHireInput is what a hire looks up before it writes.
+type LookUpHireInput struct {
+	EmployeeID string `json:"employeeId"`
+	// KnownObjectID is the account of an earlier employment (see FindAccountInput).
+	KnownObjectID     string `json:"knownObjectId,omitempty"`
+	ManagerEmployeeID string `json:"managerEmployeeId,omitempty"`
+	// Person, Naming and Domain give the names to choose for a new account.
+	Person policy.Person `json:"person"`
+	Naming policy.Naming `json:"naming"`
+	Domain string        `json:"domain"`
+}
+
+// LookUpHireResult is what a hire found: the account (Found false when
+// there is none), the names with the lowest free UPN when there is none, and
+// the manager's account.
+type LookUpHireResult struct {
+	Account Account      `json:"account"`
+	Names   policy.Names `json:"names"`
+	// ManagerFound is false when the manager has no account yet (or none was named).
+	ManagerFound    bool   `json:"managerFound"`
+	ManagerObjectID string `json:"managerObjectId,omitempty"`
+}
+
+// LookUpHire answers, in one Graph round trip where the directory can
+// ($batch of three reads), what FindAccount, ChooseNames and the manager
+// lookup of LinkManager answer in up to seven: the account carrying the
+// employee id, the manager's account, and whether the first candidate UPNs
+// are taken. An account found is returned as FindAccount would (including
+// the restore of KnownObjectID when nobody carries the id); otherwise Names
+// holds the lowest free UPN.
+func (a *Activities) LookUpHire(ctx context.Context, in LookUpHireInput) (LookUpHireResult, error) {
+	d, err := a.dir()
+	if err != nil {
+		return LookUpHireResult{}, err
+	}
+	l, ok := d.(hireLooker)
+	if !ok {
+		return a.lookUpHireOneByOne(ctx, d, in)
+	}
+	candidates, err := candidateUPNs(in.Naming, in.Person, in.Domain, lookAheadNames)
+	if err != nil {
+		return LookUpHireResult{}, permanent("choose names", ErrTypeNoUsableName, err)
+	}
+	found, err := l.LookUpHire(ctx, directory.HireLookup{EmployeeID: in.EmployeeID, ManagerEmployeeID: in.ManagerEmployeeID, Addresses: candidates})
+	if errors.Is(err, errNoHireLookup) {
+		return a.lookUpHireOneByOne(ctx, d, in)
+	}
+	if err != nil {
+		return LookUpHireResult{}, graphError("look up hire "+in.EmployeeID, err)
+	}
+	out := LookUpHireResult{ManagerFound: found.ManagerFound}
+	if found.ManagerFound {
+		out.ManagerObjectID = found.Manager.ID
+	}
+	if found.Found {
+		out.Account = accountOf(found.Account)
+		return out, nil
+	}
+	if in.KnownObjectID != "" {
+		acc, err := a.FindAccount(ctx, FindAccountInput{EmployeeID: in.EmployeeID, KnownObjectID: in.KnownObjectID})
+		if err != nil || acc.Found {
+			out.Account = acc
+			return out, err
+		}
+	}
+	known := map[string]bool{}
+	for _, c := range candidates {
+		known[strings.ToLower(c)] = len(found.Holders[strings.ToLower(c)]) > 0
+	}
+	names, err := in.Naming.UniqueUPN(ctx, in.Person, in.Domain, prefetched{known: known, next: addressChecker{d: d}}, nil)
+	switch {
+	case err == nil:
+		out.Names = names
+		return out, nil
+	case errors.Is(err, policy.ErrNoUsableName), errors.Is(err, policy.ErrNoFreeUPN):
+		return LookUpHireResult{}, permanent("choose names", ErrTypeNoUsableName, err)
+	}
+	return LookUpHireResult{}, graphError("choose names", err)
+}
+
+// lookUpHireOneByOne is LookUpHire for a directory without the batched lookup.
+func (a *Activities) lookUpHireOneByOne(ctx context.Context, d Directory, in LookUpHireInput) (LookUpHireResult, error) {
+	var out LookUpHireResult
+	if in.ManagerEmployeeID != "" {
+		m, ok, err := d.FindUserByEmployeeID(ctx, in.ManagerEmployeeID)
+		if err != nil {
+			return LookUpHireResult{}, graphError("find manager "+in.ManagerEmployeeID, err)
+		}
+		out.ManagerFound, out.ManagerObjectID = ok, m.ID
+	}
+	acc, err := a.FindAccount(ctx, FindAccountInput{EmployeeID: in.EmployeeID, KnownObjectID: in.KnownObjectID})
+	if err != nil || acc.Found {
+		out.Account = acc
+		return out, err
+	}
+	out.Names, err = a.ChooseNames(ctx, ChooseNamesInput{Person: in.Person, Naming: in.Naming, Domain: in.Domain})
+	return out, err
+}
+
+// errNoHireLookup is the audit decorator's answer when the directory it
+// wraps has no batched lookup.
+var errNoHireLookup = errors.New("the directory has no batched hire lookup")
+
+// candidateUPNs returns the first n UPNs UniqueUPN would try, in order.
+func candidateUPNs(n policy.Naming, p policy.Person, domain string, count int) ([]string, error) {
+	rec := &recordingChecker{limit: count}
+	_, err := n.UniqueUPN(context.Background(), p, domain, rec, nil)
+	if err != nil && !errors.Is(err, errEnoughCandidates) && !errors.Is(err, policy.ErrNoFreeUPN) {
+		return nil, err
+	}
+	return rec.seen, nil
+}
+
+// errEnoughCandidates stops recordingChecker's walk.
+var errEnoughCandidates = errors.New("enough candidates")
+
+// recordingChecker calls every candidate taken and records it, up to limit.
+type recordingChecker struct {
+	limit int
+	seen  []string
+}
+
+func (r *recordingChecker) UPNTaken(_ context.Context, upn string) (bool, error) {
+	if len(r.seen) >= r.limit {
+		return false, errEnoughCandidates
+	}
+	r.seen = append(r.seen, upn)
+	return true, nil
+}
+
+// prefetched answers for the candidates a lookup already checked and asks
+// next about the others.
+type prefetched struct {
+	known map[string]bool
+	next  policy.UPNChecker
+}
+
+func (p prefetched) UPNTaken(ctx context.Context, upn string) (bool, error) {
+	if taken, ok := p.known[strings.ToLower(upn)]; ok {
+		return taken, nil
+	}
+	return p.next.UPNTaken(ctx, upn)
 }

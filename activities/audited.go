@@ -176,6 +176,34 @@ func (a *auditedDir) FindUserByEmployeeID(ctx context.Context, employeeID string
 	return u, ok, err
 }
 
+// LookUpHire passes a hire's batched lookup through (reads are not recorded)
+// and remembers the users it found; errNoHireLookup when the wrapped
+// directory has none.
+func (a *auditedDir) LookUpHire(ctx context.Context, q directory.HireLookup) (directory.HireLookupResult, error) {
+	l, ok := a.Directory.(hireLooker)
+	if !ok {
+		return directory.HireLookupResult{}, errNoHireLookup
+	}
+	r, err := l.LookUpHire(ctx, q)
+	if err == nil && r.Found {
+		a.remember(r.Account)
+	}
+	if err == nil && r.ManagerFound {
+		a.remember(r.Manager)
+	}
+	return r, err
+}
+
+// TemporaryAccessPassPolicy passes the read of the tenant's pass policy
+// through, so passes follow it under the audit decorator too; Entra's
+// defaults when the wrapped directory cannot read it.
+func (a *auditedDir) TemporaryAccessPassPolicy(ctx context.Context) (directory.TemporaryAccessPassPolicy, error) {
+	if r, ok := a.Directory.(passPolicyReader); ok {
+		return r.TemporaryAccessPassPolicy(ctx)
+	}
+	return directory.DefaultTemporaryAccessPassPolicy, nil
+}
+
 // FindUserByUPN passes through and remembers the user.
 func (a *auditedDir) FindUserByUPN(ctx context.Context, upn string) (directory.User, bool, error) {
 	u, ok, err := a.Directory.FindUserByUPN(ctx, upn)

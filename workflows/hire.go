@@ -63,8 +63,12 @@ type HireResult struct {
 // restores a deleted one), brings its attributes in line, links the manager
 // (a manager without an account does not fail the hire), grants the
 // entitlements, and — from the start moment on — enables it and hands a
-// Temporary Access Pass to the manager. New accounts are created disabled
-// and enabled only after their access is right.
+// Temporary Access Pass to the manager. An account created ahead of its
+// start moment is created disabled and enabled by Activate; one whose start
+// moment has passed is created enabled (from versionHireConcurrent on; before,
+// it was created disabled and enabled after its grants). One batched lookup
+// finds the account, the manager and a free UPN; the update, manager link,
+// grants and write-back to HR then run side by side.
 func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	var res HireResult
 	names, err := policy.Naming.Names(in.Naming, in.Person, in.Domain)
@@ -74,8 +78,24 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	}
 	res.Names = names
 
+	// Histories recorded before versionHireConcurrent create the account disabled, run every
+	// step one after the other and enable last.
+	concurrent := workflow.GetVersion(ctx, versionHireConcurrent, workflow.DefaultVersion, 1) == 1
+
 	var acc activities.Account
-	if err := workflow.ExecuteActivity(graphReads(ctx), a.FindAccount, activities.FindAccountInput{
+	var look activities.LookUpHireResult
+	if concurrent {
+		// One lookup answers what FindAccount, ChooseNames and the manager lookup asked
+		// one after the other.
+		if err := workflow.ExecuteActivity(graphReads(ctx), a.LookUpHire, activities.LookUpHireInput{
+			EmployeeID: in.EmployeeID, KnownObjectID: in.KnownObjectID, ManagerEmployeeID: in.ManagerEmployeeID,
+			Person: in.Person, Naming: in.Naming, Domain: in.Domain,
+		}).Get(ctx, &look); err != nil {
+			res.Failed, res.Reason = true, reason("look up the account", err)
+			return res, nil
+		}
+		acc = look.Account
+	} else if err := workflow.ExecuteActivity(graphReads(ctx), a.FindAccount, activities.FindAccountInput{
 		EmployeeID: in.EmployeeID, KnownObjectID: in.KnownObjectID,
 	}).Get(ctx, &acc); err != nil {
 		res.Failed, res.Reason = true, reason("find the account", err)
@@ -91,7 +111,9 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 		var taken []string
 		limit := maxNameAttempts
 		for attempt := 1; ; attempt++ {
-			if err := workflow.ExecuteActivity(graphReads(ctx), a.ChooseNames, activities.ChooseNamesInput{
+			if concurrent && attempt == 1 {
+				names = look.Names
+			} else if err := workflow.ExecuteActivity(graphReads(ctx), a.ChooseNames, activities.ChooseNamesInput{
 				Person: in.Person, Naming: in.Naming, Domain: in.Domain, Taken: taken,
 			}).Get(ctx, &names); err != nil {
 				res.Failed, res.Reason = true, reason("choose a user principal name", err)
@@ -99,7 +121,11 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 			}
 			res.Names = names
 			spec.UPN, spec.MailNickname, spec.Mail = names.UPN, names.MailNickname, names.UPN
-			spec.Enabled = false
+			// From versionHireConcurrent on, an account whose start moment has passed is created
+			// enabled: one PATCH less, and no moment where it exists without being usable.
+			spec.Enabled = concurrent && in.Enable
+			// The lookup just found no account with the employee id: the create need not ask again.
+			spec.KnownAbsent = concurrent && attempt == 1
 			err := workflow.ExecuteActivity(graphWrites(ctx), a.CreateAccount, spec).Get(ctx, &acc)
 			if err == nil {
 				break
@@ -131,11 +157,21 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 
 	// From here on the account exists: a permanent failure undoes the grants
 	// and leaves the account disabled.
-	if err := hireSteps(ctx, in, spec, &res); err != nil {
+	steps := hireSteps
+	if concurrent {
+		steps = func(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult) error {
+			return hireStepsConcurrent(ctx, in, spec, res, look)
+		}
+	}
+	if err := steps(ctx, in, spec, &res); err != nil {
 		res.Failed, res.Reason = true, reason("hire", err)
 		res.Compensated = compensateHire(ctx, acc.ObjectID, in.Entitlements)
 		res.Enabled = false
 		res.Granted = nil
+		return res, nil
+	}
+	if concurrent {
+		// hireStepsConcurrent wrote the address back beside the other steps.
 		return res, nil
 	}
 	if workflow.GetVersion(ctx, versionHRWriteBack, workflow.DefaultVersion, 1) == 1 {
@@ -150,6 +186,12 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	}
 	return res, nil
 }
+
+// versionHireConcurrent marks the change that creates an account whose start moment has
+// passed enabled, skips the attribute update of an account the hire just created (the create
+// set every attribute), and runs the attribute update, the manager link, the grants and the
+// write-back to HR side by side (hireStepsConcurrent).
+const versionHireConcurrent = "hire-concurrent"
 
 // versionHRWriteBack marks the change that added the write-back of the work
 // address to HR at the end of a hire and of a rename that changes it.
@@ -250,6 +292,98 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 		}
 	}
 	return nil
+}
+
+// hireStepsConcurrent are the hire's steps after the account exists, from
+// versionHireConcurrent on. The attribute update (only for an account the hire
+// found or restored: a created one has every attribute already), the manager
+// link, the grants and the write-back of the work address to HR do not depend
+// on one another and run side by side; the account is enabled (when it was
+// found disabled) and the Temporary Access Pass issued once they all succeeded.
+// The manager found by LookUpHire is linked without a second lookup.
+func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult, look activities.LookUpHireResult) error {
+	id := res.Account.ObjectID
+	var updF, linkF, grantF, wbF workflow.Future
+	if !res.Account.Created {
+		fields := append([]string{}, activities.NameFields...)
+		fields = append(fields, activities.OrgFields...)
+		fields = append(fields, activities.FieldUsageLocation, activities.FieldHireDate, activities.FieldLeaveDateTime)
+		updF = workflow.ExecuteActivity(graphWrites(ctx), a.UpdateAccount, activities.UpdateAccountInput{
+			ObjectID: id, Spec: spec, Fields: fields,
+		})
+	}
+	if in.ManagerEmployeeID != "" {
+		linkF = workflow.ExecuteActivity(graphWrites(ctx), a.LinkManager, activities.LinkManagerInput{
+			ObjectID: id, ManagerEmployeeID: in.ManagerEmployeeID, ManagerObjectID: look.ManagerObjectID,
+		})
+	}
+	if len(in.Entitlements) > 0 {
+		grantF = workflow.ExecuteActivity(graphWrites(ctx), a.GrantEntitlements, activities.EntitlementsInput{
+			ObjectID: id, Entitlements: in.Entitlements, Sources: in.Sources,
+		})
+	}
+	mail := firstNonEmpty(res.Account.Mail, spec.Mail, res.Account.UPN)
+	wbF = workflow.ExecuteActivity(hrWrites(ctx), a.WriteBack, activities.WriteBackInput{
+		EmployeeID: in.EmployeeID, Email: mail, UPN: res.Account.UPN,
+	})
+
+	// Every started step is waited for, so a failure's compensation never
+	// races a grant still in flight; the first failure (in this order) wins.
+	var errs []error
+	if updF != nil {
+		var upd activities.UpdateAccountResult
+		if err := updF.Get(ctx, &upd); err != nil {
+			errs = append(errs, err)
+		}
+		res.Warnings = addWarnings(res.Warnings, upd.Warnings...)
+	}
+	if linkF != nil {
+		var link activities.LinkManagerResult
+		if err := linkF.Get(ctx, &link); err != nil {
+			errs = append(errs, err)
+		}
+		res.ManagerObjectID, res.ManagerPending = link.ManagerObjectID, !link.Found
+	}
+	if grantF != nil {
+		if err := grantF.Get(ctx, nil); err != nil {
+			errs = append(errs, err)
+		} else {
+			res.Granted = in.Entitlements
+		}
+	}
+	var wb activities.WriteBackResult
+	if err := wbF.Get(ctx, &wb); err != nil {
+		wb = activities.WriteBackResult{Supported: true, Note: reason("write the work address back to HR", err)}
+	}
+	res.WriteBack = &wb
+	if len(errs) > 0 {
+		return errs[0]
+	}
+
+	if in.Enable != res.Account.Enabled {
+		if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
+			ObjectID: id, Enabled: in.Enable,
+		}).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	res.Enabled = in.Enable
+	if in.Enable && in.TemporaryAccessPass && (res.Account.Created || !res.Account.Enabled) {
+		// A pass goes to the manager only for an account this hire enabled (new, or found
+		// disabled), never for an account someone already signs in to.
+		res.Pass = issuePass(ctx, in.EmployeeID, id, spec.DisplayName, res.Account.UPN, res.ManagerObjectID)
+	}
+	return nil
+}
+
+// firstNonEmpty returns the first non-empty string.
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // addWarnings appends the warnings list does not hold yet, in order.

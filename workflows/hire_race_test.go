@@ -18,8 +18,9 @@ func TestHireChoosesAgainAfterLosingAUPNRace(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
-	env.OnActivity(a.FindAccount, mock.Anything, mock.Anything).Return(activities.Account{}, nil)
-	env.OnActivity(a.ChooseNames, mock.Anything, mock.Anything).Return(policy.Names{UPN: "jan.devries@contoso.example", MailNickname: "jan.devries"}, nil).Once()
+	// The lookup finds no account and the base name free; the create says otherwise.
+	env.OnActivity(a.LookUpHire, mock.Anything, mock.Anything).Return(activities.LookUpHireResult{
+		Names: policy.Names{UPN: "jan.devries@contoso.example", MailNickname: "jan.devries"}}, nil).Once()
 	env.OnActivity(a.ChooseNames, mock.Anything, mock.Anything).Return(policy.Names{UPN: "jan.devries2@contoso.example", MailNickname: "jan.devries2"}, nil).Once()
 	var created []string
 	env.OnActivity(a.CreateAccount, mock.Anything, mock.Anything).Return(func(_ context.Context, spec activities.AccountSpec) (activities.Account, error) {
@@ -59,7 +60,8 @@ func TestHireGivesUpAfterRepeatedConflicts(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
-	env.OnActivity(a.FindAccount, mock.Anything, mock.Anything).Return(activities.Account{}, nil)
+	env.OnActivity(a.LookUpHire, mock.Anything, mock.Anything).Return(activities.LookUpHireResult{
+		Names: policy.Names{UPN: "jan.devries@contoso.example"}}, nil)
 	env.OnActivity(a.ChooseNames, mock.Anything, mock.Anything).Return(policy.Names{UPN: "jan.devries@contoso.example"}, nil)
 	calls := 0
 	env.OnActivity(a.CreateAccount, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.AccountSpec) (activities.Account, error) {

@@ -62,6 +62,11 @@ type Config struct {
 	MailSender string
 	// CacheTTL bounds how long resolved names are cached; 0 means DefaultCacheTTL.
 	CacheTTL time.Duration
+	// GroupAddWindow is how long an addition of a member to a group waits for
+	// additions to the same group by concurrent hires, to send them together
+	// (up to 20) in one PATCH /groups/{id}; 0 means DefaultGroupAddWindow, a
+	// negative value sends every addition on its own.
+	GroupAddWindow time.Duration
 }
 
 // Option adjusts a Client.
@@ -100,12 +105,16 @@ type Client struct {
 	cacheTTL time.Duration
 	now      func() time.Time
 
-	mu       sync.Mutex
-	groups   map[string]cached[Group]            // by display name
-	skus     *cached[[]SKU]                      // whole subscribedSkus list
-	sps      map[string]cached[servicePrincipal] // by display name
-	spByID   map[string]servicePrincipal
-	pwSource func() (string, error)
+	mu        sync.Mutex
+	groups    map[string]cached[Group]            // by display name
+	skus      *cached[[]SKU]                      // whole subscribedSkus list
+	tapPolicy *cached[TemporaryAccessPassPolicy]  // the tenant's pass policy
+	sps       map[string]cached[servicePrincipal] // by display name
+	spByID    map[string]servicePrincipal
+	pwSource  func() (string, error)
+
+	// members folds concurrent group additions (nil: every addition on its own).
+	members *memberBatcher
 
 	// basicSelect is set once the endpoint refused the extended $select.
 	basicSelect atomic.Bool
@@ -191,6 +200,12 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Client, error) {
 		sps:        map[string]cached[servicePrincipal]{},
 		spByID:     map[string]servicePrincipal{},
 		pwSource:   randomPassword,
+	}
+	switch w := cfg.GroupAddWindow; {
+	case w == 0:
+		c.members = newMemberBatcher(c, DefaultGroupAddWindow)
+	case w > 0:
+		c.members = newMemberBatcher(c, w)
 	}
 	c.log.Debug("directory client ready", "baseURL", baseURL, "credential", credName)
 	return c, nil

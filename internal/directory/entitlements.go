@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
@@ -26,7 +27,9 @@ type Grant struct {
 }
 
 // Grant gives user userID everything in g with a single $batch request (20
-// steps per envelope): manager, group memberships, licences and app roles.
+// steps per envelope): manager, licences and app roles; group memberships go
+// beside it, folded with concurrent additions to the same groups
+// (Config.GroupAddWindow), or inside the $batch when folding is off.
 // Names are resolved through the caches first. What the user already holds is
 // success, so Grant can be repeated; on failure the first permanent error is
 // returned (else the retryable one with the longest Retry-After) and what
@@ -43,11 +46,13 @@ func (c *Client) Grant(ctx context.Context, userID string, g Grant) error {
 		}
 		steps = append(steps, batchStep{info: info, op: o})
 	}
-	gs, err := c.addGroupSteps(ctx, userID, g.GroupIDs)
-	if err != nil {
-		return err
+	if c.members == nil {
+		gs, err := c.addGroupSteps(ctx, userID, g.GroupIDs)
+		if err != nil {
+			return err
+		}
+		steps = append(steps, gs...)
 	}
-	steps = append(steps, gs...)
 	if len(g.Licenses) > 0 {
 		info, o, err := c.assignLicenseRequest(ctx, userID, g.Licenses, nil)
 		if err != nil {
@@ -68,10 +73,23 @@ func (c *Client) Grant(ctx context.Context, userID string, g Grant) error {
 			steps = append(steps, batchStep{info: info, op: o, done: duplicateAssignment})
 		}
 	}
-	if len(steps) == 0 {
-		return nil
+	// Group additions, when folded with other hires' additions to the same
+	// groups, run beside the $batch of the rest.
+	var groupErr error
+	var wg sync.WaitGroup
+	if c.members != nil && len(g.GroupIDs) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			groupErr = c.addToGroupsFolded(ctx, userID, g.GroupIDs)
+		}()
 	}
-	if err := firstError(c.runBatch(ctx, steps)); err != nil {
+	var errs []error
+	if len(steps) > 0 {
+		errs = c.runBatch(ctx, steps)
+	}
+	wg.Wait()
+	if err := firstError(append(errs, groupErr)); err != nil {
 		return err
 	}
 	c.log.Info("entitlements granted", "id", userID, "groups", len(g.GroupIDs), "licenses", g.Licenses, "appRoles", len(g.AppRoles), "manager", g.ManagerID != "")

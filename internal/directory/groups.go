@@ -33,14 +33,14 @@ func removeMemberOp(groupID, userID string) op {
 	return op{"remove user " + userID + " from group " + groupID, permGroupMember}
 }
 
-// AddGroupMember adds user userID to group groupID. Already a member is success.
+// AddGroupMember adds user userID to group groupID. Already a member is
+// success. Concurrent additions to the same group go to Graph together (see
+// Config.GroupAddWindow).
 func (c *Client) AddGroupMember(ctx context.Context, groupID, userID string) error {
-	o := addMemberOp(groupID, userID)
-	err := classify(o, c.graph.Groups().ByGroupId(groupID).Members().Ref().Post(ctx, c.memberRef(userID), nil))
-	if e, ok := err.(*Error); ok && alreadyMember(e) {
-		return nil
+	if c.members != nil {
+		return c.members.add(ctx, groupID, userID)
 	}
-	return err
+	return c.addGroupMemberRef(ctx, groupID, userID)
 }
 
 // RemoveGroupMember removes user userID from group groupID. Not a member is success.
@@ -53,12 +53,16 @@ func (c *Client) RemoveGroupMember(ctx context.Context, groupID, userID string) 
 	return err
 }
 
-// AddToGroups adds user userID to every group in groupIDs through $batch (20
-// per request). Groups the user is already in are success. On failure the
+// AddToGroups adds user userID to every group in groupIDs: together with
+// concurrent additions to the same groups (Config.GroupAddWindow), else
+// through $batch (20 per request). Groups the user is already in are success. On failure the
 // error of the first permanent failure is returned, else the retryable one
 // with the longest Retry-After; the adds that succeeded stay, so a retry
 // finishes the rest.
 func (c *Client) AddToGroups(ctx context.Context, userID string, groupIDs []string) error {
+	if c.members != nil {
+		return c.addToGroupsFolded(ctx, userID, groupIDs)
+	}
 	steps, err := c.addGroupSteps(ctx, userID, groupIDs)
 	if err != nil {
 		return err

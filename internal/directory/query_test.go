@@ -89,7 +89,7 @@ func TestBatchStepsAreWellFormed(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	rec := &batchRecorder{next: http.DefaultTransport}
-	c, err := directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0"}, directory.WithTransport(rec), directory.WithLogger(testLogger(t)))
+	c, err := directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0", GroupAddWindow: -1}, directory.WithTransport(rec), directory.WithLogger(testLogger(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,27 @@ func (p TemporaryAccessPassPolicy) Clamp(want time.Duration) (time.Duration, boo
 // Policy.Read.All). When the endpoint answers 404 or does not know the path
 // (a simulator without it), or the permission is missing (logged), Entra's
 // defaults are returned.
+//
+// The answer is kept for the cache TTL (Config.CacheTTL) like resolved names:
+// the policy changes rarely, and reading it for every pass would cost every
+// hire a Graph read and a round trip.
 func (c *Client) TemporaryAccessPassPolicy(ctx context.Context) (TemporaryAccessPassPolicy, error) {
+	c.mu.Lock()
+	hit := c.tapPolicy
+	c.mu.Unlock()
+	if hit != nil && c.now().Sub(hit.at) < c.cacheTTL {
+		return hit.v, nil
+	}
+	p, err := c.readTemporaryAccessPassPolicy(ctx)
+	if err == nil {
+		c.mu.Lock()
+		c.tapPolicy = &cached[TemporaryAccessPassPolicy]{v: p, at: c.now()}
+		c.mu.Unlock()
+	}
+	return p, err
+}
+
+func (c *Client) readTemporaryAccessPassPolicy(ctx context.Context) (TemporaryAccessPassPolicy, error) {
 	o := op{"read the Temporary Access Pass policy", "Policy.Read.All"}
 	m, err := c.graph.Policies().AuthenticationMethodsPolicy().AuthenticationMethodConfigurations().
 		ByAuthenticationMethodConfigurationId("TemporaryAccessPass").Get(ctx, nil)

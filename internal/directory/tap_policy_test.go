@@ -68,7 +68,15 @@ func TestTemporaryAccessPassPolicyRead(t *testing.T) {
 	if got != want {
 		t.Fatalf("policy %+v, want %+v", got, want)
 	}
+	// The policy is kept for the cache TTL: a second pass does not read it again.
 	served = false
+	if got, err = c.TemporaryAccessPassPolicy(context.Background()); err != nil || got != want {
+		t.Fatalf("second read: %+v, %v; want the cached policy", got, err)
+	}
+	c, err = directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0"}, directory.WithLogger(testLogger(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got, err = c.TemporaryAccessPassPolicy(context.Background()); err != nil || got != directory.DefaultTemporaryAccessPassPolicy {
 		t.Fatalf("without the endpoint: %+v, %v; want the defaults", got, err)
 	}

@@ -192,7 +192,14 @@ func (s *Sim) removeMember(c *call, gid, mid string) *response {
 }
 
 // patchGroup serves PATCH /groups/{id}: simple properties and
-// members@odata.bind (at most 20 per request; all or nothing).
+// members@odata.bind (https://learn.microsoft.com/graph/api/group-update;
+// https://learn.microsoft.com/graph/api/group-post-members example 2: at most
+// 20 members per request). It is all or nothing, as in Entra ID: one member
+// already present makes the whole request 400 "One or more added object
+// references already exist" (the answer of group-post-members#response), an
+// object that does not exist or is not replicated yet makes it 404, and then
+// nobody is added. However many members it carries, it is one write for the
+// statistics and the write quota.
 func (s *Sim) patchGroup(c *call) *response {
 	g := s.t.groupByKey(c.ids[0], false)
 	if g == nil {
