@@ -41,6 +41,9 @@ type AccountSpec struct {
 	LeaveDateTime time.Time `json:"leaveDateTime,omitzero"`
 	// Enabled says whether a created account may sign in.
 	Enabled bool `json:"enabled"`
+	// Due is, for an account created enabled, the moment its access became due
+	// (ProvisioningDue); the audit record carries it for the provisioning latency.
+	Due time.Time `json:"due,omitzero"`
 	// KnownAbsent says the caller has just found no account carrying the
 	// employee id: the first attempt of CreateAccount does not look again
 	// (a retry does, in case the reply to the first was lost).
@@ -159,6 +162,9 @@ func (a *Activities) CreateAccount(ctx context.Context, spec AccountSpec) (Accou
 	spec, warnings := spec.Fitted()
 	if spec.KnownAbsent && activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt == 1 {
 		ctx = directory.WithKnownAbsent(ctx)
+	}
+	if spec.Enabled {
+		ctx = WithDue(ctx, spec.Due)
 	}
 	u, created, err := d.CreateUser(ctx, spec.user())
 	if err != nil {
@@ -327,7 +333,23 @@ func (a *Activities) LinkManager(ctx context.Context, in LinkManagerInput) (Link
 			return LinkManagerResult{}, nil
 		}
 	}
-	if err := d.SetManager(ctx, in.ObjectID, m.ID); err != nil {
+	err = d.SetManager(ctx, in.ObjectID, m.ID)
+	if err != nil && in.ManagerObjectID != "" && directory.KindOf(err) == directory.KindNotFound {
+		// The manager id came from the hire's lookup; the manager's account may have gone
+		// since. Ask again by employee id: gone means pending, another id is linked instead,
+		// the same id means the 404 was about the new account (replication) and stands.
+		again, ok, ferr := d.FindUserByEmployeeID(ctx, in.ManagerEmployeeID)
+		switch {
+		case ferr != nil:
+			return LinkManagerResult{}, graphError("find manager "+in.ManagerEmployeeID, ferr)
+		case !ok:
+			return LinkManagerResult{}, nil
+		case again.ID != m.ID:
+			m = again
+			err = d.SetManager(ctx, in.ObjectID, m.ID)
+		}
+	}
+	if err != nil {
 		if directory.KindOf(err) == directory.KindSyncedReadOnly {
 			// The manager of a synchronised account flows from Active Directory.
 			a.log().Warn("account synchronised from on-premises: the manager is set there", "id", in.ObjectID, "manager", m.ID, "error", err)

@@ -292,7 +292,7 @@ func (a *auditedDir) CreateUser(ctx context.Context, u directory.User) (director
 		}
 	}
 	changes = append(changes, audit.Change{Field: "accountEnabled", After: strconv.FormatBool(u.AccountEnabled), BeforeKnown: true})
-	rec := a.base(ctx, "", audit.AccountCreated, audit.Target{})
+	rec := a.due(ctx, a.base(ctx, "", audit.AccountCreated, audit.Target{}))
 	if rec.EmployeeID == "" {
 		rec.EmployeeID = u.EmployeeID
 	}

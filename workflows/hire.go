@@ -124,6 +124,9 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 			// From versionHireConcurrent on, an account whose start moment has passed is created
 			// enabled: one PATCH less, and no moment where it exists without being usable.
 			spec.Enabled = concurrent && in.Enable
+			if spec.Enabled {
+				spec.Due = activities.ProvisioningDue(true, in.Spec.HireDate, workflow.GetInfo(ctx).WorkflowStartTime)
+			}
 			// The lookup just found no account with the employee id: the create need not ask again.
 			spec.KnownAbsent = concurrent && attempt == 1
 			err := workflow.ExecuteActivity(graphWrites(ctx), a.CreateAccount, spec).Get(ctx, &acc)
@@ -362,7 +365,7 @@ func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.Acc
 
 	if in.Enable != res.Account.Enabled {
 		if err := workflow.ExecuteActivity(graphWrites(ctx), a.SetAccountEnabled, activities.SetEnabledInput{
-			ObjectID: id, Enabled: in.Enable,
+			ObjectID: id, Enabled: in.Enable, Since: activities.ProvisioningDue(in.Enable, in.Spec.HireDate, workflow.GetInfo(ctx).WorkflowStartTime),
 		}).Get(ctx, nil); err != nil {
 			return err
 		}

@@ -121,7 +121,7 @@ func (m *Metrics) ReconcilePlanned(drift map[string]int) {
 }
 
 // observeDue records the delay of an enable or disable that carries the moment it became
-// due: provisioning latency for account.enabled, deprovisioning delay for account.disabled.
+// due: provisioning latency for account.enabled (or account.created when created enabled), deprovisioning delay for account.disabled.
 // A change made before it was due (clocks apart) counts as 0.
 func (e engine) observeDue(r audit.Record) {
 	if r.Due.IsZero() || r.At.IsZero() {
@@ -129,7 +129,8 @@ func (e engine) observeDue(r audit.Record) {
 	}
 	d := max(r.At.Sub(r.Due), 0).Seconds()
 	switch r.Action {
-	case audit.AccountEnabled:
+	case audit.AccountEnabled, audit.AccountCreated:
+		// A created record carries a due moment only when the account was created enabled.
 		e.provisioning.Observe(d)
 	case audit.AccountDisabled:
 		e.deprovision.Observe(d)

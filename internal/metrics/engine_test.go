@@ -132,6 +132,8 @@ func TestLifecycleDelayHistograms(t *testing.T) {
 		{Action: audit.AccountDisabled, At: leave.Add(3 * time.Hour), Due: leave},    // a worker down for hours
 		{Action: audit.AccountEnabled, At: leave.Add(20 * time.Second), Due: leave},  // a hire
 		{Action: audit.AccountEnabled, At: leave.Add(-time.Second), Due: leave},      // clocks apart: 0
+		{Action: audit.AccountCreated, At: leave.Add(5 * time.Second), Due: leave},   // a hire created enabled
+		{Action: audit.AccountCreated, At: leave.Add(time.Hour)},                     // created disabled: no due moment
 		{Action: audit.AccountDisabled, At: leave.Add(time.Minute)},                  // no due moment (a compensation)
 		{Action: audit.AccountUpdated, At: leave.Add(time.Minute), Due: leave},       // not an enable or disable
 		{Action: audit.AccountEnabled, Due: leave},                                   // no time: not observed
@@ -144,10 +146,10 @@ func TestLifecycleDelayHistograms(t *testing.T) {
 		"lifecycle_deprovisioning_delay_seconds_sum 10840",
 		`lifecycle_deprovisioning_delay_seconds_bucket{le="60"} 1`,
 		`lifecycle_deprovisioning_delay_seconds_bucket{le="14400"} 2`,
-		"lifecycle_provisioning_latency_seconds_count 2",
-		"lifecycle_provisioning_latency_seconds_sum 20",
+		"lifecycle_provisioning_latency_seconds_count 3",
+		"lifecycle_provisioning_latency_seconds_sum 25",
 		`lifecycle_provisioning_latency_seconds_bucket{le="1"} 1`,
-		`lifecycle_provisioning_latency_seconds_bucket{le="30"} 2`,
+		`lifecycle_provisioning_latency_seconds_bucket{le="30"} 3`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("scrape lacks %q in\n%s", want, grepLines(body, "lifecycle_provisioning", "lifecycle_deprovisioning"))
