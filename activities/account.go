@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/entralifecycle/engine/internal/audit"
@@ -539,44 +538,21 @@ func (a *Activities) ChooseNames(ctx context.Context, in ChooseNamesInput) (poli
 	return policy.Names{}, graphError("choose names", err)
 }
 
-// Entra's length limits on the user properties the engine writes, from the
-// user resource's property table
-// (https://learn.microsoft.com/graph/api/resources/user#properties: "Maximum
-// length is 64 / 128 / 256 characters") and the msgraph-sdk-go models/user.go
-// doc comments. Graph refuses a longer value with 400 Request_BadRequest
-// "Invalid value specified for property …", which would fail the whole
-// update; the engine shortens descriptive values instead and says so.
+// Entra's length limits on the user properties the engine writes (see
+// directory.MaxNamePart and the others, which cite the source).
 const (
 	// MaxEmployeeID is the longest employeeId.
-	MaxEmployeeID = 16
+	MaxEmployeeID = directory.MaxEmployeeID
 	// MaxNamePart bounds givenName, surname, department, companyName,
 	// employeeType and mailNickname.
-	MaxNamePart = 64
+	MaxNamePart = directory.MaxNamePart
 	// MaxJobTitle bounds jobTitle.
-	MaxJobTitle = 128
+	MaxJobTitle = directory.MaxJobTitle
 	// MaxDisplayName bounds displayName.
-	MaxDisplayName = 256
+	MaxDisplayName = directory.MaxDisplayName
 	// MaxLocalPart bounds the part of a UPN or mail address before the @.
-	MaxLocalPart = 64
+	MaxLocalPart = directory.MaxLocalPart
 )
-
-// fitUTF16 shortens s to at most max UTF-16 code units (how Entra counts a
-// string's length), never splitting a character, and trims a trailing space.
-// It reports whether s was shortened.
-func fitUTF16(s string, max int) (string, bool) {
-	n := 0
-	for i, r := range s {
-		w := utf16.RuneLen(r)
-		if w < 0 {
-			w = 1
-		}
-		if n+w > max {
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace), true
-		}
-		n += w
-	}
-	return s, false
-}
 
 // Fitted returns the spec with every descriptive attribute (names, display
 // name, job title, department, company, employee type) shortened to Entra's
@@ -585,7 +561,7 @@ func fitUTF16(s string, max int) (string, bool) {
 func (s AccountSpec) Fitted() (AccountSpec, []string) {
 	var warnings []string
 	fit := func(field string, v *string, max int) {
-		short, cut := fitUTF16(*v, max)
+		short, cut := directory.FitUTF16(*v, max)
 		if !cut {
 			return
 		}

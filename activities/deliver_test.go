@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // fakeEntities answers Update-With-Start with a fixed entity outcome.
@@ -61,7 +63,7 @@ func TestDeliverCountsTheEntitysVerdict(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeEntities{out: tc.out, err: tc.err}
-			r := (&Activities{}).deliver(context.Background(), f, target, PlanAction{EmployeeID: "1001", Action: ActionHire})
+			r := (&Activities{}).deliver(context.Background(), f, target, reconcile.PlanAction{EmployeeID: "1001", Action: reconcile.ActionHire})
 			if (r.waiting != "") != tc.waiting {
 				t.Errorf("waiting %q, want %v", r.waiting, tc.waiting)
 			}
@@ -78,7 +80,7 @@ func TestDeliverCountsTheEntitysVerdict(t *testing.T) {
 			}
 			u := f.updates[0].UpdateOptions
 			req, _ := u.Args[0].(entityRequest)
-			if u.UpdateName != "reconcile" || u.UpdateID != "Reconcile:r-1/hire/1001" || req.Approved != target.Approved || req.Action != ActionHire {
+			if u.UpdateName != "reconcile" || u.UpdateID != "Reconcile:r-1/hire/1001" || req.Approved != target.Approved || req.Action != reconcile.ActionHire {
 				t.Errorf("update %+v", u)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -217,7 +218,7 @@ func orgFieldsChanged(old, cur hr.View) []string {
 // roleEntries are the policy's grants for a view, as held entitlements.
 func roleEntries(p *policy.Policy, v hr.View) []heldEntitlement {
 	var out []heldEntitlement
-	for _, g := range p.Entitlements(activities.AttributesOf(v)) {
+	for _, g := range p.Entitlements(orgattr.PolicyAttributes(v)) {
 		out = append(out, heldEntitlement{Entitlement: g.Entitlement, Source: g.Source()})
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // ReconcileInput starts a reconciliation.
@@ -45,9 +46,9 @@ type ReconcileProgress struct {
 	Waiting int `json:"waiting,omitempty"`
 	// Held counts the actions that take access away (exits, removals of
 	// managed entitlements) while they wait for approval.
-	Held     int                     `json:"held,omitempty"`
-	Summary  *activities.PlanSummary `json:"summary,omitempty"`
-	Failures []string                `json:"failures,omitempty"`
+	Held     int                    `json:"held,omitempty"`
+	Summary  *reconcile.PlanSummary `json:"summary,omitempty"`
+	Failures []string               `json:"failures,omitempty"`
 	// Decision is the approval decision when the guard tripped.
 	Decision string `json:"decision,omitempty"`
 	// DecidedBy names who approved or rejected.
@@ -66,16 +67,16 @@ type ReconcileState struct {
 	// GuardHeld is true when the guard tripped and removals wait for approval.
 	GuardHeld bool `json:"guardHeld,omitempty"`
 	// Actions are the actions a dry run reports; Truncated when capped.
-	Actions   []activities.PlanAction `json:"actions,omitempty"`
-	Truncated bool                    `json:"truncated,omitempty"`
+	Actions   []reconcile.PlanAction `json:"actions,omitempty"`
+	Truncated bool                   `json:"truncated,omitempty"`
 }
 
 // ReconcileResult is a finished reconciliation.
 type ReconcileResult struct {
 	Progress ReconcileProgress `json:"progress"`
 	// Actions are the plan's actions (dry run only, capped).
-	Actions   []activities.PlanAction `json:"actions,omitempty"`
-	Truncated bool                    `json:"truncated,omitempty"`
+	Actions   []reconcile.PlanAction `json:"actions,omitempty"`
+	Truncated bool                   `json:"truncated,omitempty"`
 }
 
 // Approval is the payload of SignalApprove and SignalReject.
@@ -294,13 +295,13 @@ func (r *reconciler) page(ctx workflow.Context) error {
 		}
 	}
 	st.Cursor = pg.Next
-	var todo []activities.PlanAction
+	var todo []reconcile.PlanAction
 	for _, act := range pg.Actions {
 		if in.DryRun {
 			r.report(act)
 			continue
 		}
-		if act.Held != "" || act.Action == activities.ActionOrphan {
+		if act.Held != "" || act.Action == reconcile.ActionOrphan {
 			continue
 		}
 		removes := act.Removes()
@@ -348,7 +349,7 @@ func (r *reconciler) entityTarget(ctx workflow.Context) activities.EntityTarget 
 }
 
 // report keeps a dry run's action for the result, up to the cap.
-func (r *reconciler) report(act activities.PlanAction) {
+func (r *reconciler) report(act reconcile.PlanAction) {
 	limit := r.in.MaxReportedActions
 	if limit <= 0 {
 		limit = 1000

@@ -26,6 +26,7 @@ import (
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // The reconciliation workflow tests plan with the real activities: the real
@@ -74,7 +75,7 @@ type rcFixture struct {
 
 	mu        sync.Mutex
 	employees []hr.Employee
-	delivered [][]activities.PlanAction
+	delivered [][]reconcile.PlanAction
 	statuses  []string
 }
 
@@ -434,7 +435,7 @@ func TestReconcileScheduledRunUsesPreviousCount(t *testing.T) {
 		es[0] = rcEmployee("1", "ICT", "2026-05-31")
 		return es
 	})
-	f.env.SetLastCompletionResult(ReconcileResult{Progress: ReconcileProgress{Summary: &activities.PlanSummary{Employees: 30}}})
+	f.env.SetLastCompletionResult(ReconcileResult{Progress: ReconcileProgress{Summary: &reconcile.PlanSummary{Employees: 30}}})
 	f.env.ExecuteWorkflow(ReconcileWorkflowName, ReconcileInput{})
 	var res ReconcileResult
 	if err := f.env.GetWorkflowResult(&res); err != nil {
