@@ -10,13 +10,13 @@ import (
 	"sync"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
@@ -224,10 +224,10 @@ type ReconcilePageInput struct {
 	// PreviousEmployees is the HR snapshot size a previous run saw (the
 	// outage rule); zero when unknown.
 	PreviousEmployees int `json:"previousEmployees,omitempty"`
-	// Entity names the entity workflows, whose state tells a hand edit from
-	// an HR change (reconcile.SettleMoves); without a StateQuery every attribute
-	// difference stays a move.
-	Entity EntityTarget `json:"entity,omitzero"`
+	// Entity is the run's way to the entity workflows, whose state tells a
+	// hand edit from an HR change (reconcile.SettleMoves); without a
+	// StateQuery every attribute difference stays a move.
+	Entity entityaddr.Target `json:"entity,omitzero"`
 }
 
 // ReconcilePage is one page of a plan: actions in employee id order.
@@ -376,12 +376,12 @@ const maxSettleQueries = 500
 
 // settleMoves asks the entities of the plan's moves what they last applied
 // (see reconcile.SettleMoves).
-func (a *Activities) settleMoves(ctx context.Context, plan *reconcile.Plan, q stateQuerier, t EntityTarget) {
+func (a *Activities) settleMoves(ctx context.Context, plan *reconcile.Plan, q stateQuerier, t entityaddr.Target) {
 	if q == nil || plan.Summary.Move == 0 || plan.Summary.Move > maxSettleQueries {
 		return
 	}
 	reconcile.SettleMoves(plan, func(employeeID string) (orgattr.Attributes, bool) {
-		v, err := q.QueryWorkflow(ctx, t.IDPrefix+employeeID, "", t.StateQuery)
+		v, err := q.QueryWorkflow(ctx, entityaddr.WorkflowID(employeeID), "", t.StateQuery)
 		if err != nil {
 			return orgattr.Attributes{}, false
 		}
@@ -396,40 +396,10 @@ func (a *Activities) settleMoves(ctx context.Context, plan *reconcile.Plan, q st
 	})
 }
 
-// EntityTarget says how to reach the employee entity workflows: the
-// workflow package owns these names and passes them in.
-type EntityTarget struct {
-	// WorkflowType is the entity's registered workflow name.
-	WorkflowType string `json:"workflowType"`
-	// IDPrefix + employee id is the entity's workflow id.
-	IDPrefix string `json:"idPrefix"`
-	// Signal is the hr-changed signal name.
-	Signal string `json:"signal"`
-	// TaskQueue is where a new entity runs.
-	TaskQueue string `json:"taskQueue"`
-	// SearchAttribute is the Keyword attribute carrying the employee id.
-	SearchAttribute string `json:"searchAttribute,omitempty"`
-	// Reason and Source go into the signal.
-	Reason string `json:"reason,omitempty"`
-	Source string `json:"source,omitempty"`
-	// StateQuery is the entity's state query (whose appliedView the
-	// planner compares with HR).
-	StateQuery string `json:"stateQuery,omitempty"`
-	// Update, when set, is the entity's reconcile update: the work is
-	// delivered with Update-With-Start and counted as applied only when the
-	// entity's answer confirms it; without it a Signal-With-Start is sent
-	// and counted as applied once delivered.
-	Update string `json:"update,omitempty"`
-	// Approved names the approval of a run whose own guard tripped; the
-	// entities pass it to the tenant-wide guard, which counts the exits
-	// without holding them again.
-	Approved string `json:"approved,omitempty"`
-}
-
 // ApplyReconcileInput is one page of actions to apply.
 type ApplyReconcileInput struct {
 	Actions []reconcile.PlanAction `json:"actions"`
-	Entity  EntityTarget           `json:"entity"`
+	Entity  entityaddr.Target      `json:"entity"`
 }
 
 // ApplyReconcileResult counts what a page applied.
@@ -445,42 +415,6 @@ type ApplyReconcileResult struct {
 
 // maxReportedFailures bounds ApplyReconcileResult.Failures.
 const maxReportedFailures = 20
-
-// entitySignal and entityStart mirror the entity workflow's signal payload
-// and input in their JSON form.
-type entitySignal struct {
-	Reason string `json:"reason,omitempty"`
-	Source string `json:"source,omitempty"`
-}
-
-type entityStart struct {
-	EmployeeID string `json:"employeeId"`
-}
-
-// entityRequest and entityOutcome mirror the entity's reconcile update
-// payload and answer (workflows.ReconcileRequest, ReconcileOutcome).
-type entityRequest struct {
-	Action   string `json:"action"`
-	Source   string `json:"source,omitempty"`
-	Approved string `json:"approved,omitempty"`
-}
-
-type entityOutcome struct {
-	Applied     bool   `json:"applied"`
-	Waiting     bool   `json:"waiting,omitempty"`
-	Reason      string `json:"reason,omitempty"`
-	Status      string `json:"status"`
-	ObjectID    string `json:"objectId,omitempty"`
-	AccountNote string `json:"accountNote,omitempty"`
-}
-
-// entityClient is what delivering to the entities needs of a Temporal
-// client: Update-With-Start, or Signal-With-Start without an update name.
-type entityClient interface {
-	signaller
-	NewWithStartWorkflowOperation(options client.StartWorkflowOptions, workflow any, args ...any) client.WithStartWorkflowOperation
-	UpdateWithStartWorkflow(ctx context.Context, options client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error)
-}
 
 // deliverParallelism is how many entities a page waits on at once.
 const deliverParallelism = 8
@@ -499,16 +433,10 @@ type actionResult struct {
 	waiting string
 }
 
-// signaller is what delivering to the entities needs of a Temporal client.
-type signaller interface {
-	SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any,
-		options client.StartWorkflowOptions, workflow any, workflowArgs ...any) (client.WorkflowRun, error)
-}
-
 // ApplyReconcilePage applies one page of a plan. Hires, rehires, moves and
-// exits go to the employee's entity workflow, which does the real work: with
-// an update name (EntityTarget.Update) as an Update-With-Start whose answer
-// is the entity's own verdict after its pass, so an action is counted as
+// exits go to the employee's entity workflow, which does the real work: as
+// an Update-With-Start (entityaddr.UpdateWithStart) whose answer is the
+// entity's own verdict after its pass, so an action is counted as
 // applied only when the entity confirms it, as failed with the entity's
 // reason otherwise, and as waiting when the mass-change guard holds it;
 // several entities are waited on at once. A repair is applied here with the
@@ -529,7 +457,7 @@ func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileIn
 			pr = prev
 		}
 	}
-	var c entityClient
+	var c entityaddr.Updater
 	if tc := temporalClient(ctx); tc != nil {
 		c = tc
 	}
@@ -625,62 +553,31 @@ func isNonRetryable(err error) bool {
 // errPermanentDelivery marks a delivery that cannot succeed on retry.
 var errPermanentDelivery = errors.New("cannot deliver to the entity")
 
-// deliver hands one action to the employee's entity, starting the entity
-// when it does not run. With an update name it waits for the entity's
+// deliver hands one action to the employee's entity with Update-With-Start
+// (starting the entity when it does not run) and waits for the entity's
 // verdict: an action the entity could not apply is a permanent failure of
 // this employee with the entity's reason.
-func (a *Activities) deliver(ctx context.Context, c entityClient, t EntityTarget, act reconcile.PlanAction) actionResult {
+func (a *Activities) deliver(ctx context.Context, c entityaddr.Updater, t entityaddr.Target, act reconcile.PlanAction) actionResult {
 	if c == nil {
 		return actionResult{err: fmt.Errorf("%w: no Temporal client on this worker", errPermanentDelivery)}
 	}
-	employeeID := act.EmployeeID
-	opts := client.StartWorkflowOptions{
-		ID:                    t.IDPrefix + employeeID,
-		TaskQueue:             t.TaskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}
-	if t.SearchAttribute != "" {
-		opts.TypedSearchAttributes = temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(t.SearchAttribute).ValueSet(employeeID))
-	}
-	if t.Update == "" {
-		_, err := c.SignalWithStartWorkflow(ctx, opts.ID, t.Signal, entitySignal{Reason: t.Reason, Source: t.Source}, opts,
-			t.WorkflowType, entityStart{EmployeeID: employeeID})
-		if err != nil {
-			return actionResult{err: fmt.Errorf("signal %s: %w", opts.ID, err)}
-		}
-		return actionResult{}
-	}
-	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 	wctx, cancel := context.WithTimeout(ctx, entityPassTimeout)
 	defer cancel()
-	start := c.NewWithStartWorkflowOperation(opts, t.WorkflowType, entityStart{EmployeeID: employeeID})
-	h, err := c.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			// One id per run and employee: a retried page gets the same
-			// answer instead of another pass.
-			UpdateID:     t.Source + "/" + act.Action + "/" + employeeID,
-			UpdateName:   t.Update,
-			Args:         []any{entityRequest{Action: act.Action, Source: t.Source, Approved: t.Approved}},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	var out entityOutcome
-	if err == nil {
-		err = h.Get(wctx, &out)
-	}
+	out, err := entityaddr.UpdateWithStart(wctx, c, t, act.EmployeeID,
+		entityaddr.ReconcileRequest{Action: act.Action, Source: t.Source, Approved: t.Approved})
 	switch {
 	case err != nil && ctx.Err() == nil && wctx.Err() != nil:
-		return actionResult{err: fmt.Errorf("%w: %s did not finish its pass within %s; it goes on by itself", errPermanentDelivery, opts.ID, entityPassTimeout)}
+		return actionResult{err: fmt.Errorf("%w: %s did not finish its pass within %s; it goes on by itself",
+			errPermanentDelivery, entityaddr.WorkflowID(act.EmployeeID), entityPassTimeout)}
 	case err != nil:
-		return actionResult{err: fmt.Errorf("deliver to %s: %w", opts.ID, err)}
+		return actionResult{err: err}
 	case out.Waiting:
 		return actionResult{waiting: out.Reason}
 	case !out.Applied:
 		return actionResult{err: fmt.Errorf("%w: %s", errPermanentDelivery, out.Reason)}
 	}
 	if out.AccountNote != "" {
-		a.log().Info("entity brought its account back", "employeeId", employeeID, "note", out.AccountNote)
+		a.log().Info("entity brought its account back", "employeeId", act.EmployeeID, "note", out.AccountNote)
 	}
 	return actionResult{}
 }

@@ -7,19 +7,14 @@ import (
 	"time"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
-// HRChanged is the payload of SignalHRChanged. When Employee is nil the
-// entity re-reads the employee from the HR source, so late or duplicate
-// deliveries are harmless.
-type HRChanged struct {
-	Reason   string       `json:"reason,omitempty"`
-	Source   string       `json:"source,omitempty"`
-	Employee *hr.Employee `json:"employee,omitempty"`
-}
+// HRChanged is the payload of SignalHRChanged (entityaddr.HRChanged).
+type HRChanged = entityaddr.HRChanged
 
 // ReportWaiting is the payload of SignalReportWaiting.
 type ReportWaiting struct {

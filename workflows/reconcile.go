@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
@@ -333,18 +334,15 @@ func (r *reconciler) page(ctx workflow.Context) error {
 	return nil
 }
 
-// entityTarget names the employee entity workflows for the activities.
-func (r *reconciler) entityTarget(ctx workflow.Context) activities.EntityTarget {
+// entityTarget is the run's way to the employee entities for the activities.
+func (r *reconciler) entityTarget(ctx workflow.Context) entityaddr.Target {
 	approved := ""
 	if p := r.st.Progress; r.st.Pass == 2 && p.Decision == DecisionApproved {
 		approved = "reconciliation " + p.WorkflowID + " approved by " + orSomeone(p.DecidedBy)
 	}
-	return activities.EntityTarget{
-		Approved:     approved,
-		WorkflowType: EmployeeWorkflowName, IDPrefix: EmployeeWorkflowID(""), Signal: SignalHRChanged,
-		TaskQueue: workflow.GetInfo(ctx).TaskQueueName, SearchAttribute: SAEmployeeID, StateQuery: QueryState,
-		Reason: ReasonReconcile, Source: ReconcileWorkflowName + ":" + r.st.Progress.WorkflowID,
-		Update: UpdateReconcile,
+	return entityaddr.Target{
+		TaskQueue: workflow.GetInfo(ctx).TaskQueueName, Source: ReconcileWorkflowName + ":" + r.st.Progress.WorkflowID,
+		Approved: approved, StateQuery: entityaddr.QueryState,
 	}
 }
 
