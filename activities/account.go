@@ -12,25 +12,23 @@ import (
 
 	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
 // AccountSpec is what an account should look like: the attributes the engine
 // manages, derived from HR and the policy by the workflow.
 type AccountSpec struct {
-	EmployeeID    string `json:"employeeId"`
-	GivenName     string `json:"givenName,omitempty"`
-	Surname       string `json:"surname,omitempty"`
-	DisplayName   string `json:"displayName,omitempty"`
-	UPN           string `json:"userPrincipalName,omitempty"`
-	MailNickname  string `json:"mailNickname,omitempty"`
-	Mail          string `json:"mail,omitempty"`
-	JobTitle      string `json:"jobTitle,omitempty"`
-	Department    string `json:"department,omitempty"`
-	CompanyName   string `json:"companyName,omitempty"`
-	EmployeeType  string `json:"employeeType,omitempty"`
-	CostCenter    string `json:"costCenter,omitempty"`
-	Division      string `json:"division,omitempty"`
+	EmployeeID   string `json:"employeeId"`
+	GivenName    string `json:"givenName,omitempty"`
+	Surname      string `json:"surname,omitempty"`
+	DisplayName  string `json:"displayName,omitempty"`
+	UPN          string `json:"userPrincipalName,omitempty"`
+	MailNickname string `json:"mailNickname,omitempty"`
+	Mail         string `json:"mail,omitempty"`
+	// Attributes are the organisational attributes (orgattr.Table); their
+	// JSON names sit beside the others.
+	orgattr.Attributes
 	UsageLocation string `json:"usageLocation,omitempty"`
 	// HireDate is the first working day's start; zero leaves it unset.
 	HireDate time.Time `json:"hireDate,omitzero"`
@@ -40,7 +38,8 @@ type AccountSpec struct {
 	Enabled bool `json:"enabled"`
 }
 
-// Field names for UpdateAccountInput.Fields: the Graph property names.
+// Field names for UpdateAccountInput.Fields: the Graph property names. The
+// organisational ones are orgattr.Properties.
 const (
 	FieldGivenName     = "givenName"
 	FieldSurname       = "surname"
@@ -48,11 +47,6 @@ const (
 	FieldUPN           = "userPrincipalName"
 	FieldMailNickname  = "mailNickname"
 	FieldMail          = "mail"
-	FieldJobTitle      = "jobTitle"
-	FieldDepartment    = "department"
-	FieldCompanyName   = "companyName"
-	FieldEmployeeType  = "employeeType"
-	FieldOrgData       = "employeeOrgData"
 	FieldUsageLocation = "usageLocation"
 	FieldHireDate      = "employeeHireDate"
 	FieldLeaveDateTime = "employeeLeaveDateTime"
@@ -65,7 +59,7 @@ var NameFields = []string{FieldGivenName, FieldSurname, FieldDisplayName}
 var AddressFields = []string{FieldUPN, FieldMailNickname, FieldMail}
 
 // OrgFields are the attributes a promotion or transfer touches.
-var OrgFields = []string{FieldJobTitle, FieldDepartment, FieldCompanyName, FieldEmployeeType, FieldOrgData}
+var OrgFields = orgattr.Properties()
 
 func (s AccountSpec) user() directory.User {
 	return directory.User{
@@ -206,16 +200,6 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 			want.MailNickname = s.MailNickname
 		case FieldMail:
 			want.Mail = s.Mail
-		case FieldJobTitle:
-			want.JobTitle = s.JobTitle
-		case FieldDepartment:
-			want.Department = s.Department
-		case FieldCompanyName:
-			want.CompanyName = s.CompanyName
-		case FieldEmployeeType:
-			want.EmployeeType = s.EmployeeType
-		case FieldOrgData:
-			want.CostCenter, want.Division = s.CostCenter, s.Division
 		case FieldUsageLocation:
 			want.UsageLocation = s.UsageLocation
 		case FieldHireDate:
@@ -223,7 +207,10 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 		case FieldLeaveDateTime:
 			want.EmployeeLeaveDateTime = s.LeaveDateTime
 		default:
-			return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, fmt.Errorf("unknown field %q", f))
+			if !orgattr.IsProperty(f) {
+				return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, fmt.Errorf("unknown field %q", f))
+			}
+			orgattr.SetUser(&want, s.Attributes, f)
 		}
 	}
 	diff := directory.Diff(cur, want)
@@ -571,10 +558,11 @@ func (s AccountSpec) Fitted() (AccountSpec, []string) {
 	fit(FieldGivenName, &s.GivenName, MaxNamePart)
 	fit(FieldSurname, &s.Surname, MaxNamePart)
 	fit(FieldDisplayName, &s.DisplayName, MaxDisplayName)
-	fit(FieldJobTitle, &s.JobTitle, MaxJobTitle)
-	fit(FieldDepartment, &s.Department, MaxNamePart)
-	fit(FieldCompanyName, &s.CompanyName, MaxNamePart)
-	fit(FieldEmployeeType, &s.EmployeeType, MaxNamePart)
+	for _, f := range orgattr.Table {
+		if f.Max > 0 {
+			fit(f.Name, f.In(&s.Attributes), f.Max)
+		}
+	}
 	return s, warnings
 }
 
@@ -659,22 +647,22 @@ func withoutMastered(u directory.UserAttributes) (directory.UserAttributes, []st
 	if drop(u.Mail != nil, FieldMail) {
 		u.Mail = nil
 	}
-	if drop(u.JobTitle != nil, FieldJobTitle) {
+	if drop(u.JobTitle != nil, orgattr.JobTitle) {
 		u.JobTitle = nil
 	}
-	if drop(u.Department != nil, FieldDepartment) {
+	if drop(u.Department != nil, orgattr.Department) {
 		u.Department = nil
 	}
-	if drop(u.CompanyName != nil, FieldCompanyName) {
+	if drop(u.CompanyName != nil, orgattr.CompanyName) {
 		u.CompanyName = nil
 	}
-	if drop(u.EmployeeType != nil, FieldEmployeeType) {
+	if drop(u.EmployeeType != nil, orgattr.EmployeeType) {
 		u.EmployeeType = nil
 	}
 	if drop(u.EmployeeHireDate != nil, FieldHireDate) {
 		u.EmployeeHireDate = nil
 	}
-	if drop(u.CostCenter != nil || u.Division != nil, FieldOrgData) {
+	if drop(u.CostCenter != nil || u.Division != nil, orgattr.OrgData) {
 		u.CostCenter, u.Division = nil, nil
 	}
 	if drop(u.OfficeLocation != nil, "officeLocation") {

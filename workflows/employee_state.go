@@ -183,31 +183,14 @@ func personOf(e hr.Employee) policy.Person {
 // specOf is the organisational part of an account for a view.
 func specOf(employeeID string, v hr.View, p *policy.Policy, start time.Time) activities.AccountSpec {
 	return activities.AccountSpec{
-		EmployeeID: employeeID, JobTitle: v.JobTitle, Department: v.Department, CompanyName: v.Company,
-		EmployeeType: v.EmployeeType, CostCenter: v.CostCenter, Division: v.DepartmentName,
+		EmployeeID: employeeID, Attributes: orgattr.FromView(v),
 		UsageLocation: p.Tenant.UsageLocation, HireDate: start,
 	}
 }
 
 // orgFieldsChanged lists the account attributes that differ between two views.
 func orgFieldsChanged(old, cur hr.View) []string {
-	var out []string
-	if old.JobTitle != cur.JobTitle {
-		out = append(out, activities.FieldJobTitle)
-	}
-	if old.Department != cur.Department {
-		out = append(out, activities.FieldDepartment)
-	}
-	if old.Company != cur.Company {
-		out = append(out, activities.FieldCompanyName)
-	}
-	if old.EmployeeType != cur.EmployeeType {
-		out = append(out, activities.FieldEmployeeType)
-	}
-	if old.CostCenter != cur.CostCenter || old.DepartmentName != cur.DepartmentName {
-		out = append(out, activities.FieldOrgData)
-	}
-	return out
+	return orgattr.ChangedProperties(old, cur)
 }
 
 // roleEntries are the policy's grants for a view, as held entitlements.

@@ -1,14 +1,17 @@
 // Package orgattr is the one table of the organisational attributes the
 // engine writes on an Entra account (job title, department, company,
 // employee type, cost centre, division): for each, the HR view field it is
-// taken from, the Graph user property it is compared with, its length limit
-// in Entra, and the partial update that writes it. The reconciliation
-// planner and the activity that repairs hand edits read it; adding an
-// attribute is one row of Table.
+// taken from, the Graph user property it is compared with and written to,
+// its length limit in Entra, and the partial update that writes it. The
+// entity workflow (what changed between two HR views, the account spec), the
+// account activities (shortening, the update) and the reconciliation planner
+// (drift, repair) all read it; adding an attribute is a field of Attributes
+// and one row of Table (and its case in the table's test).
 package orgattr
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/hr"
@@ -41,12 +44,11 @@ type Field struct {
 	Max int
 	// HR reads the field from an HR view.
 	HR func(hr.View) string
-	// User reads the field from a directory user.
-	User func(directory.User) string
-	// Value addresses the field in Attributes.
-	Value func(*Attributes) *string
-	// Set puts the value(s) of a into a partial update.
-	Set func(u *directory.UserAttributes, a *Attributes)
+	// In, OnUser and InPatch address the field in Attributes, in a
+	// directory user and in a partial update.
+	In      func(*Attributes) *string
+	OnUser  func(*directory.User) *string
+	InPatch func(*directory.UserAttributes) **string
 }
 
 // Field names (Field.Name).
@@ -61,36 +63,30 @@ const (
 	OrgData = "employeeOrgData"
 )
 
-// setOrgData writes both parts of employeeOrgData: Graph replaces the
-// complex property as a whole.
-func setOrgData(u *directory.UserAttributes, a *Attributes) {
-	u.CostCenter, u.Division = &a.CostCenter, &a.Division
-}
-
 // Table lists the organisational attributes in the order they are compared
 // and reported. Sources: the user resource's properties
 // (https://learn.microsoft.com/graph/api/resources/user#properties) and
 // employeeOrgData
 // (https://learn.microsoft.com/graph/api/resources/employeeorgdata).
 var Table = []Field{
-	{Name: JobTitle, Property: JobTitle, Max: directory.MaxJobTitle,
-		HR: func(v hr.View) string { return v.JobTitle }, User: func(u directory.User) string { return u.JobTitle },
-		Value: func(a *Attributes) *string { return &a.JobTitle }, Set: func(u *directory.UserAttributes, a *Attributes) { u.JobTitle = &a.JobTitle }},
-	{Name: Department, Property: Department, Max: directory.MaxNamePart,
-		HR: func(v hr.View) string { return v.Department }, User: func(u directory.User) string { return u.Department },
-		Value: func(a *Attributes) *string { return &a.Department }, Set: func(u *directory.UserAttributes, a *Attributes) { u.Department = &a.Department }},
-	{Name: CompanyName, Property: CompanyName, Max: directory.MaxNamePart,
-		HR: func(v hr.View) string { return v.Company }, User: func(u directory.User) string { return u.CompanyName },
-		Value: func(a *Attributes) *string { return &a.CompanyName }, Set: func(u *directory.UserAttributes, a *Attributes) { u.CompanyName = &a.CompanyName }},
-	{Name: EmployeeType, Property: EmployeeType, Max: directory.MaxNamePart,
-		HR: func(v hr.View) string { return v.EmployeeType }, User: func(u directory.User) string { return u.EmployeeType },
-		Value: func(a *Attributes) *string { return &a.EmployeeType }, Set: func(u *directory.UserAttributes, a *Attributes) { u.EmployeeType = &a.EmployeeType }},
-	{Name: CostCenter, Property: OrgData,
-		HR: func(v hr.View) string { return v.CostCenter }, User: func(u directory.User) string { return u.CostCenter },
-		Value: func(a *Attributes) *string { return &a.CostCenter }, Set: setOrgData},
-	{Name: Division, Property: OrgData,
-		HR: func(v hr.View) string { return v.DepartmentName }, User: func(u directory.User) string { return u.Division },
-		Value: func(a *Attributes) *string { return &a.Division }, Set: setOrgData},
+	{Name: JobTitle, Property: JobTitle, Max: directory.MaxJobTitle, HR: func(v hr.View) string { return v.JobTitle },
+		In: func(a *Attributes) *string { return &a.JobTitle }, OnUser: func(u *directory.User) *string { return &u.JobTitle },
+		InPatch: func(u *directory.UserAttributes) **string { return &u.JobTitle }},
+	{Name: Department, Property: Department, Max: directory.MaxNamePart, HR: func(v hr.View) string { return v.Department },
+		In: func(a *Attributes) *string { return &a.Department }, OnUser: func(u *directory.User) *string { return &u.Department },
+		InPatch: func(u *directory.UserAttributes) **string { return &u.Department }},
+	{Name: CompanyName, Property: CompanyName, Max: directory.MaxNamePart, HR: func(v hr.View) string { return v.Company },
+		In: func(a *Attributes) *string { return &a.CompanyName }, OnUser: func(u *directory.User) *string { return &u.CompanyName },
+		InPatch: func(u *directory.UserAttributes) **string { return &u.CompanyName }},
+	{Name: EmployeeType, Property: EmployeeType, Max: directory.MaxNamePart, HR: func(v hr.View) string { return v.EmployeeType },
+		In: func(a *Attributes) *string { return &a.EmployeeType }, OnUser: func(u *directory.User) *string { return &u.EmployeeType },
+		InPatch: func(u *directory.UserAttributes) **string { return &u.EmployeeType }},
+	{Name: CostCenter, Property: OrgData, HR: func(v hr.View) string { return v.CostCenter },
+		In: func(a *Attributes) *string { return &a.CostCenter }, OnUser: func(u *directory.User) *string { return &u.CostCenter },
+		InPatch: func(u *directory.UserAttributes) **string { return &u.CostCenter }},
+	{Name: Division, Property: OrgData, HR: func(v hr.View) string { return v.DepartmentName },
+		In: func(a *Attributes) *string { return &a.Division }, OnUser: func(u *directory.User) *string { return &u.Division },
+		InPatch: func(u *directory.UserAttributes) **string { return &u.Division }},
 }
 
 // fit shortens v to the field's limit.
@@ -102,22 +98,72 @@ func (f Field) fit(v string) string {
 	return out
 }
 
+// FromView is the organisational attributes an HR view gives, as HR has
+// them (the account activities shorten them to Entra's limits when they
+// write, and say so).
+func FromView(v hr.View) Attributes {
+	var a Attributes
+	for _, f := range Table {
+		*f.In(&a) = f.HR(v)
+	}
+	return a
+}
+
 // Of is what the account's organisational attributes should be for an HR
 // view: the values as the engine writes them, shortened to Entra's limits,
 // so that a long HR value is not taken for drift forever.
 func Of(v hr.View) Attributes {
-	var a Attributes
+	a := FromView(v)
 	for _, f := range Table {
-		*f.Value(&a) = f.fit(f.HR(v))
+		*f.In(&a) = f.fit(*f.In(&a))
 	}
 	return a
+}
+
+// Properties are the Graph user properties the table writes, each once, in
+// Table order: what a promotion or transfer may change.
+func Properties() []string {
+	var out []string
+	for _, f := range Table {
+		if !slices.Contains(out, f.Property) {
+			out = append(out, f.Property)
+		}
+	}
+	return out
+}
+
+// IsProperty reports whether name is one of Properties.
+func IsProperty(name string) bool {
+	return slices.ContainsFunc(Table, func(f Field) bool { return f.Property == name })
+}
+
+// ChangedProperties lists the Graph properties (see Properties) whose HR
+// values differ between two views.
+func ChangedProperties(old, cur hr.View) []string {
+	var out []string
+	for _, f := range Table {
+		if f.HR(old) != f.HR(cur) && !slices.Contains(out, f.Property) {
+			out = append(out, f.Property)
+		}
+	}
+	return out
+}
+
+// SetUser writes the fields of a that the Graph property carries on u (both
+// parts for employeeOrgData); an unknown property changes nothing.
+func SetUser(u *directory.User, a Attributes, property string) {
+	for _, f := range Table {
+		if f.Property == property {
+			*f.OnUser(u) = *f.In(&a)
+		}
+	}
 }
 
 // Diff lists the attributes where the account differs from want: the field
 // names and one "field: old → new" line each, in Table order.
 func Diff(u directory.User, want Attributes) (fields, lines []string) {
 	for _, f := range Table {
-		have, w := f.User(u), *f.Value(&want)
+		have, w := *f.OnUser(&u), *f.In(&want)
 		if have != w {
 			fields = append(fields, f.Name)
 			lines = append(lines, fmt.Sprintf("%s: %q → %q", f.Name, have, w))
@@ -127,13 +173,18 @@ func Diff(u directory.User, want Attributes) (fields, lines []string) {
 }
 
 // Patch is the partial update that writes the named fields of a; unknown
-// names are ignored. The parts of employeeOrgData travel together.
+// names are ignored. A field writes its whole Graph property: the parts of
+// employeeOrgData travel together, since Graph replaces it as a whole.
 func Patch(a Attributes, fields []string) directory.UserAttributes {
 	var u directory.UserAttributes
 	for _, name := range fields {
+		i := slices.IndexFunc(Table, func(f Field) bool { return f.Name == name })
+		if i < 0 {
+			continue
+		}
 		for _, f := range Table {
-			if f.Name == name {
-				f.Set(&u, &a)
+			if f.Property == Table[i].Property {
+				*f.InPatch(&u) = f.In(&a)
 			}
 		}
 	}

@@ -43,7 +43,7 @@ func TestTable(t *testing.T) {
 		if f.Name != tc.name || f.Property != tc.property {
 			t.Errorf("row %d is %s/%s, want %s/%s", i, f.Name, f.Property, tc.name, tc.property)
 		}
-		if got := *f.Value(&a); got != tc.want {
+		if got := *f.In(&a); got != tc.want {
 			t.Errorf("%s: Of gives %q, want %q", tc.name, got, tc.want)
 		}
 		edited := u
@@ -55,6 +55,27 @@ func TestTable(t *testing.T) {
 		if got := Patch(a, fields).Fields(); !slices.Equal(got, []string{tc.property}) {
 			t.Errorf("%s: Patch sets %v, want %s", tc.name, got, tc.property)
 		}
+		restored := edited
+		SetUser(&restored, a, tc.property)
+		if fields, _ := Diff(restored, a); len(fields) != 0 {
+			t.Errorf("%s: SetUser(%s) leaves %v different", tc.name, tc.property, fields)
+		}
+		moved := v
+		edit := map[string]*string{JobTitle: &moved.JobTitle, Department: &moved.Department, CompanyName: &moved.Company,
+			EmployeeType: &moved.EmployeeType, CostCenter: &moved.CostCenter, Division: &moved.DepartmentName}[tc.name]
+		*edit = "changed"
+		if got := ChangedProperties(v, moved); !slices.Equal(got, []string{tc.property}) {
+			t.Errorf("%s changed in HR: ChangedProperties gives %v, want %s", tc.name, got, tc.property)
+		}
+		if !IsProperty(tc.property) {
+			t.Errorf("%s is not a property", tc.property)
+		}
+	}
+	if got, want := Properties(), []string{"jobTitle", "department", "companyName", "employeeType", "employeeOrgData"}; !slices.Equal(got, want) {
+		t.Errorf("Properties() = %v, want %v", got, want)
+	}
+	if IsProperty("givenName") || ChangedProperties(v, v) != nil {
+		t.Error("givenName is not organisational; an unchanged view changes nothing")
 	}
 }
 
@@ -92,5 +113,8 @@ func TestOfShortensToEntrasLimits(t *testing.T) {
 	}
 	if a.CostCenter != long {
 		t.Errorf("cost centre has no limit and must be kept whole")
+	}
+	if raw := FromView(hr.View{JobTitle: long}); raw.JobTitle != long {
+		t.Errorf("FromView must keep HR's value whole, got %d characters", len([]rune(raw.JobTitle)))
 	}
 }
