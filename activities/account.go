@@ -8,32 +8,29 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
 // AccountSpec is what an account should look like: the attributes the engine
 // manages, derived from HR and the policy by the workflow.
 type AccountSpec struct {
-	EmployeeID    string `json:"employeeId"`
-	GivenName     string `json:"givenName,omitempty"`
-	Surname       string `json:"surname,omitempty"`
-	DisplayName   string `json:"displayName,omitempty"`
-	UPN           string `json:"userPrincipalName,omitempty"`
-	MailNickname  string `json:"mailNickname,omitempty"`
-	Mail          string `json:"mail,omitempty"`
-	JobTitle      string `json:"jobTitle,omitempty"`
-	Department    string `json:"department,omitempty"`
-	CompanyName   string `json:"companyName,omitempty"`
-	EmployeeType  string `json:"employeeType,omitempty"`
-	CostCenter    string `json:"costCenter,omitempty"`
-	Division      string `json:"division,omitempty"`
+	EmployeeID   string `json:"employeeId"`
+	GivenName    string `json:"givenName,omitempty"`
+	Surname      string `json:"surname,omitempty"`
+	DisplayName  string `json:"displayName,omitempty"`
+	UPN          string `json:"userPrincipalName,omitempty"`
+	MailNickname string `json:"mailNickname,omitempty"`
+	Mail         string `json:"mail,omitempty"`
+	// Attributes are the organisational attributes (orgattr.Table); their
+	// JSON names sit beside the others.
+	orgattr.Attributes
 	UsageLocation string `json:"usageLocation,omitempty"`
 	// HireDate is the first working day's start; zero leaves it unset.
 	HireDate time.Time `json:"hireDate,omitzero"`
@@ -50,7 +47,8 @@ type AccountSpec struct {
 	KnownAbsent bool `json:"knownAbsent,omitempty"`
 }
 
-// Field names for UpdateAccountInput.Fields: the Graph property names.
+// Field names for UpdateAccountInput.Fields: the Graph property names. The
+// organisational ones are orgattr.Properties.
 const (
 	FieldGivenName     = "givenName"
 	FieldSurname       = "surname"
@@ -58,11 +56,6 @@ const (
 	FieldUPN           = "userPrincipalName"
 	FieldMailNickname  = "mailNickname"
 	FieldMail          = "mail"
-	FieldJobTitle      = "jobTitle"
-	FieldDepartment    = "department"
-	FieldCompanyName   = "companyName"
-	FieldEmployeeType  = "employeeType"
-	FieldOrgData       = "employeeOrgData"
 	FieldUsageLocation = "usageLocation"
 	FieldHireDate      = "employeeHireDate"
 	FieldLeaveDateTime = "employeeLeaveDateTime"
@@ -75,7 +68,7 @@ var NameFields = []string{FieldGivenName, FieldSurname, FieldDisplayName}
 var AddressFields = []string{FieldUPN, FieldMailNickname, FieldMail}
 
 // OrgFields are the attributes a promotion or transfer touches.
-var OrgFields = []string{FieldJobTitle, FieldDepartment, FieldCompanyName, FieldEmployeeType, FieldOrgData}
+var OrgFields = orgattr.Properties()
 
 func (s AccountSpec) user() directory.User {
 	return directory.User{
@@ -222,16 +215,6 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 			want.MailNickname = s.MailNickname
 		case FieldMail:
 			want.Mail = s.Mail
-		case FieldJobTitle:
-			want.JobTitle = s.JobTitle
-		case FieldDepartment:
-			want.Department = s.Department
-		case FieldCompanyName:
-			want.CompanyName = s.CompanyName
-		case FieldEmployeeType:
-			want.EmployeeType = s.EmployeeType
-		case FieldOrgData:
-			want.CostCenter, want.Division = s.CostCenter, s.Division
 		case FieldUsageLocation:
 			want.UsageLocation = s.UsageLocation
 		case FieldHireDate:
@@ -239,7 +222,10 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 		case FieldLeaveDateTime:
 			want.EmployeeLeaveDateTime = s.LeaveDateTime
 		default:
-			return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, fmt.Errorf("unknown field %q", f))
+			if !orgattr.IsProperty(f) {
+				return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, fmt.Errorf("unknown field %q", f))
+			}
+			orgattr.SetUser(&want, s.Attributes, f)
 		}
 	}
 	diff := directory.Diff(cur, want)
@@ -581,44 +567,21 @@ func (a *Activities) ChooseNames(ctx context.Context, in ChooseNamesInput) (poli
 	return policy.Names{}, graphError("choose names", err)
 }
 
-// Entra's length limits on the user properties the engine writes, from the
-// user resource's property table
-// (https://learn.microsoft.com/graph/api/resources/user#properties: "Maximum
-// length is 64 / 128 / 256 characters") and the msgraph-sdk-go models/user.go
-// doc comments. Graph refuses a longer value with 400 Request_BadRequest
-// "Invalid value specified for property …", which would fail the whole
-// update; the engine shortens descriptive values instead and says so.
+// Entra's length limits on the user properties the engine writes (see
+// directory.MaxNamePart and the others, which cite the source).
 const (
 	// MaxEmployeeID is the longest employeeId.
-	MaxEmployeeID = 16
+	MaxEmployeeID = directory.MaxEmployeeID
 	// MaxNamePart bounds givenName, surname, department, companyName,
 	// employeeType and mailNickname.
-	MaxNamePart = 64
+	MaxNamePart = directory.MaxNamePart
 	// MaxJobTitle bounds jobTitle.
-	MaxJobTitle = 128
+	MaxJobTitle = directory.MaxJobTitle
 	// MaxDisplayName bounds displayName.
-	MaxDisplayName = 256
+	MaxDisplayName = directory.MaxDisplayName
 	// MaxLocalPart bounds the part of a UPN or mail address before the @.
-	MaxLocalPart = 64
+	MaxLocalPart = directory.MaxLocalPart
 )
-
-// fitUTF16 shortens s to at most max UTF-16 code units (how Entra counts a
-// string's length), never splitting a character, and trims a trailing space.
-// It reports whether s was shortened.
-func fitUTF16(s string, max int) (string, bool) {
-	n := 0
-	for i, r := range s {
-		w := utf16.RuneLen(r)
-		if w < 0 {
-			w = 1
-		}
-		if n+w > max {
-			return strings.TrimRightFunc(s[:i], unicode.IsSpace), true
-		}
-		n += w
-	}
-	return s, false
-}
 
 // Fitted returns the spec with every descriptive attribute (names, display
 // name, job title, department, company, employee type) shortened to Entra's
@@ -627,7 +590,7 @@ func fitUTF16(s string, max int) (string, bool) {
 func (s AccountSpec) Fitted() (AccountSpec, []string) {
 	var warnings []string
 	fit := func(field string, v *string, max int) {
-		short, cut := fitUTF16(*v, max)
+		short, cut := directory.FitUTF16(*v, max)
 		if !cut {
 			return
 		}
@@ -637,10 +600,11 @@ func (s AccountSpec) Fitted() (AccountSpec, []string) {
 	fit(FieldGivenName, &s.GivenName, MaxNamePart)
 	fit(FieldSurname, &s.Surname, MaxNamePart)
 	fit(FieldDisplayName, &s.DisplayName, MaxDisplayName)
-	fit(FieldJobTitle, &s.JobTitle, MaxJobTitle)
-	fit(FieldDepartment, &s.Department, MaxNamePart)
-	fit(FieldCompanyName, &s.CompanyName, MaxNamePart)
-	fit(FieldEmployeeType, &s.EmployeeType, MaxNamePart)
+	for _, f := range orgattr.Table {
+		if f.Max > 0 {
+			fit(f.Name, f.In(&s.Attributes), f.Max)
+		}
+	}
 	return s, warnings
 }
 
@@ -725,22 +689,22 @@ func withoutMastered(u directory.UserAttributes) (directory.UserAttributes, []st
 	if drop(u.Mail != nil, FieldMail) {
 		u.Mail = nil
 	}
-	if drop(u.JobTitle != nil, FieldJobTitle) {
+	if drop(u.JobTitle != nil, orgattr.JobTitle) {
 		u.JobTitle = nil
 	}
-	if drop(u.Department != nil, FieldDepartment) {
+	if drop(u.Department != nil, orgattr.Department) {
 		u.Department = nil
 	}
-	if drop(u.CompanyName != nil, FieldCompanyName) {
+	if drop(u.CompanyName != nil, orgattr.CompanyName) {
 		u.CompanyName = nil
 	}
-	if drop(u.EmployeeType != nil, FieldEmployeeType) {
+	if drop(u.EmployeeType != nil, orgattr.EmployeeType) {
 		u.EmployeeType = nil
 	}
 	if drop(u.EmployeeHireDate != nil, FieldHireDate) {
 		u.EmployeeHireDate = nil
 	}
-	if drop(u.CostCenter != nil || u.Division != nil, FieldOrgData) {
+	if drop(u.CostCenter != nil || u.Division != nil, orgattr.OrgData) {
 		u.CostCenter, u.Division = nil, nil
 	}
 	if drop(u.OfficeLocation != nil, "officeLocation") {

@@ -37,6 +37,9 @@ type Activities struct {
 	// exists is taken for Entra's replication lag and retried; zero means
 	// DefaultReplicationLagWindow.
 	ReplicationLagWindow time.Duration
+
+	// plans keeps computed reconciliation plans for their later pages.
+	plans planCache
 }
 
 // DefaultTemporaryAccessPassLifetime is the lifetime of a Temporary Access

@@ -17,6 +17,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/orgattr"
 )
 
 // crashingStore stands for an attempt that dies around the audit write: the first
@@ -96,7 +97,7 @@ func (d *restoringDir) RestoreUser(ctx context.Context, id string) (directory.Us
 func TestAuditedIntentsRecordEachChangeOnceAcrossACrash(t *testing.T) {
 	spec := AccountSpec{EmployeeID: "2001", GivenName: "Bo", Surname: "Berg", DisplayName: "Bo Berg",
 		UPN: "bo.berg@example.test", MailNickname: "bo.berg", Mail: "bo.berg@example.test"}
-	update := UpdateAccountInput{ObjectID: "obj-1", Spec: AccountSpec{EmployeeID: "1001", JobTitle: "Senior"}, Fields: []string{FieldJobTitle}}
+	update := UpdateAccountInput{ObjectID: "obj-1", Spec: AccountSpec{EmployeeID: "1001", Attributes: orgattr.Attributes{JobTitle: "Senior"}}, Fields: []string{orgattr.JobTitle}}
 	type check func(t *testing.T, recs []audit.Record)
 	for _, tc := range []struct {
 		name          string

@@ -8,12 +8,14 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/entralifecycle/engine/internal/entityaddr"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // fakeEntities answers Update-With-Start with a fixed entity outcome.
 type fakeEntities struct {
-	signaller
-	out     entityOutcome
+	out     entityaddr.ReconcileOutcome
 	err     error
 	updates []client.UpdateWithStartWorkflowOptions
 }
@@ -30,7 +32,7 @@ func (f *fakeEntities) UpdateWithStartWorkflow(_ context.Context, o client.Updat
 	return fakeHandle{out: f.out}, nil
 }
 
-type fakeHandle struct{ out entityOutcome }
+type fakeHandle struct{ out entityaddr.ReconcileOutcome }
 
 func (fakeHandle) WorkflowID() string { return "employee/1001" }
 func (fakeHandle) RunID() string      { return "run" }
@@ -43,25 +45,24 @@ func (h fakeHandle) Get(_ context.Context, v any) error {
 // Reconciliation counts what the entity confirms: applied, failed with the
 // entity's reason, or waiting for the guard.
 func TestDeliverCountsTheEntitysVerdict(t *testing.T) {
-	target := EntityTarget{WorkflowType: "Employee", IDPrefix: "employee/", TaskQueue: "q", Update: "reconcile",
-		Source: "Reconcile:r-1", Approved: "reconciliation r-1 approved by alice"}
+	target := entityaddr.Target{TaskQueue: "q", Source: "Reconcile:r-1", Approved: "reconciliation r-1 approved by alice"}
 	cases := []struct {
 		name      string
-		out       entityOutcome
+		out       entityaddr.ReconcileOutcome
 		err       error
 		waiting   bool
 		errSubstr string
 		permanent bool
 	}{
-		{name: "applied", out: entityOutcome{Applied: true, Status: "active"}},
-		{name: "not applied", out: entityOutcome{Reason: "no account: the HR record was rejected"}, errSubstr: "HR record was rejected", permanent: true},
-		{name: "held by the guard", out: entityOutcome{Waiting: true, Reason: "waits for approval"}, waiting: true},
+		{name: "applied", out: entityaddr.ReconcileOutcome{Applied: true, Status: "active"}},
+		{name: "not applied", out: entityaddr.ReconcileOutcome{Reason: "no account: the HR record was rejected"}, errSubstr: "HR record was rejected", permanent: true},
+		{name: "held by the guard", out: entityaddr.ReconcileOutcome{Waiting: true, Reason: "waits for approval"}, waiting: true},
 		{name: "Temporal unavailable", err: errors.New("connection refused"), errSubstr: "connection refused"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeEntities{out: tc.out, err: tc.err}
-			r := (&Activities{}).deliver(context.Background(), f, target, PlanAction{EmployeeID: "1001", Action: ActionHire})
+			r := (&Activities{}).deliver(context.Background(), f, target, reconcile.PlanAction{EmployeeID: "1001", Action: reconcile.ActionHire})
 			if (r.waiting != "") != tc.waiting {
 				t.Errorf("waiting %q, want %v", r.waiting, tc.waiting)
 			}
@@ -77,8 +78,8 @@ func TestDeliverCountsTheEntitysVerdict(t *testing.T) {
 				t.Fatalf("%d updates", len(f.updates))
 			}
 			u := f.updates[0].UpdateOptions
-			req, _ := u.Args[0].(entityRequest)
-			if u.UpdateName != "reconcile" || u.UpdateID != "Reconcile:r-1/hire/1001" || req.Approved != target.Approved || req.Action != ActionHire {
+			req, _ := u.Args[0].(entityaddr.ReconcileRequest)
+			if u.UpdateName != "reconcile" || u.UpdateID != "Reconcile:r-1/hire/1001" || req.Approved != target.Approved || req.Action != reconcile.ActionHire {
 				t.Errorf("update %+v", u)
 			}
 		})

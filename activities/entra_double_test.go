@@ -16,6 +16,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/graphsim"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -309,8 +310,8 @@ func TestSyncedAccountIsNotPatched(t *testing.T) {
 	ctx := context.Background()
 	harry := ids.Users["harry@contoso.example"]
 	res, err := acts.UpdateAccount(ctx, UpdateAccountInput{ObjectID: harry,
-		Spec:   AccountSpec{EmployeeID: "5001", JobTitle: "New title", Department: "Sales", UsageLocation: "BE"},
-		Fields: []string{FieldJobTitle, FieldDepartment, FieldUsageLocation}})
+		Spec:   AccountSpec{EmployeeID: "5001", Attributes: orgattr.Attributes{JobTitle: "New title", Department: "Sales"}, UsageLocation: "BE"},
+		Fields: []string{orgattr.JobTitle, orgattr.Department, FieldUsageLocation}})
 	if err != nil {
 		t.Fatalf("update: %v", err)
 	}

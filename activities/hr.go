@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -108,15 +109,7 @@ func (a *Activities) RoleEntitlements(ctx context.Context, in RoleEntitlementsIn
 	v := rec.Employee.ViewAt(in.At, p.Location())
 	out := RoleEntitlementsResult{Found: true, Active: v.Active}
 	if v.Active {
-		out.Grants = p.Entitlements(AttributesOf(v))
+		out.Grants = p.Entitlements(orgattr.PolicyAttributes(v))
 	}
 	return out, nil
-}
-
-// AttributesOf is the part of an HR view the policy matches on.
-func AttributesOf(v hr.View) policy.Attributes {
-	return policy.Attributes{
-		Department: v.Department, JobCode: v.JobCode, JobTitle: v.JobTitle,
-		EmployeeType: v.EmployeeType, Company: v.Company, CostCenter: v.CostCenter,
-	}
 }

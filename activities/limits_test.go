@@ -5,6 +5,8 @@ import (
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/entralifecycle/engine/internal/orgattr"
 )
 
 // Descriptive attributes are shortened to Entra's limits without splitting a
@@ -18,12 +20,12 @@ func TestFittedShortensToEntraLimits(t *testing.T) {
 		wantUnits int
 		warned    string
 	}{
-		{"job title 150 ASCII", AccountSpec{JobTitle: long("a", 150)}, func(s AccountSpec) string { return s.JobTitle }, 128, "jobTitle"},
-		{"department with accents", AccountSpec{Department: long("é", 70)}, func(s AccountSpec) string { return s.Department }, 64, "department"},
-		{"company with astral characters", AccountSpec{CompanyName: long("😀", 40)}, func(s AccountSpec) string { return s.CompanyName }, 64, "companyName"},
+		{"job title 150 ASCII", AccountSpec{Attributes: orgattr.Attributes{JobTitle: long("a", 150)}}, func(s AccountSpec) string { return s.JobTitle }, 128, "jobTitle"},
+		{"department with accents", AccountSpec{Attributes: orgattr.Attributes{Department: long("é", 70)}}, func(s AccountSpec) string { return s.Department }, 64, "department"},
+		{"company with astral characters", AccountSpec{Attributes: orgattr.Attributes{CompanyName: long("😀", 40)}}, func(s AccountSpec) string { return s.CompanyName }, 64, "companyName"},
 		{"given name", AccountSpec{GivenName: long("Ĳ", 65)}, func(s AccountSpec) string { return s.GivenName }, 64, "givenName"},
 		{"display name", AccountSpec{DisplayName: long("x", 300)}, func(s AccountSpec) string { return s.DisplayName }, 256, "displayName"},
-		{"short values untouched", AccountSpec{JobTitle: "Systeembeheerder"}, func(s AccountSpec) string { return s.JobTitle }, 16, ""},
+		{"short values untouched", AccountSpec{Attributes: orgattr.Attributes{JobTitle: "Systeembeheerder"}}, func(s AccountSpec) string { return s.JobTitle }, 16, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // Observer receives what the activities learn that is worth a metric: each HR snapshot
@@ -16,19 +17,8 @@ type Observer interface {
 	// how long it took, and the error when it failed.
 	HRSnapshot(employees, rejected int, d time.Duration, err error)
 	// ReconcilePlanned reports a computed plan's drift by kind: hire, rehire, move, exit,
-	// repair and orphan (see DriftKinds).
+	// repair and orphan (see reconcile.DriftKinds).
 	ReconcilePlanned(drift map[string]int)
-}
-
-// DriftKinds are the keys ReconcilePlanned receives, in a fixed order.
-var DriftKinds = []string{"hire", "rehire", "move", "exit", "repair", "orphan"}
-
-// Drift is the plan summary's drift by kind, keyed as DriftKinds.
-func (s PlanSummary) Drift() map[string]int {
-	return map[string]int{
-		"hire": s.Hire, "rehire": s.Rehire, "move": s.Move,
-		"exit": s.Exit, "repair": s.Repair, "orphan": s.Orphan,
-	}
 }
 
 // readSnapshot reads the HR snapshot and reports the read to the Observer. A read cut
@@ -43,7 +33,7 @@ func (a *Activities) readSnapshot(ctx context.Context) (hr.Snapshot, error) {
 }
 
 // observePlan reports a computed plan to the Observer.
-func (a *Activities) observePlan(p Plan) {
+func (a *Activities) observePlan(p reconcile.Plan) {
 	if a.Observer != nil {
 		a.Observer.ReconcilePlanned(p.Summary.Drift())
 	}

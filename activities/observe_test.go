@@ -10,6 +10,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // recObserver records what the activities report.
@@ -68,7 +69,7 @@ func TestObserverSeesSnapshotAndPlan(t *testing.T) {
 	if obs.drifts[0]["hire"] != 1 {
 		t.Errorf("drift %v, want one hire", obs.drifts[0])
 	}
-	for _, k := range DriftKinds {
+	for _, k := range reconcile.DriftKinds {
 		if _, ok := obs.drifts[0][k]; !ok {
 			t.Errorf("drift lacks kind %q", k)
 		}

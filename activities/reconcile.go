@@ -10,15 +10,17 @@ import (
 	"sync"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // entraLister is what reading the tenant in bulk needs: one paged listing of
@@ -49,7 +51,7 @@ type appAssignmentLister interface {
 // paged user listing (with the licences in it when licences are managed),
 // one paged member listing per managed group and one assignment listing per
 // managed application, besides the name lookups. Nothing is written.
-func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAccount, error) {
+func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]reconcile.EntraAccount, error) {
 	d, err := a.dir()
 	if err != nil {
 		return nil, err
@@ -64,14 +66,14 @@ func (a *Activities) ReadEntra(ctx context.Context, p *policy.Policy) ([]EntraAc
 	if ll, ok := d.(licensedUserLister); ok && len(licenses) > 0 {
 		listUsers, licensesListed = ll.ListUsersWithLicenses, true
 	}
-	var accounts []EntraAccount
+	var accounts []reconcile.EntraAccount
 	index := map[string]int{}
 	err = listUsers(ctx, func(u directory.User) error {
 		if u.EmployeeID == "" {
 			return nil
 		}
 		index[u.ID] = len(accounts)
-		accounts = append(accounts, EntraAccount{User: u})
+		accounts = append(accounts, reconcile.EntraAccount{User: u})
 		return nil
 	})
 	if err != nil {
@@ -124,7 +126,7 @@ func grantsOf(es []policy.Entitlement) []policy.Grant {
 
 // readLicenses adds the managed licences each account holds: from the user
 // listing when listed is true, else with one read per account.
-func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []EntraAccount, managed []string, listed bool, hold func(string, policy.Entitlement)) error {
+func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []reconcile.EntraAccount, managed []string, listed bool, hold func(string, policy.Entitlement)) error {
 	want := map[string]string{}
 	for _, l := range managed {
 		want[strings.ToLower(l)] = l
@@ -163,7 +165,7 @@ func (a *Activities) readLicenses(ctx context.Context, d Directory, accounts []E
 // name, "Standard User", or its value, "standard"; assignments carry only
 // ids), then matched by id: one assignment listing per managed application
 // when the directory offers it, else one read per account.
-func (a *Activities) readAppRoles(ctx context.Context, d Directory, accounts []EntraAccount, managed []directory.AppRole, hold func(string, policy.Entitlement)) error {
+func (a *Activities) readAppRoles(ctx context.Context, d Directory, accounts []reconcile.EntraAccount, managed []directory.AppRole, hold func(string, policy.Entitlement)) error {
 	resolved, err := d.ResolveAppRoles(ctx, managed)
 	if err != nil {
 		return graphError("resolve managed app roles", err)
@@ -222,17 +224,17 @@ type ReconcilePageInput struct {
 	// PreviousEmployees is the HR snapshot size a previous run saw (the
 	// outage rule); zero when unknown.
 	PreviousEmployees int `json:"previousEmployees,omitempty"`
-	// Entity names the entity workflows, whose state tells a hand edit from
-	// an HR change (SettleMoves); without a StateQuery every attribute
-	// difference stays a move.
-	Entity EntityTarget `json:"entity,omitzero"`
+	// Entity is the run's way to the entity workflows, whose state tells a
+	// hand edit from an HR change (reconcile.SettleMoves); without a
+	// StateQuery every attribute difference stays a move.
+	Entity entityaddr.Target `json:"entity,omitzero"`
 }
 
 // ReconcilePage is one page of a plan: actions in employee id order.
 type ReconcilePage struct {
 	// Summary counts the whole plan (first page only).
-	Summary *PlanSummary `json:"summary,omitempty"`
-	Actions []PlanAction `json:"actions,omitempty"`
+	Summary *reconcile.PlanSummary `json:"summary,omitempty"`
+	Actions []reconcile.PlanAction `json:"actions,omitempty"`
 	// Next is the cursor of the following page; "" after the last.
 	Next string `json:"next,omitempty"`
 }
@@ -244,67 +246,71 @@ const DefaultReconcilePageSize = 500
 const planCacheTTL = time.Hour
 
 type cachedPlan struct {
-	plan Plan
+	plan reconcile.Plan
 	at   time.Time
 }
 
 // planCache keeps each run's plan on this worker so that later pages do not
 // read HR and Entra again. A page asked of another worker (or after a
 // restart) recomputes the plan; pages are cut by employee id, not offset, so
-// a recomputed plan continues exactly after the last delivered employee.
-var planCache = struct {
-	sync.Mutex
-	m map[string]cachedPlan
-}{m: map[string]cachedPlan{}}
+// a recomputed plan continues exactly after the last delivered employee. The
+// zero value is ready to use.
+type planCache struct {
+	mu sync.Mutex
+	m  map[string]cachedPlan
+}
 
-func (a *Activities) cachedPlan(key string) (Plan, bool) {
+func (a *Activities) cachedPlan(key string) (reconcile.Plan, bool) {
 	if key == "" {
-		return Plan{}, false
+		return reconcile.Plan{}, false
 	}
-	planCache.Lock()
-	defer planCache.Unlock()
-	c, ok := planCache.m[key]
+	a.plans.mu.Lock()
+	defer a.plans.mu.Unlock()
+	c, ok := a.plans.m[key]
 	if !ok || a.now().Sub(c.at) > planCacheTTL {
-		return Plan{}, false
+		return reconcile.Plan{}, false
 	}
 	return c.plan, true
 }
 
-func (a *Activities) storePlan(key string, p Plan) {
+func (a *Activities) storePlan(key string, p reconcile.Plan) {
 	if key == "" {
 		return
 	}
-	planCache.Lock()
-	defer planCache.Unlock()
+	a.plans.mu.Lock()
+	defer a.plans.mu.Unlock()
 	now := a.now()
-	for k, c := range planCache.m {
+	for k, c := range a.plans.m {
 		if now.Sub(c.at) > planCacheTTL {
-			delete(planCache.m, k)
+			delete(a.plans.m, k)
 		}
 	}
-	planCache.m[key] = cachedPlan{plan: p, at: now}
+	if a.plans.m == nil {
+		a.plans.m = map[string]cachedPlan{}
+	}
+	a.plans.m[key] = cachedPlan{plan: p, at: now}
 }
 
 // ComputeReconcilePlan reads the HR snapshot, the policy and the Entra state
 // and computes the plan. It writes nothing.
-func (a *Activities) ComputeReconcilePlan(ctx context.Context, at time.Time, previous int) (Plan, error) {
+func (a *Activities) ComputeReconcilePlan(ctx context.Context, at time.Time, previous int) (reconcile.Plan, error) {
 	if a.HR == nil {
-		return Plan{}, permanent("plan reconciliation", ErrTypeInvalidInput, errors.New("HR source "+errNotConfigured.Error()))
+		return reconcile.Plan{}, permanent("plan reconciliation", ErrTypeInvalidInput, errors.New("HR source "+errNotConfigured.Error()))
 	}
 	ps, err := a.LoadPolicy(ctx)
 	if err != nil {
-		return Plan{}, err
+		return reconcile.Plan{}, err
 	}
 	p := &ps.Policy
 	snap, err := a.readSnapshot(ctx)
 	if err != nil {
-		return Plan{}, fmt.Errorf("read HR snapshot: %w", err)
+		return reconcile.Plan{}, fmt.Errorf("read HR snapshot: %w", err)
 	}
 	accounts, err := a.ReadEntra(ctx, p)
 	if err != nil {
-		return Plan{}, err
+		return reconcile.Plan{}, err
 	}
-	plan := ComputePlan(PlanInput{Snapshot: snap, Policy: p, At: at, Accounts: accounts, PreviousEmployees: previous})
+	plan := reconcile.ComputePlan(reconcile.PlanInput{Snapshot: snap, Policy: p, At: at, Accounts: accounts, PreviousEmployees: previous})
 	a.observePlan(plan)
 	a.log().Info("reconciliation planned", "employees", plan.Summary.Employees, "accounts", plan.Summary.Accounts,
 		"actions", plan.Summary.Actionable(), "orphans", plan.Summary.Orphan, "guardTripped", plan.Summary.Guard.Tripped,
@@ -333,7 +339,7 @@ func (a *Activities) PlanReconcilePage(ctx context.Context, in ReconcilePageInpu
 	if limit <= 0 {
 		limit = DefaultReconcilePageSize
 	}
-	start, _ := slices.BinarySearchFunc(plan.Actions, in.After, func(x PlanAction, id string) int { return strings.Compare(x.EmployeeID, id) })
+	start, _ := slices.BinarySearchFunc(plan.Actions, in.After, func(x reconcile.PlanAction, id string) int { return strings.Compare(x.EmployeeID, id) })
 	for start < len(plan.Actions) && in.After != "" && plan.Actions[start].EmployeeID <= in.After {
 		start++
 	}
@@ -369,61 +375,31 @@ type stateQuerier interface {
 const maxSettleQueries = 500
 
 // settleMoves asks the entities of the plan's moves what they last applied
-// (see SettleMoves).
-func (a *Activities) settleMoves(ctx context.Context, plan *Plan, q stateQuerier, t EntityTarget) {
+// (see reconcile.SettleMoves).
+func (a *Activities) settleMoves(ctx context.Context, plan *reconcile.Plan, q stateQuerier, t entityaddr.Target) {
 	if q == nil || plan.Summary.Move == 0 || plan.Summary.Move > maxSettleQueries {
 		return
 	}
-	SettleMoves(plan, func(employeeID string) (OrgAttributes, bool) {
-		v, err := q.QueryWorkflow(ctx, t.IDPrefix+employeeID, "", t.StateQuery)
+	reconcile.SettleMoves(plan, func(employeeID string) (orgattr.Attributes, bool) {
+		v, err := q.QueryWorkflow(ctx, entityaddr.WorkflowID(employeeID), "", t.StateQuery)
 		if err != nil {
-			return OrgAttributes{}, false
+			return orgattr.Attributes{}, false
 		}
 		var st struct {
 			AppliedView *hr.View `json:"appliedView"`
 		}
 		if err := v.Get(&st); err != nil || st.AppliedView == nil {
 			a.log().Warn("entity state unreadable; the difference stays a move", "employeeId", employeeID, "error", err)
-			return OrgAttributes{}, false
+			return orgattr.Attributes{}, false
 		}
-		return orgOf(*st.AppliedView), true
+		return orgattr.Of(*st.AppliedView), true
 	})
-}
-
-// EntityTarget says how to reach the employee entity workflows: the
-// workflow package owns these names and passes them in.
-type EntityTarget struct {
-	// WorkflowType is the entity's registered workflow name.
-	WorkflowType string `json:"workflowType"`
-	// IDPrefix + employee id is the entity's workflow id.
-	IDPrefix string `json:"idPrefix"`
-	// Signal is the hr-changed signal name.
-	Signal string `json:"signal"`
-	// TaskQueue is where a new entity runs.
-	TaskQueue string `json:"taskQueue"`
-	// SearchAttribute is the Keyword attribute carrying the employee id.
-	SearchAttribute string `json:"searchAttribute,omitempty"`
-	// Reason and Source go into the signal.
-	Reason string `json:"reason,omitempty"`
-	Source string `json:"source,omitempty"`
-	// StateQuery is the entity's state query (whose appliedView the
-	// planner compares with HR).
-	StateQuery string `json:"stateQuery,omitempty"`
-	// Update, when set, is the entity's reconcile update: the work is
-	// delivered with Update-With-Start and counted as applied only when the
-	// entity's answer confirms it; without it a Signal-With-Start is sent
-	// and counted as applied once delivered.
-	Update string `json:"update,omitempty"`
-	// Approved names the approval of a run whose own guard tripped; the
-	// entities pass it to the tenant-wide guard, which counts the exits
-	// without holding them again.
-	Approved string `json:"approved,omitempty"`
 }
 
 // ApplyReconcileInput is one page of actions to apply.
 type ApplyReconcileInput struct {
-	Actions []PlanAction `json:"actions"`
-	Entity  EntityTarget `json:"entity"`
+	Actions []reconcile.PlanAction `json:"actions"`
+	Entity  entityaddr.Target      `json:"entity"`
 }
 
 // ApplyReconcileResult counts what a page applied.
@@ -439,42 +415,6 @@ type ApplyReconcileResult struct {
 
 // maxReportedFailures bounds ApplyReconcileResult.Failures.
 const maxReportedFailures = 20
-
-// entitySignal and entityStart mirror the entity workflow's signal payload
-// and input in their JSON form.
-type entitySignal struct {
-	Reason string `json:"reason,omitempty"`
-	Source string `json:"source,omitempty"`
-}
-
-type entityStart struct {
-	EmployeeID string `json:"employeeId"`
-}
-
-// entityRequest and entityOutcome mirror the entity's reconcile update
-// payload and answer (workflows.ReconcileRequest, ReconcileOutcome).
-type entityRequest struct {
-	Action   string `json:"action"`
-	Source   string `json:"source,omitempty"`
-	Approved string `json:"approved,omitempty"`
-}
-
-type entityOutcome struct {
-	Applied     bool   `json:"applied"`
-	Waiting     bool   `json:"waiting,omitempty"`
-	Reason      string `json:"reason,omitempty"`
-	Status      string `json:"status"`
-	ObjectID    string `json:"objectId,omitempty"`
-	AccountNote string `json:"accountNote,omitempty"`
-}
-
-// entityClient is what delivering to the entities needs of a Temporal
-// client: Update-With-Start, or Signal-With-Start without an update name.
-type entityClient interface {
-	signaller
-	NewWithStartWorkflowOperation(options client.StartWorkflowOptions, workflow any, args ...any) client.WithStartWorkflowOperation
-	UpdateWithStartWorkflow(ctx context.Context, options client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error)
-}
 
 // deliverParallelism is how many entities a page waits on at once.
 const deliverParallelism = 8
@@ -493,16 +433,10 @@ type actionResult struct {
 	waiting string
 }
 
-// signaller is what delivering to the entities needs of a Temporal client.
-type signaller interface {
-	SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any,
-		options client.StartWorkflowOptions, workflow any, workflowArgs ...any) (client.WorkflowRun, error)
-}
-
 // ApplyReconcilePage applies one page of a plan. Hires, rehires, moves and
-// exits go to the employee's entity workflow, which does the real work: with
-// an update name (EntityTarget.Update) as an Update-With-Start whose answer
-// is the entity's own verdict after its pass, so an action is counted as
+// exits go to the employee's entity workflow, which does the real work: as
+// an Update-With-Start (entityaddr.UpdateWithStart) whose answer is the
+// entity's own verdict after its pass, so an action is counted as
 // applied only when the entity confirms it, as failed with the entity's
 // reason otherwise, and as waiting when the mass-change guard holds it;
 // several entities are waited on at once. A repair is applied here with the
@@ -523,7 +457,7 @@ func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileIn
 			pr = prev
 		}
 	}
-	var c entityClient
+	var c entityaddr.Updater
 	if tc := temporalClient(ctx); tc != nil {
 		c = tc
 	}
@@ -556,9 +490,9 @@ func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileIn
 		var wg sync.WaitGroup
 		for i, act := range chunk {
 			switch {
-			case act.Held != "" || act.Action == ActionOrphan:
+			case act.Held != "" || act.Action == reconcile.ActionOrphan:
 				results[i].err = errSkipped
-			case act.Action == ActionRepair:
+			case act.Action == reconcile.ActionRepair:
 				results[i].err = a.applyRepair(ctx, act)
 			default:
 				wg.Add(1)
@@ -619,69 +553,38 @@ func isNonRetryable(err error) bool {
 // errPermanentDelivery marks a delivery that cannot succeed on retry.
 var errPermanentDelivery = errors.New("cannot deliver to the entity")
 
-// deliver hands one action to the employee's entity, starting the entity
-// when it does not run. With an update name it waits for the entity's
+// deliver hands one action to the employee's entity with Update-With-Start
+// (starting the entity when it does not run) and waits for the entity's
 // verdict: an action the entity could not apply is a permanent failure of
 // this employee with the entity's reason.
-func (a *Activities) deliver(ctx context.Context, c entityClient, t EntityTarget, act PlanAction) actionResult {
+func (a *Activities) deliver(ctx context.Context, c entityaddr.Updater, t entityaddr.Target, act reconcile.PlanAction) actionResult {
 	if c == nil {
 		return actionResult{err: fmt.Errorf("%w: no Temporal client on this worker", errPermanentDelivery)}
 	}
-	employeeID := act.EmployeeID
-	opts := client.StartWorkflowOptions{
-		ID:                    t.IDPrefix + employeeID,
-		TaskQueue:             t.TaskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}
-	if t.SearchAttribute != "" {
-		opts.TypedSearchAttributes = temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(t.SearchAttribute).ValueSet(employeeID))
-	}
-	if t.Update == "" {
-		_, err := c.SignalWithStartWorkflow(ctx, opts.ID, t.Signal, entitySignal{Reason: t.Reason, Source: t.Source}, opts,
-			t.WorkflowType, entityStart{EmployeeID: employeeID})
-		if err != nil {
-			return actionResult{err: fmt.Errorf("signal %s: %w", opts.ID, err)}
-		}
-		return actionResult{}
-	}
-	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
 	wctx, cancel := context.WithTimeout(ctx, entityPassTimeout)
 	defer cancel()
-	start := c.NewWithStartWorkflowOperation(opts, t.WorkflowType, entityStart{EmployeeID: employeeID})
-	h, err := c.UpdateWithStartWorkflow(wctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			// One id per run and employee: a retried page gets the same
-			// answer instead of another pass.
-			UpdateID:     t.Source + "/" + act.Action + "/" + employeeID,
-			UpdateName:   t.Update,
-			Args:         []any{entityRequest{Action: act.Action, Source: t.Source, Approved: t.Approved}},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	var out entityOutcome
-	if err == nil {
-		err = h.Get(wctx, &out)
-	}
+	out, err := entityaddr.UpdateWithStart(wctx, c, t, act.EmployeeID,
+		entityaddr.ReconcileRequest{Action: act.Action, Source: t.Source, Approved: t.Approved})
 	switch {
 	case err != nil && ctx.Err() == nil && wctx.Err() != nil:
-		return actionResult{err: fmt.Errorf("%w: %s did not finish its pass within %s; it goes on by itself", errPermanentDelivery, opts.ID, entityPassTimeout)}
+		return actionResult{err: fmt.Errorf("%w: %s did not finish its pass within %s; it goes on by itself",
+			errPermanentDelivery, entityaddr.WorkflowID(act.EmployeeID), entityPassTimeout)}
 	case err != nil:
-		return actionResult{err: fmt.Errorf("deliver to %s: %w", opts.ID, err)}
+		return actionResult{err: err}
 	case out.Waiting:
 		return actionResult{waiting: out.Reason}
 	case !out.Applied:
 		return actionResult{err: fmt.Errorf("%w: %s", errPermanentDelivery, out.Reason)}
 	}
 	if out.AccountNote != "" {
-		a.log().Info("entity brought its account back", "employeeId", employeeID, "note", out.AccountNote)
+		a.log().Info("entity brought its account back", "employeeId", act.EmployeeID, "note", out.AccountNote)
 	}
 	return actionResult{}
 }
 
 // applyRepair brings one account's managed entitlements in line with the
 // minimal writes.
-func (a *Activities) applyRepair(ctx context.Context, act PlanAction) error {
+func (a *Activities) applyRepair(ctx context.Context, act reconcile.PlanAction) error {
 	d, err := a.dir()
 	if err != nil {
 		return err
@@ -690,7 +593,7 @@ func (a *Activities) applyRepair(ctx context.Context, act PlanAction) error {
 		return permanent("repair "+act.EmployeeID, ErrTypeInvalidInput, errors.New("no account object id"))
 	}
 	if act.Org != nil && len(act.OrgFields) > 0 {
-		if err := d.PatchUser(ctx, act.ObjectID, orgPatch(*act.Org, act.OrgFields)); err != nil {
+		if err := d.PatchUser(ctx, act.ObjectID, orgattr.Patch(*act.Org, act.OrgFields)); err != nil {
 			return graphError("restore attributes of "+act.ObjectID, err)
 		}
 	}
@@ -734,25 +637,4 @@ func (a *Activities) applyRepair(ctx context.Context, act PlanAction) error {
 	}
 	a.log().Info("drift repaired", "employeeId", act.EmployeeID, "id", act.ObjectID, "added", len(act.Add), "removed", len(act.Remove))
 	return nil
-}
-
-// orgPatch is the partial update that restores the named organisational
-// attributes; cost centre and division travel together as employeeOrgData.
-func orgPatch(o OrgAttributes, fields []string) directory.UserAttributes {
-	var u directory.UserAttributes
-	for _, f := range fields {
-		switch f {
-		case FieldJobTitle:
-			u.JobTitle = &o.JobTitle
-		case FieldDepartment:
-			u.Department = &o.Department
-		case FieldCompanyName:
-			u.CompanyName = &o.CompanyName
-		case FieldEmployeeType:
-			u.EmployeeType = &o.EmployeeType
-		case fieldCostCenter, fieldDivision:
-			u.CostCenter, u.Division = &o.CostCenter, &o.Division
-		}
-	}
-	return u
 }

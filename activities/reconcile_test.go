@@ -20,6 +20,7 @@ import (
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // These tests run the reconciliation activities through the real
@@ -183,7 +184,7 @@ func TestReadEntraSeesHandEditedLicencesAndRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pg.Actions) != 2 || pg.Actions[0].Action != ActionRepair || !slices.Equal(pg.Actions[0].Add, []policy.Entitlement{all[2]}) ||
+	if len(pg.Actions) != 2 || pg.Actions[0].Action != reconcile.ActionRepair || !slices.Equal(pg.Actions[0].Add, []policy.Entitlement{all[2]}) ||
 		!slices.Equal(pg.Actions[1].Add, []policy.Entitlement{all[3]}) {
 		t.Errorf("plan %+v, want a licence repair of 1 and an app role repair of 2", pg.Actions)
 	}
@@ -252,7 +253,7 @@ func TestApplyReconcilePageRepairsMinimally(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pg.Actions) != 1 || pg.Actions[0].Action != ActionRepair || pg.Actions[0].EmployeeID != "1" {
+	if len(pg.Actions) != 1 || pg.Actions[0].Action != reconcile.ActionRepair || pg.Actions[0].EmployeeID != "1" {
 		t.Fatalf("plan %+v, want one repair of 1", pg.Actions)
 	}
 	e.sim.ResetStats()
@@ -278,5 +279,29 @@ func TestApplyReconcilePageRepairsMinimally(t *testing.T) {
 	}
 	if ls := e.sim.UserLicenses(p1); !slices.Equal(ls, []string{"SPE_E3"}) {
 		t.Errorf("licences after repair %v", ls)
+	}
+}
+
+// The plan cache belongs to the Activities value: two workers in one
+// process (or two tests) never see each other's plans, and an entry older
+// than planCacheTTL is not served.
+func TestPlanCacheBelongsToActivities(t *testing.T) {
+	now := planNow
+	a := &Activities{Now: func() time.Time { return now }}
+	b := &Activities{Now: func() time.Time { return now }}
+	plan := reconcile.Plan{Actions: []reconcile.PlanAction{{EmployeeID: "1", Action: reconcile.ActionHire}}}
+	a.storePlan("run/1", plan)
+	if got, ok := a.cachedPlan("run/1"); !ok || len(got.Actions) != 1 {
+		t.Fatalf("a's own plan: %v %v", got, ok)
+	}
+	if _, ok := b.cachedPlan("run/1"); ok {
+		t.Fatal("b sees a's plan")
+	}
+	if _, ok := a.cachedPlan(""); ok {
+		t.Fatal("an empty key must not be cached")
+	}
+	now = now.Add(planCacheTTL + time.Second)
+	if _, ok := a.cachedPlan("run/1"); ok {
+		t.Fatal("an expired plan is served")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -81,7 +82,7 @@ func (a *Activities) PlanRolloutPage(ctx context.Context, in RolloutPageInput) (
 	}
 	for _, e := range emps[in.Offset:end] {
 		v := e.ViewAt(in.At, p.Location())
-		attrs := AttributesOf(v)
+		attrs := orgattr.PolicyAttributes(v)
 		if !v.Active || !p.InScope(attrs) {
 			continue
 		}

@@ -40,6 +40,7 @@ import (
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/reconcile"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -203,22 +204,22 @@ func synthesize(n int, drift float64) org {
 }
 
 type report struct {
-	Employees     int                     `json:"employees"`
-	Drifted       int                     `json:"drifted"`
-	DriftByKind   map[string]int          `json:"driftByKind"`
-	Latency       string                  `json:"latency"`
-	WallSeconds   float64                 `json:"wallSeconds"`
-	Reads         int                     `json:"reads"`
-	Writes        int                     `json:"writes"`
-	MinimalWrites int                     `json:"minimalWrites"`
-	Ratio         float64                 `json:"ratio"`
-	ReadBudget    int                     `json:"readBudget"`
-	ByRoute       map[string]int          `json:"byRoute"`
-	Summary       *activities.PlanSummary `json:"summary,omitempty"`
-	Applied       int                     `json:"applied"`
-	Failed        int                     `json:"failed"`
-	OK            bool                    `json:"ok"`
-	Problems      []string                `json:"problems,omitempty"`
+	Employees     int                    `json:"employees"`
+	Drifted       int                    `json:"drifted"`
+	DriftByKind   map[string]int         `json:"driftByKind"`
+	Latency       string                 `json:"latency"`
+	WallSeconds   float64                `json:"wallSeconds"`
+	Reads         int                    `json:"reads"`
+	Writes        int                    `json:"writes"`
+	MinimalWrites int                    `json:"minimalWrites"`
+	Ratio         float64                `json:"ratio"`
+	ReadBudget    int                    `json:"readBudget"`
+	ByRoute       map[string]int         `json:"byRoute"`
+	Summary       *reconcile.PlanSummary `json:"summary,omitempty"`
+	Applied       int                    `json:"applied"`
+	Failed        int                    `json:"failed"`
+	OK            bool                   `json:"ok"`
+	Problems      []string               `json:"problems,omitempty"`
 }
 
 func main() {

@@ -26,6 +26,7 @@ import (
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/reconcile"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -229,8 +230,8 @@ func TestReconcileOrganisation(t *testing.T) {
 	sim.ResetStats()
 	out := rcStarter(t, s, tq, "reconcile", "--dry-run", "--json")
 	var plan struct {
-		Actions []activities.PlanAction `json:"actions"`
-		Guard   policy.GuardResult      `json:"guard"`
+		Actions []reconcile.PlanAction `json:"actions"`
+		Guard   policy.GuardResult     `json:"guard"`
 	}
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("dry-run JSON: %v\n%s", err, out)

@@ -16,6 +16,7 @@ import (
 	"github.com/entralifecycle/engine/internal/codec"
 	"github.com/entralifecycle/engine/internal/config"
 	"github.com/entralifecycle/engine/internal/dispatch"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/report"
 	"github.com/entralifecycle/engine/internal/webhook"
@@ -28,7 +29,7 @@ func cmdSync(ctx context.Context, c client.Client, cfg config.Starter, args []st
 		return errors.New("sync needs exactly one valid employee id")
 	}
 	d := dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}
-	id, err := d.HRChanged(ctx, args[0], workflows.HRChanged{Reason: "manual-sync", Source: "cli"})
+	id, err := d.HRChanged(ctx, args[0], entityaddr.HRChanged{Reason: "manual-sync", Source: "cli"})
 	if err != nil {
 		return err
 	}

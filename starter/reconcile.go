@@ -14,9 +14,9 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/config"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/reconcile"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -147,23 +147,23 @@ func progressBar(p workflows.ReconcileProgress, width int) string {
 
 // planJSON is the plan's JSON form (docs/cli.md).
 type planJSON struct {
-	WorkflowID string                  `json:"workflowId"`
-	Phase      string                  `json:"phase"`
-	Actions    []activities.PlanAction `json:"actions"`
-	Truncated  bool                    `json:"truncated,omitempty"`
-	Guard      policy.GuardResult      `json:"guard"`
-	Summary    *activities.PlanSummary `json:"summary,omitempty"`
-	Applied    int                     `json:"applied"`
-	Failed     int                     `json:"failed"`
-	Failures   []string                `json:"failures,omitempty"`
-	Decision   string                  `json:"decision,omitempty"`
+	WorkflowID string                 `json:"workflowId"`
+	Phase      string                 `json:"phase"`
+	Actions    []reconcile.PlanAction `json:"actions"`
+	Truncated  bool                   `json:"truncated,omitempty"`
+	Guard      policy.GuardResult     `json:"guard"`
+	Summary    *reconcile.PlanSummary `json:"summary,omitempty"`
+	Applied    int                    `json:"applied"`
+	Failed     int                    `json:"failed"`
+	Failures   []string               `json:"failures,omitempty"`
+	Decision   string                 `json:"decision,omitempty"`
 }
 
-func toPlanJSON(p workflows.ReconcileProgress, actions []activities.PlanAction, truncated bool) planJSON {
+func toPlanJSON(p workflows.ReconcileProgress, actions []reconcile.PlanAction, truncated bool) planJSON {
 	j := planJSON{WorkflowID: p.WorkflowID, Phase: p.Phase, Actions: actions, Truncated: truncated, Summary: p.Summary,
 		Applied: p.Applied, Failed: p.Failed, Failures: p.Failures, Decision: p.Decision}
 	if j.Actions == nil {
-		j.Actions = []activities.PlanAction{}
+		j.Actions = []reconcile.PlanAction{}
 	}
 	if p.Summary != nil {
 		j.Guard = p.Summary.Guard
@@ -181,7 +181,7 @@ func printReconcileResult(out io.Writer, res workflows.ReconcileResult, asJSON b
 		if len(res.Actions) == 0 {
 			fmt.Fprintln(out, "nothing to do")
 		} else {
-			fmt.Fprint(out, activities.PlanTable(res.Actions))
+			fmt.Fprint(out, reconcile.PlanTable(res.Actions))
 		}
 		if res.Truncated {
 			fmt.Fprintln(out, "… the plan is longer; the counts below cover all of it")

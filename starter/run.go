@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/entralifecycle/engine/internal/config"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/temporalclient"
 	"github.com/entralifecycle/engine/workflows"
 )
@@ -150,8 +151,8 @@ func cmdStatus(ctx context.Context, c client.Client, cfg config.Starter, args []
 		return errors.New("status needs exactly one employee id")
 	}
 	id := pos[0]
-	wfID := workflows.EmployeeWorkflowID(id)
-	resp, err := c.QueryWorkflow(ctx, wfID, "", workflows.QueryState)
+	wfID := entityaddr.WorkflowID(id)
+	resp, err := c.QueryWorkflow(ctx, wfID, "", entityaddr.QueryState)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {

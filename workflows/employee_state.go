@@ -7,18 +7,14 @@ import (
 	"time"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
-// HRChanged is the payload of SignalHRChanged. When Employee is nil the
-// entity re-reads the employee from the HR source, so late or duplicate
-// deliveries are harmless.
-type HRChanged struct {
-	Reason   string       `json:"reason,omitempty"`
-	Source   string       `json:"source,omitempty"`
-	Employee *hr.Employee `json:"employee,omitempty"`
-}
+// HRChanged is the payload of SignalHRChanged (entityaddr.HRChanged).
+type HRChanged = entityaddr.HRChanged
 
 // ReportWaiting is the payload of SignalReportWaiting.
 type ReportWaiting struct {
@@ -190,37 +186,20 @@ func personOf(e hr.Employee) policy.Person {
 // specOf is the organisational part of an account for a view.
 func specOf(employeeID string, v hr.View, p *policy.Policy, start time.Time) activities.AccountSpec {
 	return activities.AccountSpec{
-		EmployeeID: employeeID, JobTitle: v.JobTitle, Department: v.Department, CompanyName: v.Company,
-		EmployeeType: v.EmployeeType, CostCenter: v.CostCenter, Division: v.DepartmentName,
+		EmployeeID: employeeID, Attributes: orgattr.FromView(v),
 		UsageLocation: p.Tenant.UsageLocation, HireDate: start,
 	}
 }
 
 // orgFieldsChanged lists the account attributes that differ between two views.
 func orgFieldsChanged(old, cur hr.View) []string {
-	var out []string
-	if old.JobTitle != cur.JobTitle {
-		out = append(out, activities.FieldJobTitle)
-	}
-	if old.Department != cur.Department {
-		out = append(out, activities.FieldDepartment)
-	}
-	if old.Company != cur.Company {
-		out = append(out, activities.FieldCompanyName)
-	}
-	if old.EmployeeType != cur.EmployeeType {
-		out = append(out, activities.FieldEmployeeType)
-	}
-	if old.CostCenter != cur.CostCenter || old.DepartmentName != cur.DepartmentName {
-		out = append(out, activities.FieldOrgData)
-	}
-	return out
+	return orgattr.ChangedProperties(old, cur)
 }
 
 // roleEntries are the policy's grants for a view, as held entitlements.
 func roleEntries(p *policy.Policy, v hr.View) []heldEntitlement {
 	var out []heldEntitlement
-	for _, g := range p.Entitlements(activities.AttributesOf(v)) {
+	for _, g := range p.Entitlements(orgattr.PolicyAttributes(v)) {
 		out = append(out, heldEntitlement{Entitlement: g.Entitlement, Source: g.Source()})
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 )
 
 // changeVerifyAccount versions the directory check an entity makes when it
@@ -16,35 +17,13 @@ import (
 // written before the check existed replays without it.
 const changeVerifyAccount = "verify-account"
 
-// ReconcileRequest is the payload of UpdateReconcile: one action of a
-// reconciliation plan for this employee.
-type ReconcileRequest struct {
-	// Action is the plan's action (hire, rehire, move, exit).
-	Action string `json:"action"`
-	// Source names the reconciliation run.
-	Source string `json:"source,omitempty"`
-	// Approved names the approval of a reconciliation whose own guard
-	// tripped: the tenant-wide guard counts the exit but does not hold it
-	// a second time.
-	Approved string `json:"approved,omitempty"`
-}
+// ReconcileRequest is the payload of UpdateReconcile
+// (entityaddr.ReconcileRequest).
+type ReconcileRequest = entityaddr.ReconcileRequest
 
-// ReconcileOutcome is the entity's answer to UpdateReconcile, after the pass
-// that acted on it: Applied only when the entity confirms that the account
-// is where the action wanted it; otherwise Reason says why not.
-type ReconcileOutcome struct {
-	EmployeeID string `json:"employeeId"`
-	Applied    bool   `json:"applied"`
-	// Waiting is true when the action waits for approval by the
-	// mass-change guard (not failed, not done).
-	Waiting  bool   `json:"waiting,omitempty"`
-	Reason   string `json:"reason,omitempty"`
-	Status   string `json:"status"`
-	ObjectID string `json:"objectId,omitempty"`
-	// AccountNote says what the entity found in the directory, when it
-	// restored, recreated or adopted the account.
-	AccountNote string `json:"accountNote,omitempty"`
-}
+// ReconcileOutcome is the entity's answer to UpdateReconcile
+// (entityaddr.ReconcileOutcome).
+type ReconcileOutcome = entityaddr.ReconcileOutcome
 
 // reconcileUpdate records a reconciliation's work as an HR notification
 // (the entity re-reads the employee and checks its account), wakes the main

@@ -19,6 +19,7 @@ import (
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/graphsim"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -99,7 +100,7 @@ func TestHireRidesOutReplicationLag(t *testing.T) {
 		EmployeeID: "1040",
 		Person:     policy.Person{GivenName: "Jan", Prefix: "de", FamilyName: "Vries", NameUsage: "own"},
 		Naming:     policy.Default().Naming, Domain: domain,
-		Spec:              activities.AccountSpec{EmployeeID: "1040", JobTitle: "Systeembeheerder", Department: "ICT"},
+		Spec:              activities.AccountSpec{EmployeeID: "1040", Attributes: orgattr.Attributes{JobTitle: "Systeembeheerder", Department: "ICT"}},
 		ManagerEmployeeID: managerID,
 		Entitlements:      []policy.Entitlement{policy.Group("All Staff")},
 	})

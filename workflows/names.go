@@ -7,9 +7,13 @@ package workflows
 import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/entralifecycle/engine/internal/entityaddr"
 )
 
-// Task queue, workflow, signal, query and update names: the one place they are spelled.
+// Task queue, workflow, signal, query and update names: the one place they are
+// spelled, except how the employee entity is addressed from outside, which
+// internal/entityaddr spells and these names take from it.
 const (
 	// DefaultTaskQueue is the task queue the worker polls unless LIFECYCLE_TASK_QUEUE says otherwise.
 	DefaultTaskQueue = "lifecycle"
@@ -18,10 +22,10 @@ const (
 	PingWorkflowName = "Ping"
 
 	// QueryState is the query every long-running workflow answers with its current state.
-	QueryState = "state"
+	QueryState = entityaddr.QueryState
 
 	// EmployeeWorkflowName is the registered name of the employee entity workflow.
-	EmployeeWorkflowName = "Employee"
+	EmployeeWorkflowName = entityaddr.WorkflowType
 	// HireWorkflowName finds or creates an account and grants the birthright access.
 	HireWorkflowName = "Hire"
 	// ActivateWorkflowName enables an account created ahead of the start moment.
@@ -45,7 +49,7 @@ const (
 
 	// SignalHRChanged tells an entity that the employee's HR record changed
 	// (payload HRChanged); sent with Signal-With-Start.
-	SignalHRChanged = "hr-changed"
+	SignalHRChanged = entityaddr.SignalHRChanged
 	// SignalReportWaiting tells a manager's entity that a report waits for the
 	// manager's account (payload ReportWaiting).
 	SignalReportWaiting = "report-waiting"
@@ -71,7 +75,7 @@ const (
 	// UpdateReconcile delivers a reconciliation's work to an entity (payload
 	// ReconcileRequest) and answers, after the entity's pass, with what the
 	// entity confirms it did (ReconcileOutcome); sent with Update-With-Start.
-	UpdateReconcile = "reconcile"
+	UpdateReconcile = entityaddr.UpdateReconcile
 	// UpdateGuardPermit asks the guard for leave to exit an employee
 	// (payload activities.GuardPermitRequest, answer GuardPermitAnswer).
 	UpdateGuardPermit = "guard-permit"
@@ -125,7 +129,7 @@ const (
 // Search attribute names, registered by dev mode and documented for clusters.
 const (
 	// SAEmployeeID is the HR employee id.
-	SAEmployeeID      = "EmployeeId"
+	SAEmployeeID      = entityaddr.SearchAttribute
 	SALifecycleEvent  = "LifecycleEvent"
 	SADepartment      = "Department"
 	SALifecycleStatus = "LifecycleStatus"
@@ -134,7 +138,7 @@ const (
 
 // Typed search attribute keys for use inside workflows.
 var (
-	EmployeeIDKey      = temporal.NewSearchAttributeKeyKeyword(SAEmployeeID)
+	EmployeeIDKey      = entityaddr.EmployeeIDKey
 	LifecycleEventKey  = temporal.NewSearchAttributeKeyKeyword(SALifecycleEvent)
 	DepartmentKey      = temporal.NewSearchAttributeKeyKeyword(SADepartment)
 	LifecycleStatusKey = temporal.NewSearchAttributeKeyKeyword(SALifecycleStatus)
@@ -160,4 +164,4 @@ type SearchAttribute struct {
 }
 
 // EmployeeWorkflowID is the id of an employee's entity workflow: employee/<employeeId>.
-func EmployeeWorkflowID(employeeID string) string { return "employee/" + employeeID }
+func EmployeeWorkflowID(employeeID string) string { return entityaddr.WorkflowID(employeeID) }

@@ -9,6 +9,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/entityaddr"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // ReconcileInput starts a reconciliation.
@@ -45,9 +47,9 @@ type ReconcileProgress struct {
 	Waiting int `json:"waiting,omitempty"`
 	// Held counts the actions that take access away (exits, removals of
 	// managed entitlements) while they wait for approval.
-	Held     int                     `json:"held,omitempty"`
-	Summary  *activities.PlanSummary `json:"summary,omitempty"`
-	Failures []string                `json:"failures,omitempty"`
+	Held     int                    `json:"held,omitempty"`
+	Summary  *reconcile.PlanSummary `json:"summary,omitempty"`
+	Failures []string               `json:"failures,omitempty"`
 	// Decision is the approval decision when the guard tripped.
 	Decision string `json:"decision,omitempty"`
 	// DecidedBy names who approved or rejected.
@@ -66,16 +68,16 @@ type ReconcileState struct {
 	// GuardHeld is true when the guard tripped and removals wait for approval.
 	GuardHeld bool `json:"guardHeld,omitempty"`
 	// Actions are the actions a dry run reports; Truncated when capped.
-	Actions   []activities.PlanAction `json:"actions,omitempty"`
-	Truncated bool                    `json:"truncated,omitempty"`
+	Actions   []reconcile.PlanAction `json:"actions,omitempty"`
+	Truncated bool                   `json:"truncated,omitempty"`
 }
 
 // ReconcileResult is a finished reconciliation.
 type ReconcileResult struct {
 	Progress ReconcileProgress `json:"progress"`
 	// Actions are the plan's actions (dry run only, capped).
-	Actions   []activities.PlanAction `json:"actions,omitempty"`
-	Truncated bool                    `json:"truncated,omitempty"`
+	Actions   []reconcile.PlanAction `json:"actions,omitempty"`
+	Truncated bool                   `json:"truncated,omitempty"`
 }
 
 // Approval is the payload of SignalApprove and SignalReject.
@@ -294,13 +296,13 @@ func (r *reconciler) page(ctx workflow.Context) error {
 		}
 	}
 	st.Cursor = pg.Next
-	var todo []activities.PlanAction
+	var todo []reconcile.PlanAction
 	for _, act := range pg.Actions {
 		if in.DryRun {
 			r.report(act)
 			continue
 		}
-		if act.Held != "" || act.Action == activities.ActionOrphan {
+		if act.Held != "" || act.Action == reconcile.ActionOrphan {
 			continue
 		}
 		removes := act.Removes()
@@ -332,23 +334,20 @@ func (r *reconciler) page(ctx workflow.Context) error {
 	return nil
 }
 
-// entityTarget names the employee entity workflows for the activities.
-func (r *reconciler) entityTarget(ctx workflow.Context) activities.EntityTarget {
+// entityTarget is the run's way to the employee entities for the activities.
+func (r *reconciler) entityTarget(ctx workflow.Context) entityaddr.Target {
 	approved := ""
 	if p := r.st.Progress; r.st.Pass == 2 && p.Decision == DecisionApproved {
 		approved = "reconciliation " + p.WorkflowID + " approved by " + orSomeone(p.DecidedBy)
 	}
-	return activities.EntityTarget{
-		Approved:     approved,
-		WorkflowType: EmployeeWorkflowName, IDPrefix: EmployeeWorkflowID(""), Signal: SignalHRChanged,
-		TaskQueue: workflow.GetInfo(ctx).TaskQueueName, SearchAttribute: SAEmployeeID, StateQuery: QueryState,
-		Reason: ReasonReconcile, Source: ReconcileWorkflowName + ":" + r.st.Progress.WorkflowID,
-		Update: UpdateReconcile,
+	return entityaddr.Target{
+		TaskQueue: workflow.GetInfo(ctx).TaskQueueName, Source: ReconcileWorkflowName + ":" + r.st.Progress.WorkflowID,
+		Approved: approved, StateQuery: entityaddr.QueryState,
 	}
 }
 
 // report keeps a dry run's action for the result, up to the cap.
-func (r *reconciler) report(act activities.PlanAction) {
+func (r *reconciler) report(act reconcile.PlanAction) {
 	limit := r.in.MaxReportedActions
 	if limit <= 0 {
 		limit = 1000

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,10 +23,12 @@ import (
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // The reconciliation workflow tests plan with the real activities: the real
@@ -74,7 +77,7 @@ type rcFixture struct {
 
 	mu        sync.Mutex
 	employees []hr.Employee
-	delivered [][]activities.PlanAction
+	delivered [][]reconcile.PlanAction
 	statuses  []string
 }
 
@@ -148,7 +151,7 @@ func newRCFixture(t *testing.T) *rcFixture {
 	// and end to end) is left out here; the rest is the real planning.
 	f.env.OnActivity(a.PlanReconcilePage, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in activities.ReconcilePageInput) (activities.ReconcilePage, error) {
-			if in.Entity.StateQuery != QueryState || in.Entity.IDPrefix != "employee/" {
+			if in.Entity.StateQuery != QueryState || in.Entity.TaskQueue == "" {
 				t.Errorf("planning is not told how to read entity state: %+v", in.Entity)
 			}
 			in.Entity.StateQuery = ""
@@ -158,8 +161,8 @@ func newRCFixture(t *testing.T) *rcFixture {
 		func(_ context.Context, in activities.ApplyReconcileInput) (activities.ApplyReconcileResult, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			if in.Entity.WorkflowType != EmployeeWorkflowName || in.Entity.Signal != SignalHRChanged || in.Entity.IDPrefix != "employee/" {
-				t.Errorf("entity target %+v does not name the employee entity", in.Entity)
+			if in.Entity.TaskQueue == "" || !strings.HasPrefix(in.Entity.Source, ReconcileWorkflowName+":reconcile/") {
+				t.Errorf("entity target %+v does not name the task queue and the run", in.Entity)
 			}
 			f.delivered = append(f.delivered, slices.Clone(in.Actions))
 			return activities.ApplyReconcileResult{Applied: len(in.Actions)}, nil
@@ -434,7 +437,7 @@ func TestReconcileScheduledRunUsesPreviousCount(t *testing.T) {
 		es[0] = rcEmployee("1", "ICT", "2026-05-31")
 		return es
 	})
-	f.env.SetLastCompletionResult(ReconcileResult{Progress: ReconcileProgress{Summary: &activities.PlanSummary{Employees: 30}}})
+	f.env.SetLastCompletionResult(ReconcileResult{Progress: ReconcileProgress{Summary: &reconcile.PlanSummary{Employees: 30}}})
 	f.env.ExecuteWorkflow(ReconcileWorkflowName, ReconcileInput{})
 	var res ReconcileResult
 	if err := f.env.GetWorkflowResult(&res); err != nil {
@@ -443,5 +446,18 @@ func TestReconcileScheduledRunUsesPreviousCount(t *testing.T) {
 	s := res.Progress.Summary
 	if s == nil || s.Outage == "" || s.Held != 1 || s.Exit != 0 || len(f.deliveredActions()) != 0 {
 		t.Errorf("summary %+v delivered %v, want the exit held for a suspected outage", s, f.deliveredActions())
+	}
+}
+
+// Callers outside the workflows start an entity with entityaddr.Start: its
+// JSON form must be the entity's own input without carried state.
+func TestEntityStartIsEmployeeInput(t *testing.T) {
+	want, _ := json.Marshal(EmployeeInput{EmployeeID: "1001"})
+	got, _ := json.Marshal(entityaddr.Start{EmployeeID: "1001"})
+	if string(got) != string(want) {
+		t.Errorf("entityaddr.Start %s, EmployeeInput %s", got, want)
+	}
+	if EmployeeWorkflowID("1001") != entityaddr.WorkflowID("1001") || EmployeeWorkflowName != entityaddr.WorkflowType {
+		t.Error("the workflows' names differ from entityaddr's")
 	}
 }

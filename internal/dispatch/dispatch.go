@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
+	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/webhook"
 	"github.com/entralifecycle/engine/workflows"
@@ -30,35 +29,18 @@ type Dispatcher struct {
 
 var _ webhook.Notifier = Dispatcher{}
 
-// startOptions are the options of a new entity workflow. A finished entity (an employee who
-// was deleted) may be started again under the same id: a rehire after deletion.
-func (d Dispatcher) startOptions(employeeID string) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                    workflows.EmployeeWorkflowID(employeeID),
-		TaskQueue:             d.TaskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.EmployeeIDKey.ValueSet(employeeID)),
-	}
-}
-
 // HRChanged tells the employee's entity workflow that their HR record changed, starting the
-// entity when it does not run yet (Signal-With-Start). It returns the workflow id.
-func (d Dispatcher) HRChanged(ctx context.Context, employeeID string, ch workflows.HRChanged) (string, error) {
+// entity when it does not run yet (entityaddr.SignalWithStart). It returns the workflow id.
+func (d Dispatcher) HRChanged(ctx context.Context, employeeID string, ch entityaddr.HRChanged) (string, error) {
 	if !hr.ValidID(employeeID) {
 		return "", fmt.Errorf("invalid employee id %q", employeeID)
 	}
-	opts := d.startOptions(employeeID)
-	_, err := d.Client.SignalWithStartWorkflow(ctx, opts.ID, workflows.SignalHRChanged, ch, opts,
-		workflows.EmployeeWorkflowName, workflows.EmployeeInput{EmployeeID: employeeID})
-	if err != nil {
-		return "", fmt.Errorf("signal %s: %w", opts.ID, err)
-	}
-	return opts.ID, nil
+	return entityaddr.SignalWithStart(ctx, d.Client, d.TaskQueue, employeeID, ch)
 }
 
 // Notify implements webhook.Notifier: an accepted HR event becomes an hr-changed signal.
 func (d Dispatcher) Notify(ctx context.Context, ev webhook.Event) (string, error) {
-	return d.HRChanged(ctx, ev.EmployeeID, workflows.HRChanged{Reason: ev.Reason, Source: ev.Source, Employee: ev.Employee})
+	return d.HRChanged(ctx, ev.EmployeeID, entityaddr.HRChanged{Reason: ev.Reason, Source: ev.Source, Employee: ev.Employee})
 }
 
 // SyncAll signals every employee of the snapshot (and every replacement to its substitute is
@@ -72,7 +54,7 @@ func (d Dispatcher) SyncAll(ctx context.Context, snap hr.Snapshot, reason string
 			errs = append(errs, ctx.Err())
 			break
 		}
-		if _, err := d.HRChanged(ctx, e.EmployeeID, workflows.HRChanged{Reason: reason, Source: "snapshot"}); err != nil {
+		if _, err := d.HRChanged(ctx, e.EmployeeID, entityaddr.HRChanged{Reason: reason, Source: "snapshot"}); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -84,16 +66,16 @@ func (d Dispatcher) SyncAll(ctx context.Context, snap hr.Snapshot, reason string
 // Update sends an update to the employee's entity workflow and waits for its result.
 func (d Dispatcher) Update(ctx context.Context, employeeID, name string, arg any, result any) error {
 	h, err := d.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.EmployeeWorkflowID(employeeID),
+		WorkflowID:   entityaddr.WorkflowID(employeeID),
 		UpdateName:   name,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return fmt.Errorf("%s on %s: %w", name, workflows.EmployeeWorkflowID(employeeID), err)
+		return fmt.Errorf("%s on %s: %w", name, entityaddr.WorkflowID(employeeID), err)
 	}
 	if err := h.Get(ctx, result); err != nil {
-		return fmt.Errorf("%s on %s: %s", name, workflows.EmployeeWorkflowID(employeeID), strings.TrimSpace(err.Error()))
+		return fmt.Errorf("%s on %s: %s", name, entityaddr.WorkflowID(employeeID), strings.TrimSpace(err.Error()))
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// driftKinds are the reconciliation drift kinds labelled (activities.DriftKinds); each
+// driftKinds are the reconciliation drift kinds labelled (reconcile.DriftKinds); each
 // series exists from the start, at 0.
 var driftKinds = []string{"hire", "rehire", "move", "exit", "repair", "orphan"}
 

@@ -11,14 +11,15 @@ import (
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/audit"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // The worker hands its *Metrics to the activities as their Observer.
 var _ activities.Observer = (*Metrics)(nil)
 
 func TestDriftKindsMatchActivities(t *testing.T) {
-	if !slices.Equal(driftKinds, activities.DriftKinds) {
-		t.Fatalf("driftKinds %v, activities.DriftKinds %v", driftKinds, activities.DriftKinds)
+	if !slices.Equal(driftKinds, reconcile.DriftKinds) {
+		t.Fatalf("driftKinds %v, reconcile.DriftKinds %v", driftKinds, reconcile.DriftKinds)
 	}
 }
 
@@ -72,8 +73,8 @@ func TestReconcilePlannedMetrics(t *testing.T) {
 			t.Errorf("before any plan, scrape lacks %q", want)
 		}
 	}
-	m.ReconcilePlanned(activities.PlanSummary{Hire: 2, Move: 1, Orphan: 4}.Drift())
-	m.ReconcilePlanned(activities.PlanSummary{Hire: 1, Exit: 5}.Drift())
+	m.ReconcilePlanned(reconcile.PlanSummary{Hire: 2, Move: 1, Orphan: 4}.Drift())
+	m.ReconcilePlanned(reconcile.PlanSummary{Hire: 1, Exit: 5}.Drift())
 	m.ReconcilePlanned(map[string]int{"hire": 1, "unknown": 9})
 
 	cases := []struct {

@@ -1,4 +1,10 @@
-package activities
+// Package reconcile is the reconciliation planner: it compares the HR
+// snapshot with the Entra accounts under the policy and says, employee by
+// employee, what reconciliation would do (hire, rehire, move, exit, repair,
+// or report an orphan). It is pure and deterministic: it reads nothing,
+// writes nothing and imports no Temporal package. The activities read HR and
+// Entra, call ComputePlan, and deliver the plan's actions.
+package reconcile
 
 import (
 	"cmp"
@@ -9,6 +15,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -76,8 +83,8 @@ type PlanAction struct {
 	// Org is what the account's organisational attributes should be, and
 	// OrgFields the ones that differ (move, and repair of hand-edited
 	// attributes).
-	Org       *OrgAttributes `json:"org,omitempty"`
-	OrgFields []string       `json:"orgFields,omitempty"`
+	Org       *orgattr.Attributes `json:"org,omitempty"`
+	OrgFields []string            `json:"orgFields,omitempty"`
 	// Held explains why the action is not applied (a suspected HR outage).
 	Held string `json:"held,omitempty"`
 	// Notes say what the action leaves alone and why: a licence inherited
@@ -91,26 +98,6 @@ type PlanNote struct {
 	EmployeeID string `json:"employeeId"`
 	ObjectID   string `json:"objectId,omitempty"`
 	Note       string `json:"note"`
-}
-
-// OrgAttributes are the organisational attributes the engine writes on an
-// account, as HR's view gives them.
-type OrgAttributes struct {
-	JobTitle     string `json:"jobTitle,omitempty"`
-	Department   string `json:"department,omitempty"`
-	CompanyName  string `json:"companyName,omitempty"`
-	EmployeeType string `json:"employeeType,omitempty"`
-	CostCenter   string `json:"costCenter,omitempty"`
-	Division     string `json:"division,omitempty"`
-}
-
-func orgOf(v hr.View) OrgAttributes {
-	// Compared as the engine writes them: shortened to Entra's limits (see
-	// AccountSpec.Fitted), so that a long HR value is not drift forever.
-	fit := func(s string, max int) string { out, _ := fitUTF16(s, max); return out }
-	return OrgAttributes{JobTitle: fit(v.JobTitle, MaxJobTitle), Department: fit(v.Department, MaxNamePart),
-		CompanyName: fit(v.Company, MaxNamePart), EmployeeType: fit(v.EmployeeType, MaxNamePart),
-		CostCenter: v.CostCenter, Division: v.DepartmentName}
 }
 
 // Removes reports whether the action takes access away: an exit, or a move
@@ -189,32 +176,6 @@ func withoutInherited(remove, inherited []policy.Entitlement) (keep []policy.Ent
 // snapshot is taken for an HR outage: exits are then refused.
 const outageShare = 0.5
 
-// orgDiff lists the organisational attributes where the account differs
-// from what the HR view gives: the field names and "field: old → new"
-// lines. These are the attributes the entity workflow writes on hire and
-// move.
-func orgDiff(u directory.User, want OrgAttributes) (fields, lines []string) {
-	cmpField := func(name, have, want string) {
-		if have != want {
-			fields = append(fields, name)
-			lines = append(lines, fmt.Sprintf("%s: %q → %q", name, have, want))
-		}
-	}
-	cmpField(FieldJobTitle, u.JobTitle, want.JobTitle)
-	cmpField(FieldDepartment, u.Department, want.Department)
-	cmpField(FieldCompanyName, u.CompanyName, want.CompanyName)
-	cmpField(FieldEmployeeType, u.EmployeeType, want.EmployeeType)
-	cmpField(fieldCostCenter, u.CostCenter, want.CostCenter)
-	cmpField(fieldDivision, u.Division, want.Division)
-	return fields, lines
-}
-
-// Field names of employeeOrgData's parts in OrgFields.
-const (
-	fieldCostCenter = "costCenter"
-	fieldDivision   = "division"
-)
-
 // employment is where an employee stands at a moment, as the entity
 // workflow decides it: employed until the leave moment on the last day,
 // upcoming before the first, due for a pre-hire account from
@@ -250,12 +211,6 @@ func entitlementLines(prefix string, es []policy.Entitlement) []string {
 		out = append(out, prefix+" "+e.String())
 	}
 	return out
-}
-
-// accountAttributes is the part of an account the policy's scope looks at,
-// for accounts HR does not know.
-func accountAttributes(u directory.User) policy.Attributes {
-	return policy.Attributes{Department: u.Department, JobTitle: u.JobTitle, EmployeeType: u.EmployeeType, Company: u.CompanyName, CostCenter: u.CostCenter}
 }
 
 // ComputePlan compares the HR snapshot with the Entra accounts under the
@@ -311,7 +266,7 @@ func ComputePlan(in PlanInput) Plan {
 		}
 		m := employmentAt(e, p, in.At)
 		v := m.view
-		attrs := AttributesOf(v)
+		attrs := orgattr.PolicyAttributes(v)
 		acc := byEmployee[e.EmployeeID]
 		if !p.InScope(attrs) {
 			s.OutOfScope++
@@ -362,8 +317,8 @@ func ComputePlan(in PlanInput) Plan {
 		default:
 			add, remove := p.Diff(acc.Held, want)
 			remove, notes := withoutInherited(remove, acc.Inherited)
-			org := orgOf(v)
-			fields, diff := orgDiff(acc.User, org)
+			org := orgattr.Of(v)
+			fields, diff := orgattr.Diff(acc.User, org)
 			if acc.User.OnPremisesSyncEnabled && len(fields) > 0 {
 				// Mastered on-premises: a PATCH would be refused with 400.
 				notes = append(notes, "synchronised from on-premises Active Directory: "+strings.Join(fields, ", ")+
@@ -394,7 +349,7 @@ func ComputePlan(in PlanInput) Plan {
 		if known[id] || rejected[id] {
 			continue
 		}
-		if !p.InScope(accountAttributes(acc.User)) {
+		if !p.InScope(orgattr.AccountPolicyAttributes(acc.User)) {
 			s.OutOfScope++
 			continue
 		}
@@ -492,7 +447,7 @@ func truncate(s string, n int) string {
 // drift), since the entity, already in line with HR, would do nothing.
 // applied returns what the entity last applied, false when there is no
 // entity or it cannot say; those moves stay moves. The summary is updated.
-func SettleMoves(plan *Plan, applied func(employeeID string) (OrgAttributes, bool)) {
+func SettleMoves(plan *Plan, applied func(employeeID string) (orgattr.Attributes, bool)) {
 	for i := range plan.Actions {
 		a := &plan.Actions[i]
 		if a.Action != ActionMove || a.Held != "" || a.Org == nil {
@@ -505,5 +460,16 @@ func SettleMoves(plan *Plan, applied func(employeeID string) (OrgAttributes, boo
 		a.Action = ActionRepair
 		plan.Summary.Move--
 		plan.Summary.Repair++
+	}
+}
+
+// DriftKinds are the keys of PlanSummary.Drift, in a fixed order.
+var DriftKinds = []string{ActionHire, ActionRehire, ActionMove, ActionExit, ActionRepair, ActionOrphan}
+
+// Drift is the plan summary's drift by kind, keyed as DriftKinds.
+func (s PlanSummary) Drift() map[string]int {
+	return map[string]int{
+		ActionHire: s.Hire, ActionRehire: s.Rehire, ActionMove: s.Move,
+		ActionExit: s.Exit, ActionRepair: s.Repair, ActionOrphan: s.Orphan,
 	}
 }

@@ -1,4 +1,4 @@
-package activities
+package reconcile
 
 import (
 	"slices"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -353,48 +354,26 @@ func TestSettleMoves(t *testing.T) {
 	if plan.Summary.Move != 3 {
 		t.Fatalf("want 3 moves before settling, got %+v", plan.Summary)
 	}
-	sales := OrgAttributes{JobTitle: "Engineer", Department: "Sales", CompanyName: "Contoso B.V.", EmployeeType: "Employee", CostCenter: "4100", Division: "Sales dept"}
+	sales := orgattr.Attributes{JobTitle: "Engineer", Department: "Sales", CompanyName: "Contoso B.V.", EmployeeType: "Employee", CostCenter: "4100", Division: "Sales dept"}
 	ict := sales
 	ict.Department, ict.Division = "ICT", "ICT dept"
-	applied := map[string]OrgAttributes{
+	applied := map[string]orgattr.Attributes{
 		"20": sales, // the entity applied Sales: someone set ICT by hand
 		"21": ict,   // the entity still has ICT: HR changed, a real move
 		// 22 has no entity
 	}
-	SettleMoves(&plan, func(id string) (OrgAttributes, bool) { o, ok := applied[id]; return o, ok })
+	SettleMoves(&plan, func(id string) (orgattr.Attributes, bool) { o, ok := applied[id]; return o, ok })
 	want := map[string]string{"20": ActionRepair, "21": ActionMove, "22": ActionMove}
 	for _, a := range plan.Actions {
 		if want[a.EmployeeID] != a.Action {
 			t.Errorf("%s: %s, want %s", a.EmployeeID, a.Action, want[a.EmployeeID])
 		}
-		if a.EmployeeID == "20" && (!slices.Equal(a.OrgFields, []string{FieldDepartment, "division"}) || a.Org == nil || a.Org.Department != "Sales") {
+		if a.EmployeeID == "20" && (!slices.Equal(a.OrgFields, []string{orgattr.Department, "division"}) || a.Org == nil || a.Org.Department != "Sales") {
 			t.Errorf("repair of 20 carries org %+v fields %v", a.Org, a.OrgFields)
 		}
 	}
 	if plan.Summary.Move != 2 || plan.Summary.Repair != 1 {
 		t.Errorf("summary after settling %+v", plan.Summary)
-	}
-}
-
-func TestOrgPatch(t *testing.T) {
-	o := OrgAttributes{JobTitle: "Lead", Department: "Sales", CompanyName: "C", EmployeeType: "Employee", CostCenter: "41", Division: "Sales dept"}
-	cases := []struct {
-		fields []string
-		want   []string
-	}{
-		{[]string{FieldJobTitle}, []string{"jobTitle"}},
-		{[]string{FieldDepartment, "division"}, []string{"department", "employeeOrgData"}},
-		{[]string{"costCenter"}, []string{"employeeOrgData"}},
-		{nil, nil},
-	}
-	for _, tc := range cases {
-		u := orgPatch(o, tc.fields)
-		if got := u.Fields(); !slices.Equal(got, tc.want) {
-			t.Errorf("orgPatch(%v) sets %v, want %v", tc.fields, got, tc.want)
-		}
-		if u.CostCenter != nil && (*u.CostCenter != "41" || u.Division == nil || *u.Division != "Sales dept") {
-			t.Errorf("employeeOrgData must carry both parts: %v %v", u.CostCenter, u.Division)
-		}
 	}
 }
 
