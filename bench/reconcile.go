@@ -61,7 +61,7 @@ const (
 // department's group, and Sales the Salesforce role.
 func benchPolicy() string {
 	s := `tenant: {domain: ` + domain + `, usageLocation: NL}
-lifecycle: {timezone: `+benchZone.String()+`, createDaysBeforeStart: 14, leaveTime: "17:00", deleteAfterDays: 30}
+lifecycle: {timezone: ` + benchZone.String() + `, createDaysBeforeStart: 14, leaveTime: "17:00", deleteAfterDays: 30}
 guard: {maxDisablePercent: 5, maxDeletePercent: 2}
 rules:
   - name: all-staff
@@ -151,10 +151,9 @@ func synthesize(n int, drift float64) org {
 		upn := "e" + id + "@" + domain
 		o.seed.Users = append(o.seed.Users, map[string]any{
 			"displayName": "Person " + id, "givenName": "Person", "surname": id, "userPrincipalName": upn, "mailNickname": "e" + id, "employeeId": id,
-			"employeeHireDate": start.In(benchZone).UTC().Format(time.RFC3339),
 			"jobTitle": "Engineer " + strconv.Itoa(i%7), "department": dept, "companyName": "Contoso B.V.", "employeeType": "Employee",
 			"employeeOrgData": map[string]any{"costCenter": "CC" + dept, "division": dept + " department"},
-			"accountEnabled":  true, "usageLocation": "NL",
+			"accountEnabled":  true, "usageLocation": "NL", "employeeHireDate": start.In(benchZone).UTC().Format(time.RFC3339),
 		})
 		o.seed.Memberships = append(o.seed.Memberships, graphsim.SeedMembership{Group: "All Staff", Member: upn})
 		if i%5 == 0 {
