@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -148,9 +149,10 @@ func synthesize(n int, drift float64) org {
 				Department: dept, DepartmentName: dept + " department", CostCenter: "CC" + dept, Company: "Contoso B.V.",
 				EmployeeType: "Employee", FTE: 1}},
 		})
-		upn := "e" + id + "@" + domain
+		upn := accountUPN(id)
 		o.seed.Users = append(o.seed.Users, map[string]any{
-			"displayName": "Person " + id, "givenName": "Person", "surname": id, "userPrincipalName": upn, "mailNickname": "e" + id, "employeeId": id,
+			"displayName": "Person " + id, "givenName": "Person", "surname": id, "employeeId": id,
+			"userPrincipalName": upn, "mailNickname": strings.TrimSuffix(upn, "@"+domain), "mail": upn,
 			"jobTitle": "Engineer " + strconv.Itoa(i%7), "department": dept, "companyName": "Contoso B.V.", "employeeType": "Employee",
 			"employeeOrgData": map[string]any{"costCenter": "CC" + dept, "division": dept + " department"},
 			"accountEnabled":  true, "usageLocation": "NL", "employeeHireDate": start.In(benchZone).UTC().Format(time.RFC3339),

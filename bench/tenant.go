@@ -33,8 +33,9 @@ func withManagers(o *org) {
 	}
 }
 
-// accountUPN is the UPN synthesize gives an existing account.
-func accountUPN(id string) string { return "e" + id + "@" + domain }
+// accountUPN is the UPN synthesize gives an existing account: the one the
+// policy's naming ({given}.{prefix}{family}, lower-cased) gives "Person <id>".
+func accountUPN(id string) string { return "person." + strings.ToLower(id) + "@" + domain }
 
 // newHire is a new employee of department dept starting on start, managed
 // by manager; given name "Hire", family name the id, so the policy's naming
