@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -96,7 +95,7 @@ func runAdopt(ctx context.Context, args []string, out io.Writer) error {
 	}
 	o := synthesize(*n, 0)
 	withManagers(&o)
-	fmt.Fprintf(os.Stderr, "adopt: %d employees with accounts in line, %s Graph latency; starting the embedded stack…\n", *n, *latency)
+	fmt.Fprintf(progress, "adopt: %d employees with accounts in line, %s Graph latency; starting the embedded stack…\n", *n, *latency)
 	st, err := startStack(ctx, stackOptions{catalog: catalogOf(o), tenant: tenantOf(o), policy: benchPolicy(),
 		employees: o.employees, latency: *latency, verbose: *verbose})
 	if err != nil {
@@ -144,7 +143,7 @@ func runAdopt(ctx context.Context, args []string, out io.Writer) error {
 		if time.Since(lastNote) > 10*time.Second {
 			lastNote = time.Now()
 			s := st.sim.Stats()
-			fmt.Fprintf(os.Stderr, "  %5.0f s: %d of %d settled, %d writes, %d reads\n", time.Since(began).Seconds(), done, *n, s.Writes, s.Reads)
+			fmt.Fprintf(progress, "  %5.0f s: %d of %d settled, %d writes, %d reads\n", time.Since(began).Seconds(), done, *n, s.Writes, s.Reads)
 		}
 		select {
 		case <-time.After(250 * time.Millisecond):

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -268,6 +269,8 @@ func TestBenchmarksEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the embedded stack three times")
 	}
+	progress = io.Discard
+	t.Cleanup(func() { progress = os.Stderr })
 	t.Run("wave", func(t *testing.T) {
 		var r waveReport
 		// A writes-per-hire limit no hire meets: the run must fail on it.

@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"time"
 
@@ -122,7 +121,7 @@ func runLatency(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	mgrs := synthesize(waveManagers, 0)
-	fmt.Fprintf(os.Stderr, "latency: %d hires and transfers, %s Graph latency; starting the embedded stack…\n", *n, *latency)
+	fmt.Fprintf(progress, "latency: %d hires and transfers, %s Graph latency; starting the embedded stack…\n", *n, *latency)
 	st, err := startStack(ctx, stackOptions{
 		catalog: catalogOf(mgrs), tenant: tenantOf(mgrs), policy: benchPolicy(), employees: mgrs.employees,
 		latency: *latency, sim: graphsim.Config{ReplicationLagMs: int(*lag / time.Millisecond)}, verbose: *verbose,
@@ -177,7 +176,7 @@ func runLatency(ctx context.Context, args []string, out io.Writer) error {
 			break
 		}
 		r.Completed++
-		fmt.Fprintf(os.Stderr, "  %d: hire %.0f ms, transfer %.0f ms\n", i+1, ms(hires[i]), ms(transfers[i]))
+		fmt.Fprintf(progress, "  %d: hire %.0f ms, transfer %.0f ms\n", i+1, ms(hires[i]), ms(transfers[i]))
 	}
 	stats := st.sim.Stats()
 	r.Reads, r.Writes, r.ByRoute = stats.Reads, stats.Writes, stats.ByRoute

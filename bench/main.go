@@ -25,6 +25,9 @@ import (
 	"strings"
 )
 
+// progress receives the benchmarks' progress lines (stderr; tests silence it).
+var progress io.Writer = os.Stderr
+
 // benchmarks maps each subcommand to its runner. A runner parses its own
 // flags from args, prints its report to out and returns an error when the
 // run failed or missed a target.

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,7 +238,7 @@ func runReconcile(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("-n must be positive and -drift between 0 and 1")
 	}
 	o := synthesize(*n, *drift)
-	fmt.Fprintf(os.Stderr, "starting the embedded stack and seeding %d accounts (%d drifted)…\n", *n, o.drifted)
+	fmt.Fprintf(progress, "starting the embedded stack and seeding %d accounts (%d drifted)…\n", *n, o.drifted)
 	st, err := startStack(ctx, stackOptions{
 		catalog:   graphsim.Seed{Domains: o.seed.Domains, Groups: o.seed.Groups, SKUs: o.seed.SKUs, ServicePrincipals: o.seed.ServicePrincipals},
 		tenant:    graphsim.Seed{Users: o.seed.Users, Memberships: o.seed.Memberships, Licenses: o.seed.Licenses, AppRoleAssignments: o.seed.AppRoleAssignments},
@@ -256,7 +255,7 @@ func runReconcile(ctx context.Context, args []string, out io.Writer) error {
 
 	sim.SetLatency(*latency)
 	sim.ResetStats()
-	fmt.Fprintf(os.Stderr, "reconciling %d employees with %s Graph latency…\n", *n, *latency)
+	fmt.Fprintf(progress, "reconciling %d employees with %s Graph latency…\n", *n, *latency)
 	began := time.Now()
 	we, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ReconcileWorkflowIDPrefix + "bench", TaskQueue: taskQueue},
 		workflows.ReconcileWorkflowName, workflows.ReconcileInput{PageSize: *pageSize})

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -163,7 +162,7 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 
 	mgrs := synthesize(waveManagers, 0)
 	hires, want := waveHires(*n, *future, today())
-	fmt.Fprintf(os.Stderr, "wave: %d hires, quota %d writes per %s, %s Graph latency; starting the embedded stack…\n", *n, *quota, *window, *latency)
+	fmt.Fprintf(progress, "wave: %d hires, quota %d writes per %s, %s Graph latency; starting the embedded stack…\n", *n, *quota, *window, *latency)
 	st, err := startStack(ctx, stackOptions{
 		catalog: catalogOf(mgrs), tenant: tenantOf(mgrs), policy: benchPolicy(),
 		employees: append(slices.Clone(mgrs.employees), hires...),
@@ -230,7 +229,7 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 		if time.Since(lastNote) > 10*time.Second {
 			lastNote = time.Now()
 			s := st.sim.Stats()
-			fmt.Fprintf(os.Stderr, "  %5.0f s: %d of %d provisioned, %d writes, %d reads, %d throttled\n",
+			fmt.Fprintf(progress, "  %5.0f s: %d of %d provisioned, %d writes, %d reads, %d throttled\n",
 				time.Since(began).Seconds(), *n-len(pending), *n, s.Writes, s.Reads, s.Throttled)
 		}
 	}
