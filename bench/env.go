@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -186,14 +187,14 @@ func (f *hrFile) set(emps []hr.Employee) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.emps, f.snap, f.index = slicesClone(emps), snap, index
+	f.emps, f.snap, f.index = slices.Clone(emps), snap, index
 	return nil
 }
 
 // upsert adds or replaces one employee.
 func (f *hrFile) upsert(e hr.Employee) error {
 	f.mu.Lock()
-	emps := slicesClone(f.emps)
+	emps := slices.Clone(f.emps)
 	f.mu.Unlock()
 	replaced := false
 	for i := range emps {
@@ -223,5 +224,3 @@ func (f *hrFile) Employee(_ context.Context, id string) (hr.Employee, error) {
 	}
 	return hr.Employee{}, fmt.Errorf("bench HR file: employee %q: %w", id, hr.ErrNotFound)
 }
-
-func slicesClone[T any](s []T) []T { return append([]T(nil), s...) }
