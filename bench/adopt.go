@@ -96,7 +96,7 @@ func runAdopt(ctx context.Context, args []string, out io.Writer) error {
 	o := synthesize(*n, 0)
 	withManagers(&o)
 	fmt.Fprintf(progress, "adopt: %d employees with accounts in line, %s Graph latency; starting the embedded stack…\n", *n, *latency)
-	st, err := startStack(ctx, stackOptions{catalog: catalogOf(o), tenant: tenantOf(o), policy: benchPolicy(),
+	st, err := startStack(ctx, stackOptions{catalog: catalogOf(o, 0), tenant: tenantOf(o), policy: benchPolicy(),
 		employees: o.employees, latency: *latency, verbose: *verbose})
 	if err != nil {
 		return err

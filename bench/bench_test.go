@@ -267,10 +267,19 @@ func runJSON(t *testing.T, run func(context.Context, []string, io.Writer) error,
 // target fails the run.
 func TestBenchmarksEndToEnd(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts the embedded stack three times")
+		t.Skip("starts the embedded stack four times")
 	}
 	progress = io.Discard
 	t.Cleanup(func() { progress = os.Stderr })
+	t.Run("reconcile", func(t *testing.T) {
+		var r report
+		if err := runJSON(t, runReconcile, []string{"-n", "200", "-drift", "0.05"}, &r); err != nil {
+			t.Errorf("reconcile: %v", err)
+		}
+		if !r.OK || r.Drifted != 10 || r.Writes != r.MinimalWrites || r.Reads > r.ReadBudget || r.Applied != r.Drifted {
+			t.Errorf("reconcile figures: %+v", r)
+		}
+	})
 	t.Run("wave", func(t *testing.T) {
 		var r waveReport
 		// A writes-per-hire limit no hire meets: the run must fail on it.

@@ -123,7 +123,7 @@ func runLatency(ctx context.Context, args []string, out io.Writer) error {
 	mgrs := synthesize(waveManagers, 0)
 	fmt.Fprintf(progress, "latency: %d hires and transfers, %s Graph latency; starting the embedded stack…\n", *n, *latency)
 	st, err := startStack(ctx, stackOptions{
-		catalog: catalogOf(mgrs), tenant: tenantOf(mgrs), policy: benchPolicy(), employees: mgrs.employees,
+		catalog: catalogOf(mgrs, *n), tenant: tenantOf(mgrs), policy: benchPolicy(), employees: mgrs.employees,
 		latency: *latency, sim: graphsim.Config{ReplicationLagMs: int(*lag / time.Millisecond)}, verbose: *verbose,
 	})
 	if err != nil {

@@ -11,9 +11,16 @@ import (
 )
 
 // catalogOf is the part of a synthetic organisation's seed the simulator
-// starts with: domain, groups, SKUs and the application.
-func catalogOf(o org) graphsim.Seed {
-	return graphsim.Seed{Domains: o.seed.Domains, Groups: o.seed.Groups, SKUs: o.seed.SKUs, ServicePrincipals: o.seed.ServicePrincipals}
+// starts with: domain, groups, SKUs and the application, with seats of the
+// managed licence for hires more people.
+func catalogOf(o org, hires int) graphsim.Seed {
+	skus := slices.Clone(o.seed.SKUs)
+	for i := range skus {
+		if skus[i].SkuPartNumber == license {
+			skus[i].PrepaidUnits += hires
+		}
+	}
+	return graphsim.Seed{Domains: o.seed.Domains, Groups: o.seed.Groups, SKUs: skus, ServicePrincipals: o.seed.ServicePrincipals}
 }
 
 // tenantOf is the rest of it: the accounts and what they hold.

@@ -24,6 +24,10 @@ import (
 // line with the policy) manage the new hires.
 var waveManagers = len(departments)
 
+// waveStall is how long a wave may show no progress at all before it is
+// given up.
+const waveStall = 2 * time.Minute
+
 // waveLimits are the wave's targets.
 type waveLimits struct {
 	maxWritesPerHire float64
@@ -164,7 +168,7 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 	hires, want := waveHires(*n, *future, today())
 	fmt.Fprintf(progress, "wave: %d hires, quota %d writes per %s, %s Graph latency; starting the embedded stack…\n", *n, *quota, *window, *latency)
 	st, err := startStack(ctx, stackOptions{
-		catalog: catalogOf(mgrs), tenant: tenantOf(mgrs), policy: benchPolicy(),
+		catalog: catalogOf(mgrs, *n), tenant: tenantOf(mgrs), policy: benchPolicy(),
 		employees: append(slices.Clone(mgrs.employees), hires...),
 		latency:   *latency,
 		sim:       graphsim.Config{ReplicationLagMs: int(*lag / time.Millisecond), WriteQuota: *quota, WriteQuotaWindowSeconds: winSecs},
@@ -212,7 +216,11 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	lastNote := time.Now()
-	for (len(pending) > 0 || finishedAt.IsZero()) && rctx.Err() == nil {
+	// A run where nothing moves (no hire provisioned, no Graph request) for
+	// waveStall is reported instead of waiting out the timeout.
+	lastMove, lastCount, lastRequests := time.Now(), len(pending), 0
+	stalled := false
+	for (len(pending) > 0 || finishedAt.IsZero()) && rctx.Err() == nil && !stalled {
 		select {
 		case o := <-done:
 			res, runErr, finishedAt = o.res, o.err, o.at
@@ -225,6 +233,11 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 		pending = slices.DeleteFunc(pending, func(w wantAccount) bool { return provisioned(st.sim, w) })
 		if len(pending) == 0 && provisionedAt.IsZero() {
 			provisionedAt = time.Now()
+		}
+		if s := st.sim.Stats(); len(pending) != lastCount || s.Reads+s.Writes != lastRequests {
+			lastMove, lastCount, lastRequests = time.Now(), len(pending), s.Reads+s.Writes
+		} else if time.Since(lastMove) > waveStall {
+			stalled = true
 		}
 		if time.Since(lastNote) > 10*time.Second {
 			lastNote = time.Now()
@@ -253,6 +266,9 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 	switch {
 	case runErr != nil:
 		r.Problems = append(r.Problems, problemf("reconciliation: %v", runErr))
+		r.OK = false
+	case stalled:
+		r.Problems = append(r.Problems, problemf("stalled: no hire provisioned and no Graph request for %s", waveStall))
 		r.OK = false
 	case finishedAt.IsZero():
 		r.Problems = append(r.Problems, problemf("reconciliation still running after %s", *timeout))
