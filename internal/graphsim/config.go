@@ -134,6 +134,7 @@ func (s *Sim) admitWrite(now time.Time) (int, bool) {
 		return secs, false
 	}
 	s.writes.times = append(s.writes.times, now)
+	s.stats.QuotaWrites++
 	if n := s.writes.len(); n > s.stats.MaxWritesInWindow {
 		s.stats.MaxWritesInWindow = n
 	}
@@ -147,6 +148,18 @@ func (s *Sim) throttled(c *call, retryAfter int) *response {
 		"Too many requests. The write quota of this application in this tenant is exhausted; retry after the time given in Retry-After.")
 	r.header.Set("Retry-After", strconv.Itoa(retryAfter))
 	return r
+}
+
+// outsideIdentityQuota reports whether writes to a route template are counted by another
+// service's limits than Entra ID's identity write quota: mail sent through
+// /users/{id}/sendMail falls under Outlook's service limits (per mailbox,
+// https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits), not under
+// the identity and access limits
+// (https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits).
+// Such writes are still counted in Stats.Writes, but not in QuotaWrites, the quota or
+// maxWritesInWindow.
+func outsideIdentityQuota(template string) bool {
+	return template == "/users/{id}/sendMail"
 }
 
 // isWrite reports whether an HTTP method is a write.

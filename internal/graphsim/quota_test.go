@@ -86,3 +86,27 @@ func TestWriteQuota(t *testing.T) {
 		t.Errorf("no quota: throttled %d, maxWritesInWindow %d; want 0 and 3 (150 s window, one write a minute)", st.Throttled, st.MaxWritesInWindow)
 	}
 }
+
+// Mail sent through sendMail falls under Outlook's per-mailbox limits, not under the
+// identity write quota: with the quota full it is still accepted, and it counts in
+// Writes but not in QuotaWrites or the busiest window
+// (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits).
+func TestSendMailOutsideIdentityQuota(t *testing.T) {
+	e, ids := seeded(t)
+	withClock(e)
+	jan := ids.Users["jan.devries@contoso.example"]
+	if err := e.sim.SetConfig(Config{WriteQuota: 1, WriteQuotaWindowSeconds: 60}); err != nil {
+		t.Fatal(err)
+	}
+	e.must(204, "PATCH", "/users/"+jan, map[string]any{"jobTitle": "one"})
+	if r := e.do("PATCH", "/users/"+jan, map[string]any{"jobTitle": "two"}); r.status != 429 {
+		t.Fatalf("second identity write: %d, want 429", r.status)
+	}
+	mail := map[string]any{"message": map[string]any{"subject": "Welcome", "body": map[string]any{"contentType": "Text", "content": "hi"},
+		"toRecipients": []any{map[string]any{"emailAddress": map[string]any{"address": "jan.devries@contoso.example"}}}}}
+	e.must(202, "POST", "/users/"+jan+"/sendMail", mail)
+	st := e.sim.Stats()
+	if st.Writes != 3 || st.QuotaWrites != 1 || st.MaxWritesInWindow != 1 || st.Throttled != 1 {
+		t.Errorf("stats: writes %d, quotaWrites %d, maxWritesInWindow %d, throttled %d; want 3, 1, 1, 1", st.Writes, st.QuotaWrites, st.MaxWritesInWindow, st.Throttled)
+	}
+}

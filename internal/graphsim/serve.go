@@ -195,7 +195,7 @@ func (s *Sim) dispatch(c *call, inBatch bool) *response {
 	if rt == nil {
 		return s.errorResponse(c, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Resource not found for the segment '%s'.", lastSegment(c.segs)))
 	}
-	if !envelope && isWrite(c.method) {
+	if !envelope && isWrite(c.method) && !outsideIdentityQuota(template) {
 		if wait, ok := s.admitWrite(c.now); !ok {
 			return s.throttled(c, wait)
 		}

@@ -81,6 +81,9 @@ type Stats struct {
 	MaxWritesInWindow int `json:"maxWritesInWindow"`
 	// Throttled counts the 429 answers given because of Config.WriteQuota.
 	Throttled int `json:"throttled"`
+	// QuotaWrites counts the writes admitted under Entra ID's identity write quota:
+	// Writes without those another service's limits govern (mail sent).
+	QuotaWrites int `json:"quotaWrites"`
 }
 
 // Stats returns a copy of the request counters.
@@ -88,7 +91,7 @@ func (s *Sim) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	out := Stats{Reads: s.stats.Reads, Writes: s.stats.Writes, ByRoute: make(map[string]int, len(s.stats.ByRoute)),
-		MaxWritesInWindow: s.stats.MaxWritesInWindow, Throttled: s.stats.Throttled}
+		MaxWritesInWindow: s.stats.MaxWritesInWindow, Throttled: s.stats.Throttled, QuotaWrites: s.stats.QuotaWrites}
 	for k, v := range s.stats.ByRoute {
 		out.ByRoute[k] = v
 	}
