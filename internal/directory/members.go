@@ -15,6 +15,16 @@ import (
 // others to the same group before they go to Graph together (Config.GroupAddWindow).
 const DefaultGroupAddWindow = 150 * time.Millisecond
 
+// busyGroupAddWindow is the window of a group that is busy: its last batch
+// carried more than one addition and went out less than busyGroupFor ago. A
+// wave of hires into the same groups then folds up to 20 additions per write
+// (the identity write quota is what limits a wave, not the seconds waited),
+// while a lone hire, whose batches carry one addition, keeps the short window.
+const (
+	busyGroupAddWindow = 2 * time.Second
+	busyGroupFor       = 10 * time.Second
+)
+
 // maxBindPerPatch is how many members one PATCH /groups/{id} with
 // members@odata.bind may add: "When using the API to add multiple members in
 // one request, you can add up to only 20 members"
@@ -36,6 +46,8 @@ type memberBatcher struct {
 
 	mu      sync.Mutex
 	pending map[string]*memberBatch // open batch by group id
+	busy    map[string]time.Time    // group id → when its last batch of several additions went out
+	now     func() time.Time
 }
 
 type memberBatch struct {
@@ -51,7 +63,7 @@ type memberAdd struct {
 }
 
 func newMemberBatcher(c *Client, window time.Duration) *memberBatcher {
-	return &memberBatcher{c: c, window: window, pending: map[string]*memberBatch{}}
+	return &memberBatcher{c: c, window: window, pending: map[string]*memberBatch{}, busy: map[string]time.Time{}, now: time.Now}
 }
 
 // add adds user to group, together with whatever other additions to the group
@@ -68,7 +80,7 @@ func (m *memberBatcher) add(ctx context.Context, group, user string) error {
 	if b == nil {
 		b = &memberBatch{group: group}
 		m.pending[group] = b
-		b.timer = time.AfterFunc(m.window, func() { m.flush(b) })
+		b.timer = time.AfterFunc(m.windowFor(group), func() { m.flush(b) })
 	}
 	b.adds = append(b.adds, a)
 	full := len(b.adds) >= maxBindPerPatch
@@ -99,6 +111,21 @@ func (m *memberBatcher) add(ctx context.Context, group, user string) error {
 	}
 }
 
+// windowFor is how long a new batch for group stays open: the configured
+// window, or busyGroupAddWindow (when longer) while the group is busy. Called
+// with m.mu held.
+func (m *memberBatcher) windowFor(group string) time.Duration {
+	at, ok := m.busy[group]
+	if !ok {
+		return m.window
+	}
+	if m.now().Sub(at) >= busyGroupFor {
+		delete(m.busy, group)
+		return m.window
+	}
+	return max(m.window, busyGroupAddWindow)
+}
+
 // flush sends a batch once and hands every caller its result.
 func (m *memberBatcher) flush(b *memberBatch) {
 	m.mu.Lock()
@@ -111,6 +138,9 @@ func (m *memberBatcher) flush(b *memberBatch) {
 		delete(m.pending, b.group)
 	}
 	adds := b.adds
+	if len(adds) > 1 {
+		m.busy[b.group] = m.now()
+	}
 	m.mu.Unlock()
 	if len(adds) == 0 {
 		return

@@ -197,3 +197,44 @@ func TestGrantFoldsGroupsAcrossUsers(t *testing.T) {
 		t.Errorf("without folding: %v", st.ByRoute)
 	}
 }
+
+// Once a group's batch carried several additions, the group is busy and its
+// next batch stays open longer: additions arriving 100 ms apart, each well past
+// the 50 ms window, still go out as one PATCH, where an idle group would have
+// sent one request each.
+func TestBusyGroupFoldsAdditionsArrivingApart(t *testing.T) {
+	sim, c, ids, users := memberTenant(t, 9, 50*time.Millisecond)
+	staff := ids.Groups["All Staff"]
+	var wg sync.WaitGroup
+	add := func(u string) {
+		defer wg.Done()
+		if err := c.AddGroupMember(context.Background(), staff, u); err != nil {
+			t.Errorf("add %s: %v", u, err)
+		}
+	}
+	for _, u := range users[:3] { // concurrent: one PATCH, and the group is busy
+		wg.Add(1)
+		go add(u)
+	}
+	wg.Wait()
+	sim.ResetStats()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for i, u := range users[3:] {
+		if i > 0 {
+			<-tick.C
+		}
+		wg.Add(1)
+		go add(u)
+	}
+	wg.Wait()
+	st := sim.Stats()
+	if st.Writes != 1 || st.ByRoute["PATCH /groups/{id}"] != 1 {
+		t.Errorf("writes = %d (%v), want one PATCH for the six additions", st.Writes, st.ByRoute)
+	}
+	for i := range users {
+		if g := sim.UserGroups(fmt.Sprintf("user%d@contoso.example", i)); len(g) != 1 {
+			t.Errorf("user%d groups = %v", i, g)
+		}
+	}
+}
