@@ -28,7 +28,11 @@ func (n Fixed) Workers(context.Context) (int, error) { return int(n), nil }
 // the server records a poller's access when a poll starts and when it ends, so a live
 // worker's last access is at most about a minute old; temporalio/cli
 // docs/task-queue/describe.md: "Poll requests can last up to a minute, so a LastAccessTime
-// under a minute is normal". The margin keeps a worker counted across one slow poll.
+// under a minute is normal". The margin keeps a worker counted across one slow poll. A
+// worker that stops keeps being listed for its activity polls (server v1.32.1), so it stops
+// counting only once its last poll is older than the window; a worker whose activity slots
+// are all busy stops polling and may drop out too (it then writes at its larger share until
+// it polls again; a 429 pauses everyone meanwhile).
 const DefaultLiveWindow = 90 * time.Second
 
 // DefaultPartitions is the number of partitions of a task queue on a default Temporal

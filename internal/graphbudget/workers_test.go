@@ -34,7 +34,7 @@ func TestLiveWorkers(t *testing.T) {
 		{"self listed", []*taskqueuepb.PollerInfo{poller("me", now)}, "me", 1},
 		{"self not yet listed", []*taskqueuepb.PollerInfo{poller("a", now)}, "me", 2},
 		{"one identity on several partitions", []*taskqueuepb.PollerInfo{poller("a", now), poller("a", now.Add(-time.Second)), poller("me", now)}, "me", 2},
-		{"stale poller left out", []*taskqueuepb.PollerInfo{poller("a", now.Add(-w - time.Second)), poller("b", now.Add(-w + time.Second))}, "me", 2},
+		{"stale poller left out", []*taskqueuepb.PollerInfo{poller("a", now.Add(-w-time.Second)), poller("b", now.Add(-w+time.Second))}, "me", 2},
 		{"no access time counts", []*taskqueuepb.PollerInfo{poller("a", time.Time{})}, "me", 2},
 		{"three live", []*taskqueuepb.PollerInfo{poller("a", now), poller("b", now), poller("c", now)}, "a", 3},
 	} {
@@ -69,7 +69,7 @@ func TestPollersDescribesEveryPartition(t *testing.T) {
 		pollers: map[string][]*taskqueuepb.PollerInfo{
 			"lifecycle":           {poller("w1", now)},
 			"/_sys/lifecycle/2":   {poller("w2", now), poller("w1", now)},
-			"/_sys/lifecycle/3":   {poller("w3", now.Add(-10 * time.Minute))},
+			"/_sys/lifecycle/3":   {poller("w3", now.Add(-10*time.Minute))},
 			"/_sys/lifecycle/100": {poller("never asked", now)},
 		},
 		fail: map[string]error{"/_sys/lifecycle/1": errors.New("invalid task queue name")},
