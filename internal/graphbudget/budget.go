@@ -93,8 +93,9 @@ type Budget struct {
 	window    time.Duration
 	refresh   time.Duration
 
-	mu    sync.Mutex
-	count int // live workers, at least 1
+	mu        sync.Mutex
+	count     int  // live workers, at least 1
+	announced bool // the share has been logged once
 	// The bucket is a generic cell rate algorithm: tat is the theoretical arrival time of
 	// the next write, interval the time one write costs, tolerance how far ahead of now tat
 	// may run before a caller waits (the burst).
@@ -171,11 +172,13 @@ func (b *Budget) Rate() (perSecond float64, workers int) {
 	return float64(time.Second) / float64(b.interval), b.count
 }
 
-// SetWorkers sets the number of workers sharing the budget (at least 1), as Refresh does.
+// SetWorkers sets the number of workers sharing the budget (at least 1), as Refresh does,
+// and logs the share the first time and whenever it changes.
 func (b *Budget) SetWorkers(n int) {
 	n = max(n, 1)
 	b.mu.Lock()
-	changed := n != b.count
+	changed := n != b.count || !b.announced
+	b.announced = true
 	b.count = n
 	b.setRateLocked()
 	b.mu.Unlock()
