@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/config"
 	"github.com/entralifecycle/engine/internal/devstack"
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/graphbudget"
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
@@ -18,9 +20,10 @@ import (
 )
 
 // buildActivities wires the activities' ports: Entra through msgraph-sdk-go (the simulator in
-// dev mode), the configured HR source (the bundled sample in dev mode unless -hr is given),
-// and the access policy, which is checked against the tenant before the worker starts.
-func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *devstack.Stack, identity string, logger *slog.Logger) (*activities.Activities, error) {
+// dev mode) with every write paced by budget, the configured HR source (the bundled sample
+// in dev mode unless -hr is given), and the access policy, which is checked against the
+// tenant before the worker starts.
+func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *devstack.Stack, identity string, budget *graphbudget.Budget, logger *slog.Logger) (*activities.Activities, error) {
 	dcfg := directory.Config{
 		BaseURL:             cfg.GraphBaseURL,
 		TenantID:            cfg.TenantID,
@@ -70,7 +73,12 @@ func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *dev
 		// The dev tenant's notification mailbox (devstack.PolicySeed creates it).
 		dcfg.MailSender = devstack.MailSender + "@" + pol.Tenant.Domain
 	}
-	dir, err := directory.New(ctx, dcfg, directory.WithLogger(logger.With("component", "directory")), directory.WithTransport(graphTransport))
+	base := graphTransport
+	if base == nil {
+		base = pooledTransport()
+	}
+	// The budget waits outside the metrics transport, so Graph latency is measured without it.
+	dir, err := directory.New(ctx, dcfg, directory.WithLogger(logger.With("component", "directory")), directory.WithTransport(budget.Wrap(base)))
 	if err != nil {
 		return nil, fmt.Errorf("Microsoft Graph client: %w", err)
 	}
@@ -86,6 +94,24 @@ func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *dev
 		Policy:    loadPolicy,
 		Logger:    logger.With("component", "activities"),
 	}, nil
+}
+
+// newGraphBudget is the worker's share of the tenant's Graph write budget
+// (LIFECYCLE_GRAPH_WRITES_PER_SECOND, docs/configuration.md): the budget divided by the
+// workers polling the task queue, counted through the returned Pollers once its Client is
+// set and Budget.Run runs. Dev mode uses the same budget as a real tenant.
+func newGraphBudget(cfg config.Worker, identity string, logger *slog.Logger) (*graphbudget.Budget, *graphbudget.Pollers) {
+	pollers := &graphbudget.Pollers{TaskQueue: cfg.TaskQueue, Self: identity}
+	return graphbudget.New(cfg.GraphWritesPerSecond, pollers, graphbudget.WithLogger(logger.With("component", "graphbudget"))), pollers
+}
+
+// pooledTransport is http.DefaultTransport keeping enough idle connections for the worker's
+// concurrent Graph requests: the default keeps 2 per host and dials (with a TLS handshake)
+// every other request once more than two are in flight.
+func pooledTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 // devHRSource is the -hr file, or the bundled sample with its dates shifted to today on every read.

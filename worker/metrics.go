@@ -9,7 +9,7 @@ import (
 )
 
 // graphTransport is the HTTP transport under the Graph client: the metrics RoundTripper when
-// metrics are served, nil (the default transport) otherwise. startMetrics sets it.
+// metrics are served, nil (a pooledTransport) otherwise. startMetrics sets it.
 var graphTransport http.RoundTripper
 
 // startMetrics serves Prometheus metrics at LIFECYCLE_METRICS_ADDR (default 127.0.0.1:9464)
@@ -36,7 +36,7 @@ func startMetrics(logger *slog.Logger) (*metrics.Metrics, func(), error) {
 		_ = m.Close()
 		return nil, func() {}, nil
 	}
-	graphTransport = m.RoundTripper(nil)
+	graphTransport = m.RoundTripper(pooledTransport())
 	logger.Info("metrics served", "url", "http://"+addr+metrics.Path)
 	return m, func() { stop(); _ = m.Close() }, nil
 }

@@ -102,7 +102,8 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopMetrics()
-	acts, err := buildActivities(ctx, cfg, f, stack, identity, logger)
+	budget, pollers := newGraphBudget(cfg, identity, logger)
+	acts, err := buildActivities(ctx, cfg, f, stack, identity, budget, logger)
 	if err != nil {
 		return err
 	}
@@ -125,6 +126,9 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
+	// The write budget's share follows the workers polling the task queue from now on.
+	pollers.Client = c
+	go budget.Run(ctx)
 
 	d := dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}
 	// In dev mode the HTTP side (HR webhook, health, codec) runs in this process.

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/entralifecycle/engine/internal/codec"
@@ -169,6 +170,9 @@ type Worker struct {
 	PolicyFile string `envconfig:"LIFECYCLE_POLICY_FILE"`
 	// MailSender is the mailbox (UPN or id) manager notifications are sent from.
 	MailSender string `envconfig:"LIFECYCLE_MAIL_SENDER"`
+	// GraphWritesPerSecond is the tenant's Graph write budget, shared by every worker
+	// (docs/configuration.md); 0 paces nothing.
+	GraphWritesPerSecond float64 `envconfig:"LIFECYCLE_GRAPH_WRITES_PER_SECOND" default:"20"`
 }
 
 // LoadWorker reads and validates the worker's configuration. dev relaxes what dev mode
@@ -192,6 +196,7 @@ func (c Worker) Validate(dev bool) error {
 		// The worker serves the HTTP side (and so the codec endpoint) only in dev mode.
 		func() error { return c.Webhook.ValidateCodec(dev && c.PayloadKey != "") },
 		func() error { return c.Webhook.ValidateRecords(c.HR.Source) },
+		func() error { return ValidateGraphWrites(c.GraphWritesPerSecond) },
 		func() error {
 			if !dev {
 				return nil
@@ -203,6 +208,15 @@ func (c Worker) Validate(dev bool) error {
 		if err := check(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// ValidateGraphWrites checks LIFECYCLE_GRAPH_WRITES_PER_SECOND: 0 (no pacing) or a positive
+// number of writes per second for the whole tenant.
+func ValidateGraphWrites(perSecond float64) error {
+	if perSecond < 0 || math.IsNaN(perSecond) || math.IsInf(perSecond, 0) {
+		return errors.New("LIFECYCLE_GRAPH_WRITES_PER_SECOND: want 0 (no pacing) or a positive number of writes per second")
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ func clearEnv(t *testing.T) {
 		"AZURE_FEDERATED_TOKEN_FILE", "LIFECYCLE_AZURE_MANAGED_IDENTITY", "LIFECYCLE_GRAPH_BASE_URL",
 		"LIFECYCLE_WEBHOOK_ADDR", "LIFECYCLE_WEBHOOK_SECRET", "LIFECYCLE_HR_SOURCE", "LIFECYCLE_HR_FILE",
 		"LIFECYCLE_POLICY_FILE", "LIFECYCLE_CODEC_CORS_ORIGINS", "LIFECYCLE_CODEC_TOKEN", "LIFECYCLE_WEBHOOK_ACCEPT_RECORDS",
+		"LIFECYCLE_GRAPH_WRITES_PER_SECOND",
 	} {
 		t.Setenv(k, "")
 	}
@@ -31,6 +32,9 @@ func TestLoadWorkerDefaults(t *testing.T) {
 	}
 	if got := c.Webhook.Origins(); len(got) != 2 || got[0] != "http://127.0.0.1:8233" {
 		t.Fatalf("origins %v", got)
+	}
+	if c.GraphWritesPerSecond != 20 {
+		t.Fatalf("Graph write budget %v per second, want Graph's 20", c.GraphWritesPerSecond)
 	}
 }
 
@@ -60,6 +64,11 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"log level", map[string]string{"LIFECYCLE_LOG_LEVEL": "verbose"}, false, false, "LIFECYCLE_LOG_LEVEL"},
 		{"log format", map[string]string{"LIFECYCLE_LOG_FORMAT": "xml"}, false, false, "LIFECYCLE_LOG_FORMAT"},
 		{"webhook addr", map[string]string{"LIFECYCLE_WEBHOOK_ADDR": "8235"}, false, false, "LIFECYCLE_WEBHOOK_ADDR"},
+		{"graph writes off", map[string]string{"LIFECYCLE_GRAPH_WRITES_PER_SECOND": "0"}, false, false, ""},
+		{"graph writes fractional", map[string]string{"LIFECYCLE_GRAPH_WRITES_PER_SECOND": "12.5"}, false, false, ""},
+		{"graph writes negative", map[string]string{"LIFECYCLE_GRAPH_WRITES_PER_SECOND": "-1"}, false, false, "LIFECYCLE_GRAPH_WRITES_PER_SECOND"},
+		{"graph writes not a number", map[string]string{"LIFECYCLE_GRAPH_WRITES_PER_SECOND": "fast"}, false, false, "LIFECYCLE_GRAPH_WRITES_PER_SECOND"},
+		{"graph writes NaN", map[string]string{"LIFECYCLE_GRAPH_WRITES_PER_SECOND": "NaN"}, false, false, "LIFECYCLE_GRAPH_WRITES_PER_SECOND"},
 		{"starter serve needs secret", nil, true, true, "LIFECYCLE_WEBHOOK_SECRET"},
 		{"starter serve short secret", map[string]string{"LIFECYCLE_WEBHOOK_SECRET": "short"}, true, true, "LIFECYCLE_WEBHOOK_SECRET"},
 		{"starter other commands need no secret", nil, true, false, ""},
