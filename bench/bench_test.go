@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
 	"math"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -160,94 +157,6 @@ func TestWaveHires(t *testing.T) {
 	}
 	if future != 4 {
 		t.Errorf("%d future hires of 40 at 0.1, want 4", future)
-	}
-}
-
-func TestWritesIn(t *testing.T) {
-	batch := `{"requests":[{"id":"1","method":"POST","url":"/groups/g/members/$ref"},{"id":"2","method":"GET","url":"/users/u"},{"id":"3","method":"patch","url":"/users/u"}]}`
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write([]byte(batch))
-	_ = zw.Close()
-	for _, tc := range []struct {
-		name, method, path, body, encoding string
-		want                               int
-	}{
-		{"read", http.MethodGet, "/v1.0/users", "", "", 0},
-		{"write", http.MethodPatch, "/v1.0/users/u", `{}`, "", 1},
-		{"delete", http.MethodDelete, "/v1.0/groups/g/members/u/$ref", "", "", 1},
-		{"batch", http.MethodPost, "/v1.0/$batch", batch, "", 2},
-		{"gzipped batch", http.MethodPost, "/v1.0/$batch", gz.String(), "gzip", 2},
-		{"unreadable batch counts one", http.MethodPost, "/v1.0/$batch", "{", "", 1},
-	} {
-		req, _ := http.NewRequest(tc.method, "http://127.0.0.1"+tc.path, strings.NewReader(tc.body))
-		if tc.encoding != "" {
-			req.Header.Set("Content-Encoding", tc.encoding)
-		}
-		got, err := writesIn(req)
-		if err != nil || got != tc.want {
-			t.Errorf("%s: writesIn = %d, %v; want %d", tc.name, got, err, tc.want)
-		}
-		if rest, _ := io.ReadAll(req.Body); string(rest) != tc.body {
-			t.Errorf("%s: body not kept for the next transport", tc.name)
-		}
-	}
-}
-
-// countingRT answers every request with status (and Retry-After 1 on 429)
-// and records when writes arrived.
-type countingRT struct {
-	status int
-	writes atomic.Int32
-}
-
-func (c *countingRT) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet {
-		c.writes.Add(1)
-	}
-	h := http.Header{}
-	if c.status == http.StatusTooManyRequests {
-		h.Set("Retry-After", "1")
-	}
-	return &http.Response{StatusCode: c.status, Header: h, Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
-}
-
-func TestLocalWritePacer(t *testing.T) {
-	next := &countingRT{status: http.StatusNoContent}
-	p := newLocalWritePacer(next, 100) // one write per 10 ms
-	began := time.Now()
-	for range 11 {
-		req, _ := http.NewRequest(http.MethodPatch, "http://127.0.0.1/v1.0/users/u", strings.NewReader("{}"))
-		if _, err := p.RoundTrip(req); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if took := time.Since(began); took < 95*time.Millisecond {
-		t.Errorf("11 writes at 100/s took %s, want at least 100 ms", took)
-	}
-	began = time.Now()
-	for range 20 {
-		req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1/v1.0/users", nil)
-		if _, err := p.RoundTrip(req); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if took := time.Since(began); took > 50*time.Millisecond {
-		t.Errorf("20 reads took %s: reads must not be paced", took)
-	}
-
-	// A 429 with Retry-After pauses every writer.
-	throttled := &countingRT{status: http.StatusTooManyRequests}
-	p = newLocalWritePacer(throttled, 1000)
-	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1/v1.0/users", strings.NewReader("{}"))
-	if _, err := p.RoundTrip(req); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1/v1.0/users", strings.NewReader("{}"))
-	if _, err := p.RoundTrip(req); err == nil || throttled.writes.Load() != 1 {
-		t.Errorf("a write within Retry-After went out (err %v, %d writes sent)", err, throttled.writes.Load())
 	}
 }
 

@@ -108,7 +108,7 @@ func startStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	}
 	dopts := []directory.Option{directory.WithLogger(logger)}
 	if o.writesPerSecond > 0 {
-		dopts = append(dopts, directory.WithTransport(wrapGraphTransport(http.DefaultTransport, o.writesPerSecond)))
+		dopts = append(dopts, directory.WithTransport(wrapGraphTransport(http.DefaultTransport, o.writesPerSecond, time.Duration(o.sim.WriteQuotaWindowSeconds)*time.Second)))
 	}
 	dir, err := directory.New(ctx, directory.Config{BaseURL: dev.GraphBaseURL()}, dopts...)
 	if err != nil {

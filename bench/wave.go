@@ -143,7 +143,7 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 	future := fs.Float64("future", 0.1, "share of the hires starting in 7 days (created disabled ahead of the start)")
 	quota := fs.Int("quota", 3000, "Graph writes the simulator allows per window; 429 with Retry-After beyond (Entra ID: 3,000 per 150 s)")
 	window := fs.Duration("window", 150*time.Second, "the quota's sliding window, whole seconds; shrink it with -quota for short runs (e.g. -quota 200 -window 10s)")
-	budget := fs.Float64("budget", 0.97, "the engine's write pace as a share of quota ÷ window")
+	budget := fs.Float64("budget", 1, "the engine's Graph write budget as a share of quota ÷ window (the budget keeps its burst inside the window)")
 	latency := fs.Duration("latency", 5*time.Millisecond, "simulated Graph latency per HTTP request")
 	lag := fs.Duration("graph-lag", 0, "the simulator's replication lag for new users (dev mode uses 1s)")
 	maxWPH := fs.Float64("max-writes-per-hire", 5, "fail above this many Graph writes per hire")
@@ -175,7 +175,7 @@ func runWave(ctx context.Context, args []string, out io.Writer) error {
 		employees: append(slices.Clone(mgrs.employees), hires...),
 		latency:   *latency,
 		sim:       graphsim.Config{ReplicationLagMs: int(*lag / time.Millisecond), WriteQuota: *quota, WriteQuotaWindowSeconds: winSecs},
-		// The engine's tenant write budget, a little under the quota.
+		// The engine's tenant write budget (LIFECYCLE_GRAPH_WRITES_PER_SECOND), at the quota.
 		writesPerSecond: perSec * *budget,
 		verbose:         *verbose,
 	})
