@@ -416,8 +416,11 @@ type ApplyReconcileResult struct {
 // maxReportedFailures bounds ApplyReconcileResult.Failures.
 const maxReportedFailures = 20
 
-// deliverParallelism is how many entities a page waits on at once.
-const deliverParallelism = 8
+// deliverParallelism is how many entities a page waits on at once. A wave of
+// hires runs this many side by side: enough that the tenant's Graph write
+// budget, not the wait for each entity, sets the pace, and that concurrent
+// hires fold their group additions into shared PATCHes.
+const deliverParallelism = 64
 
 // entityPassTimeout bounds the wait for one entity's pass; an entity that
 // takes longer (a Graph outage it retries through) goes on by itself, and
@@ -462,8 +465,8 @@ func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileIn
 		c = tc
 	}
 	beat := func() {}
+	var mu sync.Mutex // guards pr between the loop and the heartbeat ticker
 	if activity.IsActivity(ctx) {
-		var mu sync.Mutex
 		beat = func() {
 			mu.Lock()
 			defer mu.Unlock()
@@ -484,33 +487,72 @@ func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileIn
 			}
 		}()
 	}
-	for pr.Done < len(in.Actions) {
-		chunk := in.Actions[pr.Done:min(pr.Done+deliverParallelism, len(in.Actions))]
-		results := make([]actionResult, len(chunk))
-		var wg sync.WaitGroup
-		for i, act := range chunk {
-			switch {
-			case act.Held != "" || act.Action == reconcile.ActionOrphan:
-				results[i].err = errSkipped
-			case act.Action == reconcile.ActionRepair:
-				results[i].err = a.applyRepair(ctx, act)
-			default:
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[i] = a.deliver(ctx, c, in.Entity, act)
-				}()
+	// Up to deliverParallelism entities are waited on at once, a new one started as soon as
+	// any finishes (a slow entity does not hold the others back). Results are counted in
+	// page order: Done is the length of the finished prefix, so a retried page resumes
+	// there and re-delivers at most what was in flight (Update-With-Start is idempotent).
+	start := pr.Done
+	results := make([]actionResult, len(in.Actions))
+	finished := make([]bool, len(in.Actions))
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	jobs := make(chan int)
+	doneCh := make(chan int)
+	var wg sync.WaitGroup
+	for range min(deliverParallelism, len(in.Actions)-start) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				act := in.Actions[i]
+				switch {
+				case act.Held != "" || act.Action == reconcile.ActionOrphan:
+					results[i].err = errSkipped
+				case act.Action == reconcile.ActionRepair:
+					results[i].err = a.applyRepair(dctx, act)
+				default:
+					results[i] = a.deliver(dctx, c, in.Entity, act)
+				}
+				select {
+				case doneCh <- i:
+				case <-dctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for i := start; i < len(in.Actions); i++ {
+			select {
+			case jobs <- i:
+			case <-dctx.Done():
+				return
 			}
 		}
+	}()
+	fail := func(err error) (ApplyReconcileResult, error) {
+		stop()
 		wg.Wait()
-		res := pr.Result
-		for i, r := range results {
-			act := chunk[i]
+		return pr.Result, err
+	}
+	for pr.Done < len(in.Actions) {
+		var i int
+		select {
+		case i = <-doneCh:
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		}
+		finished[i] = true
+		advanced := false
+		for pr.Done < len(in.Actions) && finished[pr.Done] {
+			act, r := in.Actions[pr.Done], results[pr.Done]
+			res := pr.Result
 			switch {
 			case errors.Is(r.err, errSkipped):
 			case r.err != nil:
 				if failsPage(ctx, r.err) {
-					return pr.Result, r.err
+					return fail(r.err)
 				}
 				res.Failed++
 				if len(res.Failures) < maxReportedFailures {
@@ -525,10 +567,17 @@ func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileIn
 			default:
 				res.Applied++
 			}
+			mu.Lock()
+			pr = progress{Done: pr.Done + 1, Result: res}
+			mu.Unlock()
+			advanced = true
 		}
-		pr = progress{Done: pr.Done + len(chunk), Result: res}
-		beat()
+		if advanced {
+			beat()
+		}
 	}
+	stop()
+	wg.Wait()
 	return pr.Result, nil
 }
 
