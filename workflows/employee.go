@@ -12,6 +12,7 @@ import (
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/lifecycle"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -357,13 +358,13 @@ func (e *entity) act(ctx workflow.Context) {
 func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 	st, p := e.st, e.pol
 	m := momentsOf(st.Employee, p, now)
-	noAccount := st.Status == StatusNew || st.Status == StatusLeft || st.Status == StatusDeleted || st.Status == StatusFailed ||
-		st.Status == StatusAccountMissing
 	if st.Guard != nil && (m.employed || m.upcoming) {
 		e.releaseHeldExit(ctx)
 	}
-	switch {
-	case !m.employed && !m.upcoming && st.Status == StatusAccountMissing:
+	// What is due is the lifecycle rules' answer, the one the
+	// reconciliation planner gives too (internal/lifecycle).
+	switch st.decide(m, p, now).Action {
+	case lifecycle.Forget:
 		// A leaver's account that vanished: it is gone, which is what an
 		// exit would lead to; nothing to restore.
 		st.Status, st.DeletedAt = StatusDeleted, ptrTime(now)
@@ -371,21 +372,26 @@ func (e *entity) step(ctx workflow.Context, now time.Time) (bool, error) {
 			st.LeftAt = ptrTime(now)
 		}
 		return false, nil
-	case m.employed && noAccount:
+	case lifecycle.HireEnabled, lifecycle.Rehire:
 		return true, e.hire(ctx, m, now, true)
-	case m.employed && st.Status == StatusPreHire:
+	case lifecycle.Activate:
 		return true, e.activate(ctx, now)
-	case m.upcoming && !now.Before(m.create) && noAccount:
+	case lifecycle.HireDisabled, lifecycle.RehireDisabled:
 		return true, e.hire(ctx, m, now, false)
-	case !m.employed && !m.upcoming && st.hasAccount():
+	case lifecycle.Exit:
+		if !st.hasAccount() {
+			break // a status without an object id: nothing to disable
+		}
 		if ok, err := e.exitPermitted(ctx, m, now); !ok || err != nil {
 			return false, err
 		}
 		return true, e.exit(ctx, m, now)
-	case !m.employed && !m.upcoming && st.Status == StatusNew && !e.lookedUp:
-		return e.adoptLeaver(ctx, m, now)
-	case st.Status == StatusLeft && st.LeftAt != nil && p.Lifecycle.DeleteAfterDays > 0 &&
-		!now.Before(st.LeftAt.AddDate(0, 0, p.Lifecycle.DeleteAfterDays)):
+	case lifecycle.FindLeaver:
+		// Only a new entity looks (a failed hire does not), once a pass.
+		if st.Status == StatusNew && !e.lookedUp {
+			return e.adoptLeaver(ctx, m, now)
+		}
+	case lifecycle.Delete:
 		return true, e.delete(ctx, now)
 	}
 	if !st.hasAccount() {

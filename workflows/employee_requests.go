@@ -9,6 +9,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/entralifecycle/engine/internal/lifecycle"
 )
 
 // registerUpdates installs the replacement updates. Each validates its
@@ -217,34 +219,14 @@ func (e *entity) timers(now time.Time) []pendingTimer {
 		add("end of the restore window", st.DeletedAt.Add(restoreWindow))
 	}
 	if st.Employee != nil && p != nil {
-		m := momentsOf(st.Employee, p, now)
-		noAccount := !st.hasAccount()
-		if m.upcoming {
-			if noAccount {
-				add("create the account", m.create)
-			}
-			add("start: enable the account", m.start)
+		// The lifecycle moments (create, start, leave, dated HR changes,
+		// deletion) are the lifecycle rules' own timers.
+		acct := st.account()
+		if acct.Has() && !st.hasAccount() {
+			acct.State = lifecycle.NoAccount // a status without an object id
 		}
-		if (m.employed || m.upcoming) && !m.leave.IsZero() {
-			add("leave: disable the account", m.leave)
-		}
-		if st.hasAccount() {
-			byDay := map[string][]string{}
-			var days []time.Time
-			for _, c := range m.view.FutureChanges {
-				at := p.StartOfDay(c.Date.Year, c.Date.Month, c.Date.Day)
-				k := at.UTC().Format(time.RFC3339)
-				if _, ok := byDay[k]; !ok {
-					days = append(days, at)
-				}
-				byDay[k] = append(byDay[k], c.Field)
-			}
-			for _, at := range days {
-				add("HR change: "+strings.Join(byDay[at.UTC().Format(time.RFC3339)], ", "), at)
-			}
-		}
-		if st.Status == StatusLeft && st.LeftAt != nil && p.Lifecycle.DeleteAfterDays > 0 {
-			add("delete the account", st.LeftAt.AddDate(0, 0, p.Lifecycle.DeleteAfterDays))
+		for _, t := range lifecycle.Due(st.Employee, p, acct, now).Timers {
+			add(t.What, t.At)
 		}
 	}
 	for _, h := range st.Entitlements {

@@ -9,6 +9,7 @@ import (
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/lifecycle"
 	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
@@ -145,7 +146,8 @@ func (st *entityState) hasAccount() bool {
 	return st.ObjectID != "" && (st.Status == StatusPreHire || st.Status == StatusActive || st.Status == StatusAwaitingApproval)
 }
 
-// moments are the instants that matter for an employee at a moment.
+// moments are where an employee stands at a moment (lifecycle.Moments),
+// in the field names the entity's actions use.
 type moments struct {
 	view hr.View
 	// start is the start of the employment run (view.EmploymentStart) in the
@@ -154,25 +156,45 @@ type moments struct {
 	start, leave, create time.Time
 	// employed: working now; upcoming: a run starts later.
 	employed, upcoming bool
+	// at is the same, as the lifecycle rules take it.
+	at lifecycle.Moments
 }
 
+// momentsOf is lifecycle.At: the one derivation of the moments that matter,
+// shared with the reconciliation planner.
 func momentsOf(e *hr.Employee, p *policy.Policy, now time.Time) moments {
-	loc := p.Location()
-	m := moments{view: e.ViewAt(now, loc)}
-	v := m.view
-	if v.EmploymentStart != nil {
-		d := *v.EmploymentStart
-		m.start = p.StartOfDay(d.Year, d.Month, d.Day)
-		c := d.AddDays(-p.Lifecycle.CreateDaysBeforeStart)
-		m.create = p.StartOfDay(c.Year, c.Month, c.Day)
+	l := lifecycle.At(e, p, now)
+	return moments{view: l.View, start: l.Start, leave: l.Leave, create: l.Create,
+		employed: l.Employed, upcoming: l.Upcoming, at: l}
+}
+
+// account is the entity's account as the lifecycle rules see it. A failed
+// hire counts as no account; an exit awaiting the guard's approval as an
+// active one.
+func (st *entityState) account() lifecycle.Account {
+	switch st.Status {
+	case StatusPreHire:
+		return lifecycle.Account{State: lifecycle.PreHire}
+	case StatusActive, StatusAwaitingApproval:
+		return lifecycle.Account{State: lifecycle.Active}
+	case StatusLeft:
+		a := lifecycle.Account{State: lifecycle.Left}
+		if st.LeftAt != nil {
+			a.LeftAt = *st.LeftAt
+		}
+		return a
+	case StatusDeleted:
+		return lifecycle.Account{State: lifecycle.Deleted}
+	case StatusAccountMissing:
+		return lifecycle.Account{State: lifecycle.Missing}
 	}
-	if v.LeaveDate != nil {
-		d := *v.LeaveDate
-		m.leave = p.LeaveAt(d.Year, d.Month, d.Day)
-	}
-	m.employed = v.Active && (m.leave.IsZero() || now.Before(m.leave))
-	m.upcoming = v.Status == hr.StatusPreHire
-	return m
+	return lifecycle.Account{State: lifecycle.NoAccount}
+}
+
+// decide is what the lifecycle rules say is due for the entity at now: the
+// answer step acts on and timers wait for.
+func (st *entityState) decide(m moments, p *policy.Policy, now time.Time) lifecycle.Decision {
+	return m.at.Decide(p, st.account(), now)
 }
 
 // personOf is the name data of an employee.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/lifecycle"
 	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
@@ -176,33 +177,20 @@ func withoutInherited(remove, inherited []policy.Entitlement) (keep []policy.Ent
 // snapshot is taken for an HR outage: exits are then refused.
 const outageShare = 0.5
 
-// employment is where an employee stands at a moment, as the entity
-// workflow decides it: employed until the leave moment on the last day,
-// upcoming before the first, due for a pre-hire account from
-// createDaysBeforeStart days ahead.
-type employment struct {
-	view     hr.View
-	employed bool
-	upcoming bool
-	due      bool
-}
-
-func employmentAt(e hr.Employee, p *policy.Policy, at time.Time) employment {
-	loc := p.Location()
-	v := e.ViewAt(at, loc)
-	m := employment{view: v}
-	var leave time.Time
-	if v.LeaveDate != nil {
-		d := *v.LeaveDate
-		leave = p.LeaveAt(d.Year, d.Month, d.Day)
+// accountOf is an Entra account as the lifecycle rules see it: none, an
+// enabled (active) one, a disabled one an exit left (it carries
+// employeeLeaveDateTime) or a disabled pre-hire one. A deleted account is
+// not listed, so it reads as none.
+func accountOf(acc *EntraAccount) lifecycle.Account {
+	switch {
+	case acc == nil:
+		return lifecycle.Account{State: lifecycle.NoAccount}
+	case acc.User.AccountEnabled:
+		return lifecycle.Account{State: lifecycle.Active}
+	case !acc.User.EmployeeLeaveDateTime.IsZero():
+		return lifecycle.Account{State: lifecycle.Left, LeftAt: acc.User.EmployeeLeaveDateTime}
 	}
-	m.employed = v.Active && (leave.IsZero() || at.Before(leave))
-	m.upcoming = v.Status == hr.StatusPreHire
-	if m.upcoming && v.EmploymentStart != nil {
-		c := v.EmploymentStart.AddDays(-p.Lifecycle.CreateDaysBeforeStart)
-		m.due = !at.Before(p.StartOfDay(c.Year, c.Month, c.Day))
-	}
-	return m
+	return lifecycle.Account{State: lifecycle.PreHire}
 }
 
 func entitlementLines(prefix string, es []policy.Entitlement) []string {
@@ -264,10 +252,12 @@ func ComputePlan(in PlanInput) Plan {
 		if rejected[e.EmployeeID] {
 			continue
 		}
-		m := employmentAt(e, p, in.At)
-		v := m.view
-		attrs := orgattr.PolicyAttributes(v)
 		acc := byEmployee[e.EmployeeID]
+		// What is due is the lifecycle rules' answer, the one the
+		// employee's entity acts on (internal/lifecycle).
+		d := lifecycle.Due(&e, p, accountOf(acc), in.At)
+		v := d.View
+		attrs := orgattr.PolicyAttributes(v)
 		if !p.InScope(attrs) {
 			s.OutOfScope++
 			continue
@@ -283,17 +273,17 @@ func ComputePlan(in PlanInput) Plan {
 		}
 		want := policy.Distinct(p.Entitlements(attrs))
 		switch {
-		case acc == nil && (m.employed || m.due):
+		case d.Action == lifecycle.HireEnabled || d.Action == lifecycle.HireDisabled:
 			actions = append(actions, PlanAction{
 				EmployeeID: e.EmployeeID, Action: ActionHire,
 				Changes: append([]string{"create account"}, entitlementLines("grant", want)...),
 			})
 		case acc == nil:
 			s.InSync++
-		case !acc.User.AccountEnabled && m.employed:
+		case d.Action == lifecycle.Activate || d.Action == lifecycle.Rehire:
 			a := PlanAction{EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionHire,
 				Changes: []string{"enable account"}}
-			if !acc.User.EmployeeLeaveDateTime.IsZero() {
+			if d.Action == lifecycle.Rehire {
 				a.Action = ActionRehire
 				a.Changes = []string{"enable account left on " + acc.User.EmployeeLeaveDateTime.Format(time.DateOnly)}
 			}
@@ -301,16 +291,19 @@ func ComputePlan(in PlanInput) Plan {
 			a.Changes = append(a.Changes, entitlementLines("grant", add)...)
 			actions = append(actions, a)
 		case !acc.User.AccountEnabled:
-			// A disabled pre-hire or leaver account: nothing to do now.
+			// A disabled pre-hire or leaver account: nothing to do now. The
+			// entity may still prepare a comeback (RehireDisabled), exit a
+			// withdrawn hire or delete after the retention period: none of
+			// that is reconciliation's to deliver.
 			s.InSync++
-		case !m.employed && !m.upcoming:
+		case d.Action == lifecycle.Exit:
 			remove, notes := withoutInherited(acc.Held, acc.Inherited)
 			actions = append(actions, PlanAction{
 				EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionExit,
 				Changes: append([]string{"disable account", "revoke sign-in sessions"}, entitlementLines("remove", remove)...),
 				Notes:   notes,
 			})
-		case m.upcoming:
+		case d.Upcoming:
 			// An enabled account ahead of the start date is the entity's
 			// business on the start date; reconciliation leaves it.
 			s.InSync++
