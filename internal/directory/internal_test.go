@@ -379,33 +379,27 @@ func slogTextLogger(w *strings.Builder) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// A group is busy for busyGroupFor after a batch of several additions: its
-// batches then stay open busyGroupAddWindow; afterwards the configured window
-// comes back. Batches of one addition never make a group busy.
+// The directory is busy for busyGroupFor after a batch of several additions:
+// every group's batches then stay open busyGroupAddWindow; afterwards the
+// configured window comes back. Batches of one addition never make it busy.
 func TestMemberBatcherWindow(t *testing.T) {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	m := newMemberBatcher(nil, 150*time.Millisecond)
 	m.now = func() time.Time { return now }
-	if w := m.windowFor("g"); w != 150*time.Millisecond {
-		t.Fatalf("idle group: %v", w)
-	}
-	m.busy["g"] = now
-	now = now.Add(busyGroupFor - time.Second)
-	if w := m.windowFor("g"); w != busyGroupAddWindow {
-		t.Fatalf("busy group: %v, want %v", w, busyGroupAddWindow)
-	}
-	if w := m.windowFor("other"); w != 150*time.Millisecond {
-		t.Fatalf("another group: %v", w)
-	}
-	now = now.Add(time.Second)
-	if w := m.windowFor("g"); w != 150*time.Millisecond {
-		t.Fatalf("group quiet for %v: %v", busyGroupFor, w)
-	}
-	if _, ok := m.busy["g"]; ok {
-		t.Fatal("a quiet group is still remembered as busy")
+	if w := m.windowFor(); w != 150*time.Millisecond {
+		t.Fatalf("idle: %v", w)
 	}
 	m.flush(&memberBatch{group: "g", adds: nil})
-	if _, ok := m.busy["g"]; ok {
-		t.Fatal("an empty batch made the group busy")
+	if w := m.windowFor(); w != 150*time.Millisecond {
+		t.Fatalf("an empty batch made the directory busy: %v", w)
+	}
+	m.busy = now
+	now = now.Add(busyGroupFor - time.Second)
+	if w := m.windowFor(); w != busyGroupAddWindow {
+		t.Fatalf("busy: %v, want %v", w, busyGroupAddWindow)
+	}
+	now = now.Add(time.Second)
+	if w := m.windowFor(); w != 150*time.Millisecond {
+		t.Fatalf("quiet for %v: %v", busyGroupFor, w)
 	}
 }

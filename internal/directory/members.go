@@ -15,13 +15,14 @@ import (
 // others to the same group before they go to Graph together (Config.GroupAddWindow).
 const DefaultGroupAddWindow = 150 * time.Millisecond
 
-// busyGroupAddWindow is the window of a group that is busy: its last batch
-// carried more than one addition and went out less than busyGroupFor ago. A
-// wave of hires into the same groups then folds up to 20 additions per write
-// (the identity write quota is what limits a wave, not the seconds waited),
-// while a lone hire, whose batches carry one addition, keeps the short window.
+// busyGroupAddWindow is the window of every group while the directory is
+// busy: some batch carried more than one addition less than busyGroupFor ago,
+// which happens when hires run side by side (a wave). A wave's pace is set by
+// the identity write quota, not by the seconds an addition waits, so its
+// additions then fold across hires even into a department's group; a lone
+// hire, whose batches carry one addition each, keeps the short window.
 const (
-	busyGroupAddWindow = 2 * time.Second
+	busyGroupAddWindow = 4 * time.Second
 	busyGroupFor       = 10 * time.Second
 )
 
@@ -46,7 +47,7 @@ type memberBatcher struct {
 
 	mu      sync.Mutex
 	pending map[string]*memberBatch // open batch by group id
-	busy    map[string]time.Time    // group id → when its last batch of several additions went out
+	busy    time.Time               // when the last batch of several additions went out
 	now     func() time.Time
 }
 
@@ -63,7 +64,7 @@ type memberAdd struct {
 }
 
 func newMemberBatcher(c *Client, window time.Duration) *memberBatcher {
-	return &memberBatcher{c: c, window: window, pending: map[string]*memberBatch{}, busy: map[string]time.Time{}, now: time.Now}
+	return &memberBatcher{c: c, window: window, pending: map[string]*memberBatch{}, now: time.Now}
 }
 
 // add adds user to group, together with whatever other additions to the group
@@ -80,7 +81,7 @@ func (m *memberBatcher) add(ctx context.Context, group, user string) error {
 	if b == nil {
 		b = &memberBatch{group: group}
 		m.pending[group] = b
-		b.timer = time.AfterFunc(m.windowFor(group), func() { m.flush(b) })
+		b.timer = time.AfterFunc(m.windowFor(), func() { m.flush(b) })
 	}
 	b.adds = append(b.adds, a)
 	full := len(b.adds) >= maxBindPerPatch
@@ -111,16 +112,11 @@ func (m *memberBatcher) add(ctx context.Context, group, user string) error {
 	}
 }
 
-// windowFor is how long a new batch for group stays open: the configured
-// window, or busyGroupAddWindow (when longer) while the group is busy. Called
-// with m.mu held.
-func (m *memberBatcher) windowFor(group string) time.Duration {
-	at, ok := m.busy[group]
-	if !ok {
-		return m.window
-	}
-	if m.now().Sub(at) >= busyGroupFor {
-		delete(m.busy, group)
+// windowFor is how long a new batch stays open: the configured window, or
+// busyGroupAddWindow (when longer) while the directory is busy. Called with
+// m.mu held.
+func (m *memberBatcher) windowFor() time.Duration {
+	if m.busy.IsZero() || m.now().Sub(m.busy) >= busyGroupFor {
 		return m.window
 	}
 	return max(m.window, busyGroupAddWindow)
@@ -139,7 +135,7 @@ func (m *memberBatcher) flush(b *memberBatch) {
 	}
 	adds := b.adds
 	if len(adds) > 1 {
-		m.busy[b.group] = m.now()
+		m.busy = m.now()
 	}
 	m.mu.Unlock()
 	if len(adds) == 0 {

@@ -125,7 +125,7 @@ func TestGroupAdditionsFallBackWhenOneIsAMember(t *testing.T) {
 		t.Errorf("routes = %v, want one refused PATCH then four $ref POSTs", st.ByRoute)
 	}
 	for i := range users {
-		if g := sim.UserGroups(fmt.Sprintf("user%d@contoso.example", i)); len(g) != 1 {
+		if g := sim.UserGroups(fmt.Sprintf("user%d@contoso.example", i)); len(g) != 1 || g[0] != "All Staff" {
 			t.Errorf("user%d groups = %v", i, g)
 		}
 	}
@@ -198,17 +198,18 @@ func TestGrantFoldsGroupsAcrossUsers(t *testing.T) {
 	}
 }
 
-// Once a group's batch carried several additions, the group is busy and its
-// next batch stays open longer: additions arriving 100 ms apart, each well past
-// the 50 ms window, still go out as one PATCH, where an idle group would have
-// sent one request each.
+// Once a batch carried several additions, the directory is busy and the next
+// batches stay open longer: additions to another group arriving 100 ms apart,
+// each well past the 50 ms window, still go out as one PATCH, where an idle
+// directory would have sent one request each.
 func TestBusyGroupFoldsAdditionsArrivingApart(t *testing.T) {
 	sim, c, ids, users := memberTenant(t, 9, 50*time.Millisecond)
-	staff := ids.Groups["All Staff"]
+	staff, sales := ids.Groups["All Staff"], ids.Groups["Sales"]
 	var wg sync.WaitGroup
+	group := staff
 	add := func(u string) {
 		defer wg.Done()
-		if err := c.AddGroupMember(context.Background(), staff, u); err != nil {
+		if err := c.AddGroupMember(context.Background(), group, u); err != nil {
 			t.Errorf("add %s: %v", u, err)
 		}
 	}
@@ -218,6 +219,7 @@ func TestBusyGroupFoldsAdditionsArrivingApart(t *testing.T) {
 	}
 	wg.Wait()
 	sim.ResetStats()
+	group = sales
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for i, u := range users[3:] {
@@ -233,8 +235,12 @@ func TestBusyGroupFoldsAdditionsArrivingApart(t *testing.T) {
 		t.Errorf("writes = %d (%v), want one PATCH for the six additions", st.Writes, st.ByRoute)
 	}
 	for i := range users {
-		if g := sim.UserGroups(fmt.Sprintf("user%d@contoso.example", i)); len(g) != 1 {
-			t.Errorf("user%d groups = %v", i, g)
+		want := "All Staff"
+		if i >= 3 {
+			want = "Sales"
+		}
+		if g := sim.UserGroups(fmt.Sprintf("user%d@contoso.example", i)); len(g) != 1 || g[0] != want {
+			t.Errorf("user%d groups = %v, want [%s]", i, g, want)
 		}
 	}
 }
