@@ -256,7 +256,7 @@ func (e *lcEnv) notify(id, reason string) {
 // lcState is the part of the entity's state query answer the tests read.
 type lcState struct {
 	EmployeeID   string                        `json:"employeeId"`
-	Status       string                        `json:"status"`
+	Status       workflows.EntityStatus        `json:"status"`
 	ObjectID     string                        `json:"objectId"`
 	UPN          string                        `json:"userPrincipalName"`
 	HRNote       string                        `json:"hrNote"`
@@ -353,7 +353,7 @@ func (e *lcEnv) waitState(id string, events int, event string, within time.Durat
 }
 
 // hasStatus is a waitState condition on the entity's status.
-func hasStatus(status string) func(lcState) error {
+func hasStatus(status workflows.EntityStatus) func(lcState) error {
 	return func(st lcState) error {
 		if st.Status != status {
 			return fmt.Errorf("status %s, want %s", st.Status, status)
@@ -1020,7 +1020,7 @@ func TestRecordHistories(t *testing.T) {
 	if err := ro.Get(ctx, &res); err != nil {
 		t.Fatalf("policy rollout: %v", err)
 	}
-	if res.Status != workflows.StatusDone || res.Signalled < 1 || slices.Contains(res.Skipped, ict) {
+	if res.Status != workflows.RunDone || res.Signalled < 1 || slices.Contains(res.Skipped, ict) {
 		t.Fatalf("policy rollout result %+v, want done with employee %s signalled", res, ict)
 	}
 	eventually(t, time.Minute, func() error {

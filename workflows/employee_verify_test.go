@@ -213,7 +213,7 @@ func TestReconcileUpdateReportsOutcome(t *testing.T) {
 			t.Fatal("the update did not complete")
 		}
 		ids := accountsOf(h, "1001")
-		if !got.Applied || len(ids) != 1 || got.ObjectID != ids[0] || got.Status != StatusActive {
+		if !got.Applied || len(ids) != 1 || got.ObjectID != ids[0] || got.Status != string(StatusActive) {
 			t.Errorf("outcome %+v, accounts %v", got, ids)
 		}
 	})

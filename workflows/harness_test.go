@@ -303,6 +303,16 @@ func person(id, given, prefix, family string, cs ...hr.Contract) hr.Employee {
 		NameUsage: "own", Contracts: cs}
 }
 
+// hasTimer reports whether the entity has a timer for what at when.
+func hasTimer(st entityState, what string, when interface{ Unix() int64 }) bool {
+	for _, tm := range st.Timers {
+		if tm.What == what && tm.At.Unix() == when.Unix() {
+			return true
+		}
+	}
+	return false
+}
+
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 
 func boolOf(m map[string]any, k string) bool { b, _ := m[k].(bool); return b }

@@ -78,7 +78,7 @@ type rcFixture struct {
 	mu        sync.Mutex
 	employees []hr.Employee
 	delivered [][]reconcile.PlanAction
-	statuses  []string
+	statuses  []RunStatus
 }
 
 func rcEmployee(id, dept, end string) hr.Employee {
@@ -171,7 +171,7 @@ func newRCFixture(t *testing.T) *rcFixture {
 		sa := args.Get(0).(temporal.SearchAttributes)
 		if v, ok := sa.GetKeyword(LifecycleStatusKey); ok {
 			f.mu.Lock()
-			f.statuses = append(f.statuses, v)
+			f.statuses = append(f.statuses, RunStatus(v))
 			f.mu.Unlock()
 		}
 	}).Return(nil).Maybe()
@@ -279,7 +279,7 @@ func TestReconcileGuardTripsThenApproved(t *testing.T) {
 	if p.Phase != PhaseDone || p.Decision != DecisionApproved || p.DecidedBy != "alice" || p.Applied != 6 || p.Planned != 6 || p.Held != 0 || p.Counted != 11 {
 		t.Errorf("result %+v", p)
 	}
-	if !slices.Contains(f.statuses, StatusAwaitingApproval) || f.statuses[len(f.statuses)-1] != StatusDone {
+	if !slices.Contains(f.statuses, RunAwaitingApproval) || f.statuses[len(f.statuses)-1] != RunDone {
 		t.Errorf("LifecycleStatus went %v, want awaiting-approval then done", f.statuses)
 	}
 	// Planning wrote nothing to the tenant.
@@ -308,7 +308,7 @@ func TestReconcileGuardTripsThenRejected(t *testing.T) {
 	if p := res.Progress; p.Phase != PhaseRejected || p.Decision != DecisionRejected || p.DecidedBy != "bob" || p.Applied != 2 {
 		t.Errorf("result %+v", p)
 	}
-	if last := f.statuses[len(f.statuses)-1]; last != StatusRejected {
+	if last := f.statuses[len(f.statuses)-1]; last != RunRejected {
 		t.Errorf("final LifecycleStatus %q, want rejected", last)
 	}
 }
@@ -332,7 +332,7 @@ func TestReconcileWithinGuardDeliversEverything(t *testing.T) {
 	if len(pages) != 2 {
 		t.Errorf("delivered in %d pages, want 2 of one action", len(pages))
 	}
-	if res.Progress.Decision != "" || slices.Contains(f.statuses, StatusAwaitingApproval) || res.Progress.Phase != PhaseDone {
+	if res.Progress.Decision != "" || slices.Contains(f.statuses, RunAwaitingApproval) || res.Progress.Phase != PhaseDone {
 		t.Errorf("a plan within the guard must not wait: %+v statuses %v", res.Progress, f.statuses)
 	}
 }

@@ -48,7 +48,7 @@ func TestPolicyRolloutAdds(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != StatusDone || res.Affected != 6 || res.Removals != 0 || res.Signalled != 6 || len(told) != 6 || told[0] != "employee/2000" || told[5] != "employee/5004" {
+	if res.Status != RunDone || res.Affected != 6 || res.Removals != 0 || res.Signalled != 6 || len(told) != 6 || told[0] != "employee/2000" || told[5] != "employee/5004" {
 		t.Errorf("result %+v told %v", res, told)
 	}
 }
@@ -84,9 +84,9 @@ func TestPolicyRolloutGuardPausesRemovals(t *testing.T) {
 			t.Fatal(err)
 		}
 		switch {
-		case approve && (res.Status != StatusDone || told != 5 || res.Removals != 4):
+		case approve && (res.Status != RunDone || told != 5 || res.Removals != 4):
 			t.Errorf("approved: %+v told %d", res, told)
-		case !approve && (res.Status != StatusRejected || told != 0 || !res.Guard.Tripped):
+		case !approve && (res.Status != RunRejected || told != 0 || !res.Guard.Tripped):
 			t.Errorf("rejected: %+v told %d", res, told)
 		}
 	}
