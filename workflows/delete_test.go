@@ -36,12 +36,8 @@ func TestDeleteSoftDeletesTheAccount(t *testing.T) {
 // A rehire after the deletion, within Entra's restore window, restores the
 // deleted account instead of creating a second one.
 func TestRehireAfterDeletionRestores(t *testing.T) {
-	h := newHarness(t, at("2026-03-02", 8, 0), 0)
+	h, jan, objectID := janLeaving(t)
 	const upn = "jan.devries@contoso.example"
-	jan := person("1001", "Jan", "de", "Vries", contract("1001-1", "2025-01-01", "2026-03-06", "ICT", "F045", "Systeembeheerder", managerID))
-	h.setEmployee(jan)
-	var objectID string
-	h.when(at("2026-03-02", 9, 0), func() { objectID = h.state().ObjectID })
 	h.when(at("2026-04-10", 9, 0), func() {
 		if h.user(upn) != nil {
 			t.Fatal("not deleted")
@@ -53,7 +49,7 @@ func TestRehireAfterDeletionRestores(t *testing.T) {
 	})
 	h.when(at("2026-04-13", 9, 0), func() {
 		u := h.user(upn)
-		if u == nil || str(u, "id") != objectID || !boolOf(u, "accountEnabled") {
+		if u == nil || str(u, "id") != *objectID || !boolOf(u, "accountEnabled") {
 			t.Errorf("restored account: %v", u)
 		}
 		if g := h.sim.UserGroups(upn); !has(g, "ICT Admins") {

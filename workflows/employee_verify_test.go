@@ -167,7 +167,7 @@ func TestChildNotFoundTriggersRecovery(t *testing.T) {
 		}
 		// A policy change (which alone does not make the entity check the
 		// directory) grants ICT another group: the Move hits a 404.
-		h.setPolicy(strings.Replace(h.policy, `groups: ["ICT Admins"]`, `groups: ["ICT Admins", "Sales"]`, 1))
+		h.setPolicy(strings.Replace(h.policy(), `groups: ["ICT Admins"]`, `groups: ["ICT Admins", "Sales"]`, 1))
 		h.env.SignalWorkflow(SignalHRChanged, HRChanged{Reason: ReasonPolicyChanged})
 	})
 	h.when(at("2026-03-02", 10, 0), func() {
