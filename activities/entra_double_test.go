@@ -6,9 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 // entraDouble stands in front of the simulator and answers what a real
@@ -235,10 +234,8 @@ func fake(req *http.Request, status int, body string) *http.Response {
 
 func newDoubleEnv(t *testing.T) (*Activities, *entraDouble, *graphsim.Sim, graphsim.SeedResult) {
 	t.Helper()
-	sim := graphsim.New()
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	ids, err := sim.SeedWithResult(graphsim.Seed{
+	dbl := &entraDouble{next: http.DefaultTransport}
+	w := testenv.New(t, testenv.Fixture{Seed: graphsim.Seed{
 		Domains: []string{"contoso.example"},
 		Groups:  []graphsim.SeedGroup{{DisplayName: "All Staff"}},
 		SKUs:    []graphsim.SeedSKU{{SkuPartNumber: "SPE_E3", PrepaidUnits: 10}, {SkuPartNumber: "VISIOCLIENT", PrepaidUnits: 10}},
@@ -250,21 +247,11 @@ func newDoubleEnv(t *testing.T) (*Activities, *entraDouble, *graphsim.Sim, graph
 		Memberships: []graphsim.SeedMembership{{Group: "All Staff", Member: "harry@contoso.example"}},
 		Licenses: []graphsim.SeedLicense{{User: "greta@contoso.example", SKU: "SPE_E3"}, {User: "greta@contoso.example", SKU: "VISIOCLIENT"},
 			{User: "harry@contoso.example", SKU: "SPE_E3"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	skus := ids.SKUs
-	dbl := &entraDouble{next: http.DefaultTransport,
-		synced:    map[string]bool{ids.Users["harry@contoso.example"]: true},
-		inherited: map[string]string{ids.Users["greta@contoso.example"]: skus["SPE_E3"]}}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir, err := directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0"},
-		directory.WithTransport(dbl), directory.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &Activities{Directory: dir, Logger: quiet}, dbl, sim, ids
+	}}, testenv.WithTransport(dbl))
+	ids := w.IDs
+	dbl.synced = map[string]bool{ids.Users["harry@contoso.example"]: true}
+	dbl.inherited = map[string]string{ids.Users["greta@contoso.example"]: ids.SKUs["SPE_E3"]}
+	return &Activities{Directory: w.Dir, Logger: w.Logger}, dbl, w.Sim, ids
 }
 
 // A licence held through a group is reported as held and inherited, never

@@ -22,6 +22,18 @@ const (
 	ErrTypeNoUsableName = "NoUsableName"
 )
 
+// Error type names of directory failures that workflows act on; they are the
+// stable names the directory port gives its error kinds
+// (directory.KindConflict, directory.KindNotFound).
+const (
+	// ErrTypeConflict marks a write refused because the value (a UPN, a
+	// mail nickname) is taken, or the holder of an address is not visible
+	// yet after the replication-lag window.
+	ErrTypeConflict = "GraphConflict"
+	// ErrTypeNotFound marks an object the directory does not have.
+	ErrTypeNotFound = "GraphNotFound"
+)
+
 // graphError is the one place directory failures become Temporal errors. A
 // retryable failure (throttling, Graph unavailable, network) is an
 // application error whose next retry waits as long as Graph asked
@@ -130,9 +142,9 @@ func (a *Activities) lagError(what, object string, err error, attempt int32, ela
 		return temporal.NewApplicationError(fmt.Sprintf("%s: %s not visible yet (attempt %d, %s after the first; Entra replication lag): %v",
 			what, object, attempt, elapsed.Round(time.Second), err), ErrTypeReplicationLag)
 	}
-	errType := directory.KindNotFound.String()
+	errType := ErrTypeNotFound
 	if kind == directory.KindNotYetVisible {
-		errType = directory.KindConflict.String()
+		errType = ErrTypeConflict
 	}
 	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s: %s still not visible after %d attempts over %s, so it is not replication lag: %v",
 		what, object, attempt, elapsed.Round(time.Second), err), errType, temporal.ApplicationErrorOptions{NonRetryable: true})

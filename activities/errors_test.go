@@ -54,3 +54,21 @@ func TestGraphErrorConversion(t *testing.T) {
 		t.Error("cancellation not kept")
 	}
 }
+
+// The error type names workflows match on are the directory kinds' stable
+// names, which graphError puts on the Temporal errors.
+func TestErrTypesAreDirectoryKindNames(t *testing.T) {
+	for _, tc := range []struct {
+		constant string
+		kind     directory.Kind
+	}{
+		{ErrTypeConflict, directory.KindConflict},
+		{ErrTypeNotFound, directory.KindNotFound},
+	} {
+		var app *temporal.ApplicationError
+		err := graphError("op", &directory.Error{Kind: tc.kind})
+		if !errors.As(err, &app) || app.Type() != tc.constant || tc.kind.String() != tc.constant {
+			t.Errorf("%s: graphError gives %v, kind name %q", tc.constant, err, tc.kind.String())
+		}
+	}
+}

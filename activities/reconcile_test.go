@@ -3,8 +3,6 @@ package activities
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"maps"
 	"net/http/httptest"
 	"slices"
@@ -21,25 +19,12 @@ import (
 	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/reconcile"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 // These tests run the reconciliation activities through the real
 // msgraph-sdk-go directory client against the Graph simulator over HTTP and
 // the real file HR connector.
-
-const rcActivityPolicy = `
-tenant: {domain: contoso.example, usageLocation: NL}
-lifecycle: {timezone: Europe/Amsterdam, createDaysBeforeStart: 14, leaveTime: "17:00", deleteAfterDays: 30}
-guard: {maxDisablePercent: 50, maxDeletePercent: 2}
-rules:
-  - name: all-staff
-    groups: ["All Staff"]
-    licenses: ["SPE_E3"]
-  - name: ict
-    when: {department: ["ICT"]}
-    groups: ["ICT Admins"]
-    appRoles: [{app: "Salesforce", role: "Standard User"}]
-`
 
 type rcEnv struct {
 	sim  *graphsim.Sim
@@ -47,56 +32,14 @@ type rcEnv struct {
 	ids  graphsim.SeedResult
 }
 
-// newRCEnv seeds n ICT employees whose accounts hold everything the policy
-// grants: All Staff, ICT Admins, SPE_E3 and the Salesforce role, plus an
-// unmanaged group.
+// newRCEnv is testenv.SmallOrg(n): n ICT employees whose accounts hold
+// everything the policy grants (All Staff, ICT Admins, SPE_E3 and the
+// Salesforce role) plus an unmanaged group, planned at planNow.
 func newRCEnv(t *testing.T, n int) *rcEnv {
 	t.Helper()
-	sim := graphsim.New()
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	seed := graphsim.Seed{
-		Domains: []string{"contoso.example"},
-		Groups:  []graphsim.SeedGroup{{DisplayName: "All Staff"}, {DisplayName: "ICT Admins"}, {DisplayName: "Unmanaged Club"}},
-		SKUs:    []graphsim.SeedSKU{{SkuPartNumber: "SPE_E3", PrepaidUnits: 100}},
-		ServicePrincipals: []graphsim.SeedServicePrincipal{{DisplayName: "Salesforce", AppRoles: []graphsim.SeedAppRole{
-			{Value: "standard", DisplayName: "Standard User"}}}},
-	}
-	var emps []hr.Employee
-	for i := 1; i <= n; i++ {
-		id := strconv.Itoa(i)
-		upn := "p" + id + "@contoso.example"
-		emps = append(emps, emp(id, "ICT", "Contoso B.V.", d(2024, 1, 1), nil))
-		seed.Users = append(seed.Users, map[string]any{
-			"displayName": "P" + id + " Test", "userPrincipalName": upn, "employeeId": id, "jobTitle": "Engineer",
-			"department": "ICT", "companyName": "Contoso B.V.", "employeeType": "Employee", "usageLocation": "NL",
-			"employeeOrgData": map[string]any{"costCenter": "4100", "division": "ICT dept"}, "accountEnabled": true,
-		})
-		seed.Memberships = append(seed.Memberships, graphsim.SeedMembership{Group: "All Staff", Member: upn},
-			graphsim.SeedMembership{Group: "ICT Admins", Member: upn}, graphsim.SeedMembership{Group: "Unmanaged Club", Member: upn})
-		seed.Licenses = append(seed.Licenses, graphsim.SeedLicense{User: upn, SKU: "SPE_E3"})
-		seed.AppRoleAssignments = append(seed.AppRoleAssignments, graphsim.SeedAppRoleAssignment{User: upn, ServicePrincipal: "Salesforce", AppRole: "standard"})
-	}
-	ids, err := sim.SeedWithResult(seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir, err := directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0"}, directory.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := json.Marshal(map[string]any{"employees": emps})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := file.New(file.Config{}, file.WithLoader("test", func(context.Context) ([]byte, error) { return doc, nil }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts := &Activities{Directory: dir, HR: src, Logger: quiet, Now: func() time.Time { return planNow },
-		Policy: func(context.Context) (*policy.Policy, error) { return policy.Parse("p.yaml", []byte(rcActivityPolicy)) }}
-	return &rcEnv{sim: sim, acts: acts, ids: ids}
+	w := testenv.New(t, testenv.SmallOrg(n))
+	acts := &Activities{Directory: w.Dir, HR: w.Source, Logger: w.Logger, Now: func() time.Time { return planNow }, Policy: w.Policy.Load}
+	return &rcEnv{sim: w.Sim, acts: acts, ids: w.IDs}
 }
 
 func TestReadEntraHeldEntitlements(t *testing.T) {

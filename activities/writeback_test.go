@@ -13,7 +13,7 @@ import (
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/afas"
 	"github.com/entralifecycle/engine/internal/hr/afas/afastest"
-	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 // readOnlySource is an HR source without write-back.
@@ -119,9 +119,7 @@ func TestWriteBackToAFASIsIdempotent(t *testing.T) {
 func TestUntrustedSnapshotFailsTheReconcileRead(t *testing.T) {
 	src := readOnlySource{snapErr: hr.Untrusted("afas", "ExternalID %q is on page 1 and again on page 2", "G-1")}
 	acts := &Activities{HR: src, Now: func() time.Time { return time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC) },
-		Policy: func(context.Context) (*policy.Policy, error) {
-			return policy.Parse("policy.yaml", []byte(rcActivityPolicy))
-		}}
+		Policy: testenv.NewPolicy(testenv.SmallOrg(0).Policy).Load}
 	plan, err := acts.ComputeReconcilePlan(context.Background(), acts.now(), 0)
 	if !errors.Is(err, hr.ErrUntrustedSnapshot) {
 		t.Fatalf("ComputeReconcilePlan = %+v, %v; want an untrusted-snapshot error", plan.Summary, err)

@@ -164,7 +164,7 @@ func runAdopt(ctx context.Context, args []string, out io.Writer) error {
 			err = v.Get(&es)
 		}
 		r.Checked++
-		if err != nil || es.Status != workflows.StatusActive || es.ObjectID == "" || es.Blocked {
+		if err != nil || es.Status != string(workflows.StatusActive) || es.ObjectID == "" || es.Blocked {
 			r.NotActive++
 		}
 	}

@@ -3,13 +3,10 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,8 +29,8 @@ import (
 	"github.com/entralifecycle/engine/internal/dispatch"
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/hr"
-	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/testenv"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -75,29 +72,17 @@ guard:
   maxDisablePercent: 50
   maxDeletePercent: 50
 rules:
-  - name: all-staff
-    groups: ["All Staff"]
-    licenses: ["SPE_E3"]
-  - name: ict
-    when: {department: ["ICT"]}
-    groups: ["ICT Admins"]
-  - name: ict-leads
+` + testenv.RuleAllStaffE3 + testenv.RuleICT + `  - name: ict-leads
     when: {department: ["ICT"], jobCode: ["M02"]}
     groups: ["ICT Leadership"]
     licenses: ["POWER_BI_PRO"]
-  - name: sales
-    when: {department: ["Sales"]}
-    groups: ["Sales"]
-  - name: sales-leads
-    when: {department: ["Sales"], jobCode: ["M01"]}
-    groups: ["Sales Leadership"]
-    appRoles: [{app: "Salesforce", role: "Standard User"}]
-`
+` + testenv.RuleSales + testenv.RuleSalesLeads
 )
 
 // lcEnv is one test's world: stack, simulator, HR document, policy, worker.
 type lcEnv struct {
 	t      *testing.T
+	world  *testenv.Env
 	stack  *devstack.Stack
 	sim    *graphsim.Sim
 	simURL string
@@ -111,7 +96,6 @@ type lcEnv struct {
 	today  hr.Date
 
 	mu     sync.Mutex
-	people map[string]hr.Employee
 	policy string
 }
 
@@ -128,17 +112,11 @@ func newLCEnv(t *testing.T) *lcEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &lcEnv{t: t, sim: graphsim.New(), people: map[string]hr.Employee{}, policy: lcPolicy, loc: loc,
-		tq: "lifecycle-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
-	e.today = hr.DateIn(time.Now(), loc)
-	srv := httptest.NewServer(e.sim)
-	t.Cleanup(srv.Close)
-	e.simURL = srv.URL
 	var groups []graphsim.SeedGroup
 	for _, g := range []string{"All Staff", "ICT Admins", "ICT Leadership", "Sales", "Sales Leadership", "Unmanaged Club"} {
 		groups = append(groups, graphsim.SeedGroup{DisplayName: g})
 	}
-	e.ids, err = e.sim.SeedWithResult(graphsim.Seed{
+	w := testenv.New(t, testenv.Fixture{Seed: graphsim.Seed{
 		Domains: []string{lcDomain},
 		Groups:  groups,
 		SKUs:    []graphsim.SeedSKU{{SkuPartNumber: "SPE_E3", PrepaidUnits: 50}, {SkuPartNumber: "POWER_BI_PRO", PrepaidUnits: 50}},
@@ -151,10 +129,10 @@ func newLCEnv(t *testing.T) *lcEnv {
 			{"displayName": "Piet Verkoop", "userPrincipalName": lcManagerBU, "mail": lcManagerBU, "accountEnabled": true,
 				"employeeId": lcManagerB, "givenName": "Piet", "surname": "Verkoop"},
 		},
-	})
-	if err != nil {
-		t.Fatalf("seed the simulator: %v", err)
-	}
+	}, MailSender: lcSender})
+	e := &lcEnv{t: t, world: w, sim: w.Sim, simURL: w.URL, ids: w.IDs, dir: w.Dir, policy: lcPolicy, loc: loc,
+		tq: "lifecycle-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
+	e.today = hr.DateIn(time.Now(), loc)
 	// Entra's replication lag is on, as on a real tenant: a new user answers 404 for a
 	// while after its creation (seeded users are visible at once).
 	if err := e.sim.SetConfig(graphsim.Config{ReplicationLagMs: lcReplicationLagMs}); err != nil {
@@ -168,17 +146,8 @@ func newLCEnv(t *testing.T) *lcEnv {
 	e.c = dial(t, e.stack, client.Options{Identity: "e2e-lifecycle-client", Logger: quietSDKLogger()})
 	e.d = dispatch.Dispatcher{Client: e.c, TaskQueue: e.tq}
 
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e.dir, err = directory.New(context.Background(), directory.Config{BaseURL: e.simURL + "/v1.0", MailSender: lcSender}, directory.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := file.New(file.Config{}, file.WithLoader("lifecycle test HR", func(context.Context) ([]byte, error) { return e.hrDocument() }))
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.acts = &activities.Activities{
-		Identity: "e2e-lifecycle", Directory: e.dir, HR: src, Logger: quiet,
+		Identity: "e2e-lifecycle", Directory: e.dir, HR: w.Source, Logger: w.Logger,
 		Policy: func(context.Context) (*policy.Policy, error) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -209,38 +178,13 @@ func (e *lcEnv) startWorker() func() {
 	return stop
 }
 
-func (e *lcEnv) put(p hr.Employee) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.people[p.EmployeeID] = p.Clone()
-}
+func (e *lcEnv) put(p hr.Employee) { e.world.HR.Set(p.Clone()) }
 
 // edit changes an employee's HR record in place.
-func (e *lcEnv) edit(id string, fn func(*hr.Employee)) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	p := e.people[id].Clone()
-	fn(&p)
-	e.people[id] = p
-}
+func (e *lcEnv) edit(id string, fn func(*hr.Employee)) { e.world.HR.Edit(id, fn) }
 
 // hrDocument renders the HR file (docs/hr-file.md).
-func (e *lcEnv) hrDocument() ([]byte, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	ids := make([]string, 0, len(e.people))
-	for id := range e.people {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	doc := struct {
-		Employees []hr.Employee `json:"employees"`
-	}{Employees: []hr.Employee{}}
-	for _, id := range ids {
-		doc.Employees = append(doc.Employees, e.people[id])
-	}
-	return json.MarshalIndent(doc, "", "  ")
-}
+func (e *lcEnv) hrDocument() ([]byte, error) { return e.world.HR.Document(context.Background()) }
 
 // notify tells the employee's entity that HR changed (signal-with-start),
 // exactly as the webhook does.
@@ -256,7 +200,7 @@ func (e *lcEnv) notify(id, reason string) {
 // lcState is the part of the entity's state query answer the tests read.
 type lcState struct {
 	EmployeeID   string                        `json:"employeeId"`
-	Status       string                        `json:"status"`
+	Status       workflows.EntityStatus        `json:"status"`
 	ObjectID     string                        `json:"objectId"`
 	UPN          string                        `json:"userPrincipalName"`
 	HRNote       string                        `json:"hrNote"`
@@ -353,7 +297,7 @@ func (e *lcEnv) waitState(id string, events int, event string, within time.Durat
 }
 
 // hasStatus is a waitState condition on the entity's status.
-func hasStatus(status string) func(lcState) error {
+func hasStatus(status workflows.EntityStatus) func(lcState) error {
 	return func(st lcState) error {
 		if st.Status != status {
 			return fmt.Errorf("status %s, want %s", st.Status, status)
@@ -1020,7 +964,7 @@ func TestRecordHistories(t *testing.T) {
 	if err := ro.Get(ctx, &res); err != nil {
 		t.Fatalf("policy rollout: %v", err)
 	}
-	if res.Status != workflows.StatusDone || res.Signalled < 1 || slices.Contains(res.Skipped, ict) {
+	if res.Status != workflows.RunDone || res.Signalled < 1 || slices.Contains(res.Skipped, ict) {
 		t.Fatalf("policy rollout result %+v, want done with employee %s signalled", res, ict)
 	}
 	eventually(t, time.Minute, func() error {

@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,12 +18,11 @@ import (
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/devstack"
-	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/hr"
-	"github.com/entralifecycle/engine/internal/hr/file"
 	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/reconcile"
+	"github.com/entralifecycle/engine/internal/testenv"
 	"github.com/entralifecycle/engine/workflows"
 )
 
@@ -34,39 +30,7 @@ const rcPolicy = `
 tenant: {domain: contoso.example, usageLocation: NL}
 lifecycle: {timezone: Europe/Amsterdam, createDaysBeforeStart: 14, temporaryAccessPass: false, leaveTime: "17:00", deleteAfterDays: 30}
 guard: {maxDisablePercent: 5, maxDeletePercent: 2}
-rules:
-  - name: all-staff
-    groups: ["All Staff"]
-  - name: ict
-    when: {department: ["ICT"]}
-    groups: ["ICT Admins"]
-  - name: sales
-    when: {department: ["Sales"]}
-    groups: ["Sales"]
-`
-
-// rcOrg is a mutable HR document served through the real file connector.
-type rcOrg struct {
-	mu        sync.Mutex
-	employees map[string]hr.Employee
-}
-
-func (o *rcOrg) load(context.Context) ([]byte, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	list := make([]hr.Employee, 0, len(o.employees))
-	for _, e := range o.employees {
-		list = append(list, e)
-	}
-	slices.SortFunc(list, func(a, b hr.Employee) int { return strings.Compare(a.EmployeeID, b.EmployeeID) })
-	return json.Marshal(map[string]any{"employees": list})
-}
-
-func (o *rcOrg) set(e hr.Employee) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.employees[e.EmployeeID] = e
-}
+` + testenv.DepartmentRules
 
 func rcOrgEmployee(i int, dept string, end *hr.Date) hr.Employee {
 	id := fmt.Sprintf("%d", 5000+i)
@@ -149,27 +113,19 @@ func TestReconcileOrganisation(t *testing.T) {
 	})
 	sim := s.Graph()
 	base := s.GraphBaseURL()
-	org := &rcOrg{employees: map[string]hr.Employee{}}
+	org := testenv.NewHR()
 	const n = 200
 	for i := range n {
-		org.set(rcOrgEmployee(i, rcDeptOf(i), nil))
+		org.Set(rcOrgEmployee(i, rcDeptOf(i), nil))
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir, err := directory.New(context.Background(), directory.Config{BaseURL: s.GraphBaseURL()}, directory.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := file.New(file.Config{}, file.WithLoader("e2e organisation", org.load))
-	if err != nil {
-		t.Fatal(err)
-	}
+	quiet := testenv.Quiet()
+	dir := testenv.Directory(t, s.GraphBaseURL(), "")
+	src := org.Source(t, "e2e organisation")
 	c := dial(t, s, client.Options{Logger: quiet})
 	const tq = "e2e-reconcile"
 	w := worker.New(c, tq, worker.Options{})
 	workflows.Register(w, &activities.Activities{Identity: "e2e-reconcile", Directory: dir, HR: src, Logger: quiet,
-		Policy: func(context.Context) (*policy.Policy, error) {
-			return policy.Parse("policy.yaml", []byte(rcPolicy))
-		}})
+		Policy: testenv.NewPolicy(rcPolicy).Load})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -214,10 +170,10 @@ func TestReconcileOrganisation(t *testing.T) {
 	// Changed snapshot: one transfer, one leaver, one joiner, and a hand
 	// edit in Entra (someone removed from ICT Admins).
 	transfer, leaver, drifted := 2, 4, 6 // all ICT
-	org.set(rcOrgEmployee(transfer, "Sales", nil))
+	org.Set(rcOrgEmployee(transfer, "Sales", nil))
 	yesterday := hr.DateIn(time.Now().AddDate(0, 0, -2), time.UTC)
-	org.set(rcOrgEmployee(leaver, "ICT", &yesterday))
-	org.set(rcOrgEmployee(n, "ICT", nil))
+	org.Set(rcOrgEmployee(leaver, "ICT", &yesterday))
+	org.Set(rcOrgEmployee(n, "ICT", nil))
 	driftedID, _ := rcUserByEmployeeID(t, base, rcOrgEmployee(drifted, "", nil).EmployeeID)
 	rcRemoveMember(t, s.GraphBaseURL(), sim, "ICT Admins", driftedID)
 	// And someone changed another account's job title by hand: HR did not
@@ -335,7 +291,7 @@ func TestReconcileOrganisation(t *testing.T) {
 	// nothing is disabled until `reconcile approve`.
 	var leavers []string
 	for i := 10; i < 34; i += 2 {
-		org.set(rcOrgEmployee(i, "ICT", &yesterday))
+		org.Set(rcOrgEmployee(i, "ICT", &yesterday))
 		id, _ := rcUserByEmployeeID(t, base, rcOrgEmployee(i, "", nil).EmployeeID)
 		leavers = append(leavers, id)
 	}

@@ -159,8 +159,8 @@ func TestGuardHoldsMassExitFromSignals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	statuses := func() map[string][]string {
-		out := map[string][]string{}
+	statuses := func() map[workflows.EntityStatus][]string {
+		out := map[workflows.EntityStatus][]string{}
 		for _, id := range ids {
 			st, err := e.state(id)
 			if err != nil {
@@ -241,7 +241,7 @@ func TestGuardHoldsMassExitFromSignals(t *testing.T) {
 }
 
 // shCount counts the running entities with a LifecycleStatus in visibility.
-func shCount(t *testing.T, e *lcEnv, status string) int {
+func shCount(t *testing.T, e *lcEnv, status workflows.EntityStatus) int {
 	t.Helper()
 	resp, err := e.c.CountWorkflow(t.Context(), &workflowservice.CountWorkflowExecutionsRequest{
 		Query: fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND %s = '%s'",

@@ -29,10 +29,10 @@ type EmployeeInput struct {
 // EmployeeResult is the entity's final state, once the account has been
 // deleted and the restore window has passed.
 type EmployeeResult struct {
-	EmployeeID string    `json:"employeeId"`
-	Status     string    `json:"status"`
-	ObjectID   string    `json:"objectId,omitempty"`
-	DeletedAt  time.Time `json:"deletedAt,omitzero"`
+	EmployeeID string       `json:"employeeId"`
+	Status     EntityStatus `json:"status"`
+	ObjectID   string       `json:"objectId,omitempty"`
+	DeletedAt  time.Time    `json:"deletedAt,omitzero"`
 }
 
 const (

@@ -43,7 +43,7 @@ type exitGuard struct {
 	Since  time.Time `json:"since"`
 	By     string    `json:"by,omitempty"`
 	// HeldFrom is the status the entity had before it was held.
-	HeldFrom string `json:"heldFrom,omitempty"`
+	HeldFrom EntityStatus `json:"heldFrom,omitempty"`
 	// Leave is the signature of the leave moment the exit was asked for: a
 	// rejection stands until HR changes it.
 	Leave string `json:"leave,omitempty"`
@@ -306,7 +306,7 @@ func keepRevoked(held, next []heldEntitlement, revoke []policy.Entitlement) []he
 // lifecycleStatus is the LifecycleStatus search attribute: the status, but
 // awaiting-approval while a removal waits for the guard, so that one
 // Temporal UI filter lists every entity a person must decide on.
-func (e *entity) lifecycleStatus() string {
+func (e *entity) lifecycleStatus() EntityStatus {
 	st := e.st
 	if st.RemovalGuard != nil && st.RemovalGuard.State == guardHeld && (st.Status == StatusActive || st.Status == StatusPreHire) {
 		return StatusAwaitingApproval

@@ -122,7 +122,7 @@ func (e *entity) extend(ctx workflow.Context, req ExtendRequest) (ReplacementSta
 	}
 	r := e.replacement(req.ReplacementID)
 	if r == nil || r.State == ReplacementEnded {
-		return ReplacementStatus{}, temporal.NewApplicationError("replacement "+req.ReplacementID+" is not running", "ReplacementNotRunning")
+		return ReplacementStatus{}, temporal.NewApplicationError("replacement "+req.ReplacementID+" is not running", ErrTypeReplacementNotRunning)
 	}
 	until, _ := parseMoment(req.Until, e.pol.Location(), true)
 	r.End = until
@@ -152,7 +152,7 @@ func (e *entity) endReplacement(ctx workflow.Context, req EndReplacementRequest)
 	}
 	r := e.replacement(req.ReplacementID)
 	if r == nil || r.State == ReplacementEnded {
-		return ReplacementStatus{}, temporal.NewApplicationError("replacement "+req.ReplacementID+" is not running", "ReplacementNotRunning")
+		return ReplacementStatus{}, temporal.NewApplicationError("replacement "+req.ReplacementID+" is not running", ErrTypeReplacementNotRunning)
 	}
 	at := workflow.Now(ctx)
 	if req.At != "" {
@@ -276,7 +276,7 @@ func (e *entity) upsertSearchAttributes(ctx workflow.Context) {
 	e.lastSA = sig
 	updates := []temporal.SearchAttributeUpdate{
 		EmployeeIDKey.ValueSet(st.EmployeeID),
-		LifecycleStatusKey.ValueSet(status),
+		LifecycleStatusKey.ValueSet(string(status)),
 	}
 	if dept != "" {
 		updates = append(updates, DepartmentKey.ValueSet(dept))

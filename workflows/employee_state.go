@@ -86,10 +86,10 @@ type pendingTimer struct {
 // entityState is the employee entity's state: what `starter status --json`
 // prints, and what continue-as-new carries.
 type entityState struct {
-	EmployeeID string `json:"employeeId"`
-	Status     string `json:"status"`
-	ObjectID   string `json:"objectId,omitempty"`
-	UPN        string `json:"userPrincipalName,omitempty"`
+	EmployeeID string       `json:"employeeId"`
+	Status     EntityStatus `json:"status"`
+	ObjectID   string       `json:"objectId,omitempty"`
+	UPN        string       `json:"userPrincipalName,omitempty"`
 	// Employee is the latest HR record; AppliedView what the account reflects.
 	Employee    *hr.Employee  `json:"employee,omitempty"`
 	AppliedView *hr.View      `json:"appliedView,omitempty"`

@@ -45,7 +45,7 @@ func (e *entity) reconcileUpdate(ctx workflow.Context, req ReconcileRequest) (Re
 // outcome judges whether the entity's state now reflects a plan action.
 func (e *entity) outcome(action string) ReconcileOutcome {
 	st := e.st
-	out := ReconcileOutcome{EmployeeID: st.EmployeeID, Status: st.Status, ObjectID: st.ObjectID, AccountNote: st.AccountNote}
+	out := ReconcileOutcome{EmployeeID: st.EmployeeID, Status: string(st.Status), ObjectID: st.ObjectID, AccountNote: st.AccountNote}
 	fail := func(why string) ReconcileOutcome {
 		out.Reason = why
 		if st.LastError != "" {
@@ -68,18 +68,18 @@ func (e *entity) outcome(action string) ReconcileOutcome {
 	switch action {
 	case "exit":
 		if st.Status != StatusLeft && st.Status != StatusDeleted {
-			return fail("the account was not disabled (status " + st.Status + ")")
+			return fail("the account was not disabled (status " + string(st.Status) + ")")
 		}
 	case "", "move":
 		if !st.hasAccount() {
-			return fail("the employee has no account (status " + st.Status + ")")
+			return fail("the employee has no account (status " + string(st.Status) + ")")
 		}
 	default: // hire, rehire
 		if !st.hasAccount() {
 			if st.HRNote != "" {
 				return fail("no account: " + st.HRNote)
 			}
-			return fail("no account (status " + st.Status + ")")
+			return fail("no account (status " + string(st.Status) + ")")
 		}
 	}
 	out.Applied = true
@@ -157,7 +157,7 @@ func (e *entity) recreated(acc activities.Account, now time.Time) {
 // an object: the account (or something it refers to) is gone.
 func objectNotFound(err error) bool {
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		if app, ok := e.(*temporal.ApplicationError); ok && app.Type() == "GraphNotFound" {
+		if app, ok := e.(*temporal.ApplicationError); ok && app.Type() == activities.ErrTypeNotFound {
 			return true
 		}
 	}

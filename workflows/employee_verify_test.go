@@ -167,7 +167,7 @@ func TestChildNotFoundTriggersRecovery(t *testing.T) {
 		}
 		// A policy change (which alone does not make the entity check the
 		// directory) grants ICT another group: the Move hits a 404.
-		h.setPolicy(strings.Replace(h.policy, `groups: ["ICT Admins"]`, `groups: ["ICT Admins", "Sales"]`, 1))
+		h.setPolicy(strings.Replace(h.policy(), `groups: ["ICT Admins"]`, `groups: ["ICT Admins", "Sales"]`, 1))
 		h.env.SignalWorkflow(SignalHRChanged, HRChanged{Reason: ReasonPolicyChanged})
 	})
 	h.when(at("2026-03-02", 10, 0), func() {
@@ -213,7 +213,7 @@ func TestReconcileUpdateReportsOutcome(t *testing.T) {
 			t.Fatal("the update did not complete")
 		}
 		ids := accountsOf(h, "1001")
-		if !got.Applied || len(ids) != 1 || got.ObjectID != ids[0] || got.Status != StatusActive {
+		if !got.Applied || len(ids) != 1 || got.ObjectID != ids[0] || got.Status != string(StatusActive) {
 			t.Errorf("outcome %+v, accounts %v", got, ids)
 		}
 	})

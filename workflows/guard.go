@@ -202,11 +202,11 @@ func LifecycleGuard(ctx workflow.Context, in GuardInput) error {
 // setGuardStatus shows in the LifecycleStatus search attribute whether exits
 // or removals wait for approval.
 func setGuardStatus(ctx workflow.Context, st *GuardState) {
-	status := StatusRunning
+	status := RunRunning
 	if len(st.Held) > 0 {
-		status = StatusAwaitingApproval
+		status = RunAwaitingApproval
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, LifecycleStatusKey.ValueSet(status)); err != nil {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, LifecycleStatusKey.ValueSet(string(status))); err != nil {
 		workflow.GetLogger(ctx).Warn("could not set the guard's LifecycleStatus", "error", err)
 	}
 }

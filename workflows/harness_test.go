@@ -4,11 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,9 +16,7 @@ import (
 	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/hr"
-	"github.com/entralifecycle/engine/internal/hr/file"
-	"github.com/entralifecycle/engine/internal/policy"
-	"github.com/entralifecycle/engine/internal/sample"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 // The workflow tests run the real activities against the Graph simulator over
@@ -31,36 +24,13 @@ import (
 // connector over an in-memory HR document; Temporal's test environment skips
 // time over the durable timers.
 
+// The Contoso fixture's names, as the tests spell them.
 const (
-	domain        = "contoso.example"
-	senderUPN     = "lifecycle@contoso.example"
-	managerID     = "2000"
-	managerUPN    = "maria.manager@contoso.example"
-	managerMail   = "maria.manager@contoso.example"
-	testPolicyYML = `
-tenant: {domain: contoso.example, usageLocation: NL}
-lifecycle:
-  timezone: Europe/Amsterdam
-  createDaysBeforeStart: 14
-  temporaryAccessPass: true
-  transferGraceDays: %GRACE%
-  leaveTime: "17:00"
-  deleteAfterDays: 30
-rules:
-  - name: all-staff
-    groups: ["All Staff"]
-    licenses: ["SPE_E3"]
-  - name: ict
-    when: {department: ["ICT"]}
-    groups: ["ICT Admins"]
-  - name: sales
-    when: {department: ["Sales"]}
-    groups: ["Sales"]
-  - name: sales-leads
-    when: {department: ["Sales"], jobCode: ["M01"]}
-    groups: ["Sales Leadership"]
-    appRoles: [{app: "Salesforce", role: "Standard User"}]
-`
+	domain      = testenv.ContosoDomain
+	senderUPN   = testenv.ContosoSender
+	managerID   = testenv.ContosoManagerID
+	managerUPN  = testenv.ContosoManagerUPN
+	managerMail = testenv.ContosoManagerUPN
 )
 
 var ams = mustLoc("Europe/Amsterdam")
@@ -80,17 +50,14 @@ func at(day string, hour, minute int) time.Time {
 }
 
 type harness struct {
-	t   *testing.T
-	sim *graphsim.Sim
-	dir *directory.Client
-
-	mu     sync.Mutex
-	people map[string]hr.Employee
-	policy string
+	t     *testing.T
+	world *testenv.Env
+	sim   *graphsim.Sim
+	dir   *directory.Client
+	ids   graphsim.SeedResult
 
 	acts *activities.Activities
 	env  *testsuite.TestWorkflowEnvironment
-	ids  graphsim.SeedResult
 	t0   time.Time
 	seq  int
 	// permit answers the entity's requests to the mass-change guard
@@ -98,54 +65,14 @@ type harness struct {
 	permit func(activities.RequestExitPermitInput) activities.GuardPermitAnswer
 }
 
-// newHarness starts the simulator, seeds the tenant with the policy's groups,
-// licences and app, a mail sender and a manager, and builds a test
+// newHarness builds the Contoso world (testenv.Contoso) with a transfer
+// grace period of graceDays, the real activities over it, and a test
 // environment starting at start.
 func newHarness(t *testing.T, start time.Time, graceDays int) *harness {
 	t.Helper()
-	h := &harness{t: t, sim: graphsim.New(), people: map[string]hr.Employee{}, t0: start}
-	h.policy = strings.ReplaceAll(testPolicyYML, "%GRACE%", itoa(graceDays))
-	srv := httptest.NewServer(h.sim)
-	t.Cleanup(srv.Close)
-	var groups []graphsim.SeedGroup
-	for _, g := range append(sample.Groups(), "Unmanaged Club") {
-		groups = append(groups, graphsim.SeedGroup{DisplayName: g})
-	}
-	ids, err := h.sim.SeedWithResult(graphsim.Seed{
-		Domains: []string{domain},
-		Groups:  groups,
-		SKUs:    []graphsim.SeedSKU{{SkuPartNumber: "SPE_E3", PrepaidUnits: 100}, {SkuPartNumber: "POWER_BI_PRO", PrepaidUnits: 100}},
-		ServicePrincipals: []graphsim.SeedServicePrincipal{{DisplayName: "Salesforce", AppRoles: []graphsim.SeedAppRole{
-			{Value: "standard", DisplayName: "Standard User"}}}},
-		Users: []map[string]any{
-			{"displayName": "Lifecycle", "userPrincipalName": senderUPN, "mail": senderUPN, "accountEnabled": true},
-			{"displayName": "Maria Manager", "userPrincipalName": managerUPN, "mail": managerMail, "accountEnabled": true,
-				"employeeId": managerID, "givenName": "Maria"},
-		},
-	})
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	h.ids = ids
-	// The manager is in HR too (a link to someone HR does not know is dropped).
-	h.people[managerID] = person(managerID, "Maria", "", "Manager", contract(managerID+"-1", "2015-01-01", "", "DIR", "D00", "Directeur", ""))
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h.dir, err = directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0", MailSender: senderUPN}, directory.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := file.New(file.Config{}, file.WithLoader("test-hr", h.hrFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.acts = &activities.Activities{
-		Identity: "test", Directory: h.dir, HR: src, Logger: quiet,
-		Policy: func(context.Context) (*policy.Policy, error) {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			return policy.Parse("policy.yaml", []byte(h.policy))
-		},
-	}
+	w := testenv.New(t, testenv.Contoso(graceDays))
+	h := &harness{t: t, world: w, sim: w.Sim, dir: w.Dir, ids: w.IDs, t0: start}
+	h.acts = &activities.Activities{Identity: "test", Directory: w.Dir, HR: w.Source, Logger: w.Logger, Policy: w.Policy.Load}
 	h.freshEnv(start)
 	return h
 }
@@ -193,31 +120,14 @@ func (h *harness) runThroughContinueAsNew(name string, in any, out any, decode f
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// hrFile renders the HR document the file connector reads.
-func (h *harness) hrFile(context.Context) ([]byte, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	doc := struct {
-		Employees []hr.Employee `json:"employees"`
-	}{}
-	for _, e := range h.people {
-		doc.Employees = append(doc.Employees, e)
-	}
-	return json.Marshal(doc)
-}
-
 // setEmployee puts an employee into HR.
-func (h *harness) setEmployee(e hr.Employee) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.people[e.EmployeeID] = e
-}
+func (h *harness) setEmployee(e hr.Employee) { h.world.HR.Set(e) }
 
-func (h *harness) setPolicy(yml string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.policy = yml
-}
+// setPolicy replaces the access policy.
+func (h *harness) setPolicy(yml string) { h.world.Policy.Set(yml) }
+
+// policy is the access policy's text now.
+func (h *harness) policy() string { return h.world.Policy.YAML() }
 
 // when runs fn at moment m of the test clock.
 func (h *harness) when(m time.Time, fn func()) {
@@ -301,6 +211,16 @@ func contract(id, start, end, dept, jobCode, title, manager string) hr.Contract 
 func person(id, given, prefix, family string, cs ...hr.Contract) hr.Employee {
 	return hr.Employee{EmployeeID: id, GivenName: given, PreferredName: given, Prefix: prefix, FamilyName: family,
 		NameUsage: "own", Contracts: cs}
+}
+
+// hasTimer reports whether the entity has a timer for what at when.
+func hasTimer(st entityState, what string, when interface{ Unix() int64 }) bool {
+	for _, tm := range st.Timers {
+		if tm.What == what && tm.At.Unix() == when.Unix() {
+			return true
+		}
+	}
+	return false
 }
 
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }

@@ -134,7 +134,7 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 				break
 			}
 			var appErr *temporal.ApplicationError
-			conflict := errors.As(err, &appErr) && appErr.Type() == "GraphConflict"
+			conflict := errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeConflict
 			if conflict && attempt == 1 {
 				// Decided at the first conflict, so that histories without one carry no marker.
 				if workflow.GetVersion(ctx, versionNamesakes, workflow.DefaultVersion, 1) == workflow.DefaultVersion {

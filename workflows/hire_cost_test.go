@@ -26,7 +26,7 @@ type hireCost struct {
 // department dept, starting now (enable) or later.
 func hireInputFor(t testing.TB, h *harness, id, given, family, dept string, enable bool) HireInput {
 	t.Helper()
-	p, err := policy.Parse("policy.yaml", []byte(h.policy))
+	p, err := policy.Parse("policy.yaml", []byte(h.policy()))
 	if err != nil {
 		t.Fatal(err)
 	}

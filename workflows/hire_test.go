@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/entralifecycle/engine/internal/graphsim"
 )
 
 // A hire 14 days ahead: the account is created disabled with its access on
@@ -115,4 +117,31 @@ func TestHireOnTheDay(t *testing.T) {
 		}
 	})
 	h.run("1001", at("2026-03-03", 0, 0))
+}
+
+// A hire that fails permanently after creating the account undoes its
+// grants, leaves the account disabled and says why.
+func TestHireSagaUndoesPartialGrants(t *testing.T) {
+	h := newHarness(t, at("2026-03-02", 8, 0), 0)
+	const upn = "jan.devries@contoso.example"
+	h.setEmployee(person("1001", "Jan", "de", "Vries", contract("1001-1", "2026-03-02", "", "ICT", "F045", "Systeembeheerder", managerID)))
+	// The licence step is refused for good after the groups were granted.
+	h.sim.InjectFault(graphsim.Fault{Method: "POST", Path: "/users/*/assignLicense", Status: 403, Count: 1})
+	h.when(at("2026-03-02", 9, 0), func() {
+		u := h.user(upn)
+		if u == nil {
+			t.Fatal("no account")
+		}
+		if boolOf(u, "accountEnabled") {
+			t.Error("the failed hire left the account enabled")
+		}
+		if g := h.sim.UserGroups(upn); len(g) != 0 {
+			t.Errorf("partial grants not undone: %v", g)
+		}
+		st := h.state()
+		if st.Status != StatusFailed || !strings.Contains(st.LastError, "GraphPermissionDenied") || !st.Blocked {
+			t.Errorf("state: %s %q blocked %v", st.Status, st.LastError, st.Blocked)
+		}
+	})
+	h.run("1001", at("2026-03-02", 10, 0))
 }

@@ -109,22 +109,46 @@ const (
 	EventReplacement = "replacement"
 )
 
-// Entity statuses (the LifecycleStatus search attribute).
+// EntityStatus is where an employee's entity stands: its state's status and
+// the value of the LifecycleStatus search attribute (the words never change:
+// they are in recorded histories and in operators' saved queries).
+type EntityStatus string
+
+// Entity statuses.
 const (
-	StatusNew     = "new"
-	StatusPreHire = "pre-hire"
-	StatusActive  = "active"
-	StatusLeft    = "left"
-	StatusDeleted = "deleted"
-	StatusFailed  = "failed"
+	StatusNew     EntityStatus = "new"
+	StatusPreHire EntityStatus = "pre-hire"
+	StatusActive  EntityStatus = "active"
+	StatusLeft    EntityStatus = "left"
+	StatusDeleted EntityStatus = "deleted"
+	StatusFailed  EntityStatus = "failed"
 	// StatusAccountMissing: the account the entity held is gone from the
 	// directory; the entity restores or recreates it on its next step.
-	StatusAccountMissing   = "account-missing"
-	StatusAwaitingApproval = "awaiting-approval"
-	StatusRunning          = "running"
-	StatusDone             = "done"
-	StatusRejected         = "rejected"
+	StatusAccountMissing EntityStatus = "account-missing"
+	// StatusAwaitingApproval: a removal waits for a person's decision at
+	// the mass-change guard.
+	StatusAwaitingApproval EntityStatus = "awaiting-approval"
 )
+
+// RunStatus is where a reconciliation, a policy rollout or the lifecycle
+// guard stands: the LifecycleStatus search attribute of those workflows and
+// the status of a rollout's result. "awaiting-approval" is the same word as
+// the entity's, so one Temporal UI filter lists everything a person must
+// decide on.
+type RunStatus string
+
+// Run statuses.
+const (
+	RunRunning          RunStatus = "running"
+	RunAwaitingApproval RunStatus = "awaiting-approval"
+	RunDone             RunStatus = "done"
+	RunRejected         RunStatus = "rejected"
+	RunFailed           RunStatus = "failed"
+)
+
+// ErrTypeReplacementNotRunning is the error type of an update to a
+// replacement that is not running.
+const ErrTypeReplacementNotRunning = "ReplacementNotRunning"
 
 // Search attribute names, registered by dev mode and documented for clusters.
 const (

@@ -162,7 +162,7 @@ func Reconcile(ctx workflow.Context, in ReconcileInput) (ReconcileResult, error)
 	}
 	r := &reconciler{in: in, st: st, approveCh: workflow.GetSignalChannel(ctx, SignalApprove), rejectCh: workflow.GetSignalChannel(ctx, SignalReject)}
 	if in.State == nil {
-		r.setStatus(ctx, StatusRunning)
+		r.setStatus(ctx, RunRunning)
 	}
 	pages := 0
 	for st.Pass <= 2 {
@@ -176,15 +176,15 @@ func Reconcile(ctx workflow.Context, in ReconcileInput) (ReconcileResult, error)
 			if st.Progress.Decision != DecisionApproved {
 				st.Progress.Phase = PhaseRejected
 				st.Progress.Held = 0
-				r.setStatus(ctx, StatusRejected)
+				r.setStatus(ctx, RunRejected)
 				return r.result(), nil
 			}
 			st.Progress.Phase = PhaseApplyingRemovals
-			r.setStatus(ctx, StatusRunning)
+			r.setStatus(ctx, RunRunning)
 		}
 		for {
 			if err := r.page(ctx); err != nil {
-				r.setStatus(ctx, StatusFailed)
+				r.setStatus(ctx, RunFailed)
 				return ReconcileResult{}, err
 			}
 			if st.Cursor == "" {
@@ -205,7 +205,7 @@ func Reconcile(ctx workflow.Context, in ReconcileInput) (ReconcileResult, error)
 		}
 	}
 	st.Progress.Phase = PhaseDone
-	r.setStatus(ctx, StatusDone)
+	r.setStatus(ctx, RunDone)
 	workflow.GetLogger(ctx).Info("reconciliation done", "planned", st.Progress.Planned, "applied", st.Progress.Applied, "failed", st.Progress.Failed)
 	return r.result(), nil
 }
@@ -222,8 +222,8 @@ func (r *reconciler) result() ReconcileResult {
 
 // setStatus sets the LifecycleStatus search attribute; a namespace without
 // it only loses visibility, so a failure is logged, not fatal.
-func (r *reconciler) setStatus(ctx workflow.Context, status string) {
-	if err := workflow.UpsertTypedSearchAttributes(ctx, LifecycleStatusKey.ValueSet(status)); err != nil {
+func (r *reconciler) setStatus(ctx workflow.Context, status RunStatus) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, LifecycleStatusKey.ValueSet(string(status))); err != nil {
 		workflow.GetLogger(ctx).Warn("could not set the LifecycleStatus search attribute", "status", status, "error", err)
 	}
 }
@@ -252,7 +252,7 @@ func (r *reconciler) decide(d string, a Approval) {
 // awaiting-approval.
 func (r *reconciler) awaitDecision(ctx workflow.Context) {
 	r.st.Progress.Phase = PhaseAwaitingApproval
-	r.setStatus(ctx, StatusAwaitingApproval)
+	r.setStatus(ctx, RunAwaitingApproval)
 	workflow.GetLogger(ctx).Warn("reconciliation waits for approval", "reason", r.st.Progress.Summary.Guard.Reason)
 	r.drainDecision()
 	for r.st.Progress.Decision == "" {
@@ -292,7 +292,7 @@ func (r *reconciler) page(ctx workflow.Context) error {
 		if s.Guard.Tripped && !in.DryRun {
 			st.GuardHeld = true
 			st.Progress.Held = s.Removals
-			r.setStatus(ctx, StatusAwaitingApproval)
+			r.setStatus(ctx, RunAwaitingApproval)
 		}
 	}
 	st.Cursor = pg.Next

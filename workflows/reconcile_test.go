@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"slices"
 	"strconv"
@@ -22,13 +20,11 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
-	"github.com/entralifecycle/engine/internal/directory"
 	"github.com/entralifecycle/engine/internal/entityaddr"
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/hr"
-	"github.com/entralifecycle/engine/internal/hr/file"
-	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/reconcile"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 // The reconciliation workflow tests plan with the real activities: the real
@@ -42,16 +38,7 @@ const rcPolicyYAML = `
 tenant: {domain: contoso.example, usageLocation: NL}
 lifecycle: {timezone: Europe/Amsterdam, createDaysBeforeStart: 14, leaveTime: "17:00", deleteAfterDays: 30}
 guard: {maxDisablePercent: 20, maxDeletePercent: 2}
-rules:
-  - name: all-staff
-    groups: ["All Staff"]
-  - name: ict
-    when: {department: ["ICT"]}
-    groups: ["ICT Admins"]
-  - name: sales
-    when: {department: ["Sales"]}
-    groups: ["Sales"]
-`
+` + testenv.DepartmentRules
 
 // rcQuietLogger keeps the test environment's own logs out of the output.
 type rcQuietLogger struct{}
@@ -70,15 +57,15 @@ func rcAmsterdam(t *testing.T) *time.Location {
 }
 
 type rcFixture struct {
-	t    *testing.T
-	sim  *graphsim.Sim
-	acts *activities.Activities
-	env  *testsuite.TestWorkflowEnvironment
+	t     *testing.T
+	world *testenv.Env
+	sim   *graphsim.Sim
+	acts  *activities.Activities
+	env   *testsuite.TestWorkflowEnvironment
 
 	mu        sync.Mutex
-	employees []hr.Employee
 	delivered [][]reconcile.PlanAction
-	statuses  []string
+	statuses  []RunStatus
 }
 
 func rcEmployee(id, dept, end string) hr.Employee {
@@ -104,40 +91,23 @@ func rcAccount(id, dept string) map[string]any {
 // environment at 2026-06-15 12:00 Amsterdam.
 func newRCFixture(t *testing.T) *rcFixture {
 	t.Helper()
-	f := &rcFixture{t: t, sim: graphsim.New()}
-	srv := httptest.NewServer(f.sim)
-	t.Cleanup(srv.Close)
-	seed := graphsim.Seed{
-		Domains: []string{"contoso.example"},
-		Groups:  []graphsim.SeedGroup{{DisplayName: "All Staff"}, {DisplayName: "ICT Admins"}, {DisplayName: "Sales"}, {DisplayName: "Unmanaged Club"}},
+	org := testenv.Fixture{
+		Seed: graphsim.Seed{
+			Domains: []string{"contoso.example"},
+			Groups:  []graphsim.SeedGroup{{DisplayName: "All Staff"}, {DisplayName: "ICT Admins"}, {DisplayName: "Sales"}, {DisplayName: "Unmanaged Club"}},
+		},
+		Policy: rcPolicyYAML,
 	}
 	for i := 1; i <= 10; i++ {
 		id := strconv.Itoa(i)
-		f.employees = append(f.employees, rcEmployee(id, "ICT", ""))
-		seed.Users = append(seed.Users, rcAccount(id, "ICT"))
+		org.Employees = append(org.Employees, rcEmployee(id, "ICT", ""))
+		org.Seed.Users = append(org.Seed.Users, rcAccount(id, "ICT"))
 		upn := "p" + id + "@contoso.example"
-		seed.Memberships = append(seed.Memberships, graphsim.SeedMembership{Group: "All Staff", Member: upn}, graphsim.SeedMembership{Group: "ICT Admins", Member: upn})
+		org.Seed.Memberships = append(org.Seed.Memberships, graphsim.SeedMembership{Group: "All Staff", Member: upn}, graphsim.SeedMembership{Group: "ICT Admins", Member: upn})
 	}
-	if err := f.sim.Seed(seed); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir, err := directory.New(context.Background(), directory.Config{BaseURL: srv.URL + "/v1.0"}, directory.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := file.New(file.Config{}, file.WithLoader("test-hr", func(context.Context) ([]byte, error) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return json.Marshal(map[string]any{"employees": f.employees})
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.acts = &activities.Activities{Identity: "test", Directory: dir, HR: src, Logger: quiet,
-		Policy: func(context.Context) (*policy.Policy, error) {
-			return policy.Parse("policy.yaml", []byte(rcPolicyYAML))
-		}}
+	w := testenv.New(t, org)
+	f := &rcFixture{t: t, world: w, sim: w.Sim}
+	f.acts = &activities.Activities{Identity: "test", Directory: w.Dir, HR: w.Source, Logger: w.Logger, Policy: w.Policy.Load}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(rcQuietLogger{})
 	f.env = suite.NewTestWorkflowEnvironment()
@@ -171,7 +141,7 @@ func newRCFixture(t *testing.T) *rcFixture {
 		sa := args.Get(0).(temporal.SearchAttributes)
 		if v, ok := sa.GetKeyword(LifecycleStatusKey); ok {
 			f.mu.Lock()
-			f.statuses = append(f.statuses, v)
+			f.statuses = append(f.statuses, RunStatus(v))
 			f.mu.Unlock()
 		}
 	}).Return(nil).Maybe()
@@ -179,11 +149,7 @@ func newRCFixture(t *testing.T) *rcFixture {
 }
 
 // change applies fn to the HR document.
-func (f *rcFixture) change(fn func(es []hr.Employee) []hr.Employee) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.employees = fn(f.employees)
-}
+func (f *rcFixture) change(fn func(es []hr.Employee) []hr.Employee) { f.world.HR.Change(fn) }
 
 // deliveredActions lists every delivered action as "action:id", per call.
 func (f *rcFixture) deliveredActions() [][]string {
@@ -279,7 +245,7 @@ func TestReconcileGuardTripsThenApproved(t *testing.T) {
 	if p.Phase != PhaseDone || p.Decision != DecisionApproved || p.DecidedBy != "alice" || p.Applied != 6 || p.Planned != 6 || p.Held != 0 || p.Counted != 11 {
 		t.Errorf("result %+v", p)
 	}
-	if !slices.Contains(f.statuses, StatusAwaitingApproval) || f.statuses[len(f.statuses)-1] != StatusDone {
+	if !slices.Contains(f.statuses, RunAwaitingApproval) || f.statuses[len(f.statuses)-1] != RunDone {
 		t.Errorf("LifecycleStatus went %v, want awaiting-approval then done", f.statuses)
 	}
 	// Planning wrote nothing to the tenant.
@@ -308,7 +274,7 @@ func TestReconcileGuardTripsThenRejected(t *testing.T) {
 	if p := res.Progress; p.Phase != PhaseRejected || p.Decision != DecisionRejected || p.DecidedBy != "bob" || p.Applied != 2 {
 		t.Errorf("result %+v", p)
 	}
-	if last := f.statuses[len(f.statuses)-1]; last != StatusRejected {
+	if last := f.statuses[len(f.statuses)-1]; last != RunRejected {
 		t.Errorf("final LifecycleStatus %q, want rejected", last)
 	}
 }
@@ -332,7 +298,7 @@ func TestReconcileWithinGuardDeliversEverything(t *testing.T) {
 	if len(pages) != 2 {
 		t.Errorf("delivered in %d pages, want 2 of one action", len(pages))
 	}
-	if res.Progress.Decision != "" || slices.Contains(f.statuses, StatusAwaitingApproval) || res.Progress.Phase != PhaseDone {
+	if res.Progress.Decision != "" || slices.Contains(f.statuses, RunAwaitingApproval) || res.Progress.Phase != PhaseDone {
 		t.Errorf("a plan within the guard must not wait: %+v statuses %v", res.Progress, f.statuses)
 	}
 }
@@ -412,7 +378,7 @@ func TestReconcileContinuesAsNewWithBoundedHistory(t *testing.T) {
 
 	// The next run continues after the cursor, with the same plan key.
 	f2 := newRCFixture(t)
-	f2.change(func([]hr.Employee) []hr.Employee { return f.employees })
+	f2.change(func([]hr.Employee) []hr.Employee { return f.world.HR.Employees() })
 	f2.env.ExecuteWorkflow(ReconcileWorkflowName, next)
 	var res ReconcileResult
 	if err := f2.env.GetWorkflowResult(&res); err != nil {

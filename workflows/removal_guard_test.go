@@ -54,19 +54,19 @@ func (f *fakeGuard) asks(id string) int {
 }
 
 // watchStatus records the LifecycleStatus values the entity upserts.
-func (h *harness) watchStatus() *[]string {
-	var seen []string
+func (h *harness) watchStatus() *[]EntityStatus {
+	var seen []EntityStatus
 	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		if sa, ok := args.Get(0).(temporal.SearchAttributes); ok {
 			if v, ok := sa.GetKeyword(LifecycleStatusKey); ok {
-				seen = append(seen, v)
+				seen = append(seen, EntityStatus(v))
 			}
 		}
 	}).Return(nil).Maybe()
 	return &seen
 }
 
-func last(s []string) string {
+func last(s []EntityStatus) EntityStatus {
 	if len(s) == 0 {
 		return ""
 	}
@@ -377,9 +377,9 @@ func TestRemovalRef(t *testing.T) {
 // and the status otherwise.
 func TestLifecycleStatusWithHeldRemoval(t *testing.T) {
 	cases := []struct {
-		status string
+		status EntityStatus
 		guard  *removalGuard
-		want   string
+		want   EntityStatus
 	}{
 		{StatusActive, nil, StatusActive},
 		{StatusActive, &removalGuard{State: guardHeld}, StatusAwaitingApproval},
@@ -473,7 +473,7 @@ func TestReconciliationAfterGuardDecisions(t *testing.T) {
 			h.reconcile(ReconcileRequest{Action: "move", Source: "reconcile/8"}, &out)
 		})
 		h.when(at("2026-03-03", 10, 0), func() {
-			if out.Applied || !out.Waiting || !strings.Contains(out.Reason, "removal of managed access waits") || out.Status != StatusActive {
+			if out.Applied || !out.Waiting || !strings.Contains(out.Reason, "removal of managed access waits") || out.Status != string(StatusActive) {
 				t.Errorf("outcome %+v", out)
 			}
 		})

@@ -3,10 +3,6 @@ package workflows
 import (
 	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/mock"
-
-	"github.com/entralifecycle/engine/internal/graphsim"
 )
 
 // The substitute (ICT) replaces a sales lead: from the start the substitute
@@ -113,100 +109,4 @@ func TestSubstituteExitsMidReplacement(t *testing.T) {
 		}
 	})
 	h.run("1002", at("2026-03-14", 0, 0))
-}
-
-// A manager not yet in Entra does not fail the hire: the report's entity
-// tells the manager's entity it waits, and links the manager when told the
-// account exists.
-func TestManagerHiredAfterReport(t *testing.T) {
-	h := newHarness(t, at("2026-03-02", 8, 0), 0)
-	const upn = "piet.jansen@contoso.example"
-	h.setEmployee(person("3000", "Bea", "", "Baas", contract("3000-1", "2026-03-09", "", "ICT", "D10", "Directeur ICT", managerID)))
-	h.setEmployee(person("1002", "Piet", "", "Jansen", contract("1002-1", "2026-03-02", "", "ICT", "F045", "Systeembeheerder", "3000")))
-	announced := false
-	h.env.OnSignalExternalWorkflow(mock.Anything, EmployeeWorkflowID("3000"), "", SignalReportWaiting, ReportWaiting{EmployeeID: "1002"}).
-		Run(func(mock.Arguments) { announced = true }).Return(nil).Once()
-	h.when(at("2026-03-02", 9, 0), func() {
-		u := h.user(upn)
-		if u == nil || !boolOf(u, "accountEnabled") {
-			t.Fatalf("hire failed: %v / %s", u, h.state().LastError)
-		}
-		if _, ok := h.sim.Manager(upn); ok {
-			t.Error("manager set although the manager has no account")
-		}
-		st := h.state()
-		if !st.ManagerPending || st.Status != StatusActive || !announced {
-			t.Errorf("pending %v status %s announced %v", st.ManagerPending, st.Status, announced)
-		}
-		if st.Pass == nil || st.Pass.Issued {
-			t.Errorf("pass issued without a manager: %+v", st.Pass)
-		}
-	})
-	var bossID string
-	h.when(at("2026-03-09", 9, 0), func() {
-		res, err := h.sim.SeedWithResult(graphsim.Seed{Users: []map[string]any{{
-			"displayName": "Bea Baas", "userPrincipalName": "bea.baas@contoso.example", "accountEnabled": true, "employeeId": "3000"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		bossID = res.Users["bea.baas@contoso.example"]
-		h.env.SignalWorkflow(SignalHRChanged, HRChanged{Reason: ReasonManagerReady, Source: EmployeeWorkflowID("3000")})
-	})
-	h.when(at("2026-03-09", 9, 5), func() {
-		if m, _ := h.sim.Manager(upn); m == "" || m != bossID {
-			t.Errorf("manager = %q, want %q", m, bossID)
-		}
-		if st := h.state(); st.ManagerPending || st.ManagerObjectID != bossID {
-			t.Errorf("state: pending %v manager %s", st.ManagerPending, st.ManagerObjectID)
-		}
-	})
-	h.run("1002", at("2026-03-10", 0, 0))
-}
-
-// The manager's side: an entity with waiting reports tells them once its
-// account exists.
-func TestManagerTellsWaitingReports(t *testing.T) {
-	h := newHarness(t, at("2026-03-02", 8, 0), 0)
-	h.setEmployee(person("3000", "Bea", "", "Baas", contract("3000-1", "2026-03-02", "", "ICT", "D10", "Directeur ICT", managerID)))
-	told := false
-	h.env.OnSignalExternalWorkflow(mock.Anything, EmployeeWorkflowID("1002"), "", SignalHRChanged,
-		HRChanged{Reason: ReasonManagerReady, Source: EmployeeWorkflowID("3000")}).Run(func(mock.Arguments) { told = true }).Return(nil).Once()
-	h.when(at("2026-03-02", 7, 30), func() {
-		h.env.SignalWorkflow(SignalReportWaiting, ReportWaiting{EmployeeID: "1002"})
-	})
-	h.when(at("2026-03-02", 9, 0), func() {
-		if !told || len(h.state().WaitingReports) != 0 {
-			t.Errorf("told %v waiting %v", told, h.state().WaitingReports)
-		}
-	})
-	h.env.SetStartTime(at("2026-03-02", 7, 0))
-	h.t0 = at("2026-03-02", 7, 0)
-	h.run("3000", at("2026-03-03", 0, 0))
-}
-
-// A hire that fails permanently after creating the account undoes its
-// grants, leaves the account disabled and says why.
-func TestHireSagaUndoesPartialGrants(t *testing.T) {
-	h := newHarness(t, at("2026-03-02", 8, 0), 0)
-	const upn = "jan.devries@contoso.example"
-	h.setEmployee(person("1001", "Jan", "de", "Vries", contract("1001-1", "2026-03-02", "", "ICT", "F045", "Systeembeheerder", managerID)))
-	// The licence step is refused for good after the groups were granted.
-	h.sim.InjectFault(graphsim.Fault{Method: "POST", Path: "/users/*/assignLicense", Status: 403, Count: 1})
-	h.when(at("2026-03-02", 9, 0), func() {
-		u := h.user(upn)
-		if u == nil {
-			t.Fatal("no account")
-		}
-		if boolOf(u, "accountEnabled") {
-			t.Error("the failed hire left the account enabled")
-		}
-		if g := h.sim.UserGroups(upn); len(g) != 0 {
-			t.Errorf("partial grants not undone: %v", g)
-		}
-		st := h.state()
-		if st.Status != StatusFailed || !strings.Contains(st.LastError, "GraphPermissionDenied") || !st.Blocked {
-			t.Errorf("state: %s %q blocked %v", st.Status, st.LastError, st.Blocked)
-		}
-	})
-	h.run("1001", at("2026-03-02", 10, 0))
 }

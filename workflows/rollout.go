@@ -38,7 +38,7 @@ type PolicyRolloutInput struct {
 
 // PolicyRolloutResult is the rollout's outcome.
 type PolicyRolloutResult struct {
-	Status    string             `json:"status"`
+	Status    RunStatus          `json:"status"`
 	Accounts  int                `json:"accounts"`
 	Affected  int                `json:"affected"`
 	Removals  int                `json:"removals"`
@@ -64,15 +64,15 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 	if in.Phase == "" {
 		in.Phase, in.At = rolloutPlan, workflow.Now(ctx)
 	}
-	res := func(status string, g policy.GuardResult) PolicyRolloutResult {
+	res := func(status RunStatus, g policy.GuardResult) PolicyRolloutResult {
 		return PolicyRolloutResult{Status: status, Accounts: in.Accounts, Affected: in.Affected, Removals: in.Removals,
 			Signalled: in.Signalled, Skipped: in.Skipped, Guard: g}
 	}
 	_ = workflow.SetQueryHandler(ctx, QueryState, func() (PolicyRolloutInput, error) { return in, nil })
-	status := StatusRunning
-	setStatus := func(s string) {
+	status := RunRunning
+	setStatus := func(s RunStatus) {
 		status = s
-		_ = workflow.UpsertTypedSearchAttributes(ctx, LifecycleStatusKey.ValueSet(s), LifecycleEventKey.ValueSet("policy-rollout"))
+		_ = workflow.UpsertTypedSearchAttributes(ctx, LifecycleStatusKey.ValueSet(string(s)), LifecycleEventKey.ValueSet("policy-rollout"))
 	}
 	setStatus(status)
 
@@ -80,7 +80,7 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 	if err := workflow.ExecuteActivity(rolloutPages(ctx), a.PlanRolloutPage, activities.RolloutPageInput{
 		Offset: in.Offset, Limit: in.PageSize, At: in.At,
 	}).Get(ctx, &page); err != nil {
-		return res(StatusFailed, policy.GuardResult{}), err
+		return res(RunFailed, policy.GuardResult{}), err
 	}
 
 	switch in.Phase {
@@ -98,11 +98,11 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 		}
 		var snap activities.PolicySnapshot
 		if err := workflow.ExecuteActivity(hrReads(ctx), a.LoadPolicy).Get(ctx, &snap); err != nil {
-			return res(StatusFailed, policy.GuardResult{}), err
+			return res(RunFailed, policy.GuardResult{}), err
 		}
 		g := snap.Policy.Guard.Check(in.Accounts, in.Removals, 0)
 		if g.Tripped && !in.Approved {
-			setStatus(StatusAwaitingApproval)
+			setStatus(RunAwaitingApproval)
 			approve := workflow.GetSignalChannel(ctx, SignalApprove)
 			reject := workflow.GetSignalChannel(ctx, SignalReject)
 			decided, approved := false, false
@@ -113,15 +113,15 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 				sel.Select(ctx)
 			}
 			if !approved {
-				setStatus(StatusRejected)
-				return res(StatusRejected, g), nil
+				setStatus(RunRejected)
+				return res(RunRejected, g), nil
 			}
 			in.Approved = true
-			setStatus(StatusRunning)
+			setStatus(RunRunning)
 		}
 		if in.Affected == 0 {
-			setStatus(StatusDone)
-			return res(StatusDone, g), nil
+			setStatus(RunDone)
+			return res(RunDone, g), nil
 		}
 		in.Phase, in.Offset = rolloutApply, 0
 		return PolicyRolloutResult{}, workflow.NewContinueAsNewError(ctx, PolicyRolloutWorkflowName, in)
@@ -143,7 +143,7 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 			in.Offset = page.Next
 			return PolicyRolloutResult{}, workflow.NewContinueAsNewError(ctx, PolicyRolloutWorkflowName, in)
 		}
-		setStatus(StatusDone)
-		return res(StatusDone, policy.GuardResult{Total: in.Accounts, Disables: in.Removals}), nil
+		setStatus(RunDone)
+		return res(RunDone, policy.GuardResult{Total: in.Accounts, Disables: in.Removals}), nil
 	}
 }

@@ -39,7 +39,7 @@ func seedStaff(t *testing.T, h *harness, n int) []string {
 func TestPolicyRolloutAdds(t *testing.T) {
 	h := newHarness(t, at("2026-03-02", 8, 0), 0)
 	seedStaff(t, h, 5)
-	h.setPolicy(strings.Replace(h.policy, `groups: ["ICT Admins"]`, `groups: ["ICT Admins", "Finance"]`, 1))
+	h.setPolicy(strings.Replace(h.policy(), `groups: ["ICT Admins"]`, `groups: ["ICT Admins", "Finance"]`, 1))
 	var told []string
 	var res PolicyRolloutResult
 	if err := h.runThroughContinueAsNew(PolicyRolloutWorkflowName, PolicyRolloutInput{PageSize: 2, Interval: time.Second}, &res, decodeRollout, func() {
@@ -48,7 +48,7 @@ func TestPolicyRolloutAdds(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != StatusDone || res.Affected != 6 || res.Removals != 0 || res.Signalled != 6 || len(told) != 6 || told[0] != "employee/2000" || told[5] != "employee/5004" {
+	if res.Status != RunDone || res.Affected != 6 || res.Removals != 0 || res.Signalled != 6 || len(told) != 6 || told[0] != "employee/2000" || told[5] != "employee/5004" {
 		t.Errorf("result %+v told %v", res, told)
 	}
 }
@@ -59,7 +59,7 @@ func TestPolicyRolloutGuardPausesRemovals(t *testing.T) {
 	for _, approve := range []bool{true, false} {
 		h := newHarness(t, at("2026-03-02", 8, 0), 0)
 		seedStaff(t, h, 4)
-		h.setPolicy(strings.Replace(h.policy, `when: {department: ["ICT"]}`, `when: {department: ["HR"]}`, 1))
+		h.setPolicy(strings.Replace(h.policy(), `when: {department: ["ICT"]}`, `when: {department: ["HR"]}`, 1))
 		told := 0
 		var res PolicyRolloutResult
 		err := h.runThroughContinueAsNew(PolicyRolloutWorkflowName, PolicyRolloutInput{}, &res, decodeRollout, func() {
@@ -84,9 +84,9 @@ func TestPolicyRolloutGuardPausesRemovals(t *testing.T) {
 			t.Fatal(err)
 		}
 		switch {
-		case approve && (res.Status != StatusDone || told != 5 || res.Removals != 4):
+		case approve && (res.Status != RunDone || told != 5 || res.Removals != 4):
 			t.Errorf("approved: %+v told %d", res, told)
-		case !approve && (res.Status != StatusRejected || told != 0 || !res.Guard.Tripped):
+		case !approve && (res.Status != RunRejected || told != 0 || !res.Guard.Tripped):
 			t.Errorf("rejected: %+v told %d", res, told)
 		}
 	}
@@ -99,7 +99,7 @@ func TestEntityAppliesChangedPolicy(t *testing.T) {
 	const upn = "jan.devries@contoso.example"
 	h.setEmployee(person("1001", "Jan", "de", "Vries", contract("1001-1", "2025-01-01", "", "ICT", "F045", "Systeembeheerder", managerID)))
 	h.when(at("2026-03-02", 9, 0), func() {
-		h.setPolicy(strings.Replace(h.policy, `groups: ["ICT Admins"]`, `groups: ["Finance"]`, 1))
+		h.setPolicy(strings.Replace(h.policy(), `groups: ["ICT Admins"]`, `groups: ["Finance"]`, 1))
 		h.env.SignalWorkflow(SignalHRChanged, HRChanged{Reason: ReasonPolicyChanged, Source: "policy-rollout"})
 	})
 	h.when(at("2026-03-02", 9, 5), func() {

@@ -11,6 +11,7 @@ import (
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 const planPolicyYAML = `
@@ -18,16 +19,7 @@ tenant: {domain: contoso.example, usageLocation: NL}
 lifecycle: {timezone: Europe/Amsterdam, createDaysBeforeStart: 14, leaveTime: "17:00", deleteAfterDays: 30}
 guard: {maxDisablePercent: 25, maxDeletePercent: 2}
 scope: {companies: ["Contoso B.V."]}
-rules:
-  - name: all-staff
-    groups: ["All Staff"]
-  - name: ict
-    when: {department: ["ICT"]}
-    groups: ["ICT Admins"]
-  - name: sales
-    when: {department: ["Sales"]}
-    groups: ["Sales"]
-`
+` + testenv.DepartmentRules
 
 func planPolicy(t *testing.T) *policy.Policy {
 	t.Helper()
@@ -46,16 +38,7 @@ func d(y int, m time.Month, day int) hr.Date { return hr.NewDate(y, m, day) }
 func dp(y int, m time.Month, day int) *hr.Date { x := d(y, m, day); return &x }
 
 // emp builds an employee with one contract.
-func emp(id, dept, company string, start hr.Date, end *hr.Date) hr.Employee {
-	return hr.Employee{
-		EmployeeID: id, GivenName: "P" + id, FamilyName: "Test",
-		Contracts: []hr.Contract{{
-			ID: id + "-1", Start: start, End: end, JobCode: "J1", JobTitle: "Engineer",
-			Department: dept, DepartmentName: dept + " dept", CostCenter: "4100",
-			Company: company, EmployeeType: "Employee", FTE: 1,
-		}},
-	}
-}
+var emp = testenv.Employee
 
 // inSync is the account the engine would have made for an employee in dept.
 func inSync(id, dept string, held ...policy.Entitlement) EntraAccount {
