@@ -99,7 +99,7 @@ func TestPlannerAgreesWithEntity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	statuses := []string{StatusNew, StatusFailed, StatusPreHire, StatusActive, StatusAwaitingApproval,
+	statuses := []EntityStatus{StatusNew, StatusFailed, StatusPreHire, StatusActive, StatusAwaitingApproval,
 		StatusLeft, StatusDeleted, StatusAccountMissing}
 	r := rand.New(rand.NewSource(1012))
 	base := hr.NewDate(2026, 6, 15)
