@@ -40,10 +40,18 @@ var _ worker.Registry = replayRegistry{}
 // TestReplayRecordedHistories replays every recorded history with the
 // workflows registered exactly as the worker registers them.
 func TestReplayRecordedHistories(t *testing.T) {
+	// testdata/*.json are the histories of the current code; testdata/earlier/
+	// keeps those of earlier releases, so workflows still running from then
+	// keep replaying too.
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	earlier, err := filepath.Glob(filepath.Join("testdata", "earlier", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, earlier...)
 	if len(files) == 0 {
 		t.Fatal("no recorded histories in testdata; record them with: go test ./e2e -run TestRecordHistories -record")
 	}
@@ -52,7 +60,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 
 	seen := map[string]bool{}
 	for _, f := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		if filepath.Base(filepath.Dir(f)) == "earlier" {
+			name = "earlier-" + name
+		}
+		t.Run(name, func(t *testing.T) {
 			typ := historyWorkflowType(t, f)
 			seen[typ] = true
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(testLogger{}, f); err != nil {
@@ -100,7 +112,7 @@ func TestReplayDetectsChangedWorkflow(t *testing.T) {
 	replayer := worker.NewWorkflowReplayer()
 	// Move issues other commands than the Hire that was recorded.
 	replayer.RegisterWorkflowWithOptions(Move, workflow.RegisterOptions{Name: HireWorkflowName})
-	err := replayer.ReplayWorkflowHistoryFromJSONFile(testLogger{}, filepath.Join("testdata", "Hire.json"))
+	err := replayer.ReplayWorkflowHistoryFromJSONFile(testLogger{}, filepath.Join("testdata", "earlier", "Hire.json"))
 	if err == nil {
 		t.Fatal("replaying the Hire history with other workflow code succeeded")
 	}
