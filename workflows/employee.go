@@ -464,6 +464,7 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	}
 	st.UPN = res.Names.UPN
 	st.Names = &res.Names
+	st.AddressAdopted = res.AddressAdopted
 	st.AppliedView = &v
 	st.Entitlements = roles
 	st.ManagerEmployeeID, st.ManagerObjectID = v.ManagerEmployeeID, res.ManagerObjectID
@@ -679,7 +680,9 @@ func (e *entity) maybeRename(ctx workflow.Context, now time.Time) (bool, error) 
 	}
 	cur := st.Names
 	differs := cur == nil || cur.GivenName != want.GivenName || cur.Surname != want.Surname || cur.DisplayName != want.DisplayName
-	newAddress := st.UPN != "" && !variant
+	// An adopted account keeps the addresses people sign in with until the person's names
+	// change; one the engine named follows the template.
+	newAddress := st.UPN != "" && !variant && (differs || !st.AddressAdopted)
 	if !differs && !newAddress {
 		return false, nil
 	}
@@ -692,6 +695,9 @@ func (e *entity) maybeRename(ctx workflow.Context, now time.Time) (bool, error) 
 	}
 	st.Names = &res.Names
 	st.UPN = res.Names.UPN
+	if newAddress {
+		st.AddressAdopted = false
+	}
 	return true, nil
 }
 
