@@ -427,6 +427,10 @@ func (e *entity) child(ctx workflow.Context, name, event string, in, out any) er
 	return nil
 }
 
+// versionHireIsTheCheck marks the change that counts a successful hire as the pass's check
+// of the account against the directory (no VerifyAccount right after it).
+const versionHireIsTheCheck = "hire-is-the-check"
+
 func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable bool) error {
 	st, p := e.st, e.pol
 	event := EventHire
@@ -470,6 +474,11 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	st.ManagerEmployeeID, st.ManagerObjectID = v.ManagerEmployeeID, res.ManagerObjectID
 	e.managerOutcome(ctx, res.ManagerPending, now)
 	st.HiredAt, st.LeftAt, st.DeletedAt = ptrTime(now), nil, nil
+	if e.verify && workflow.GetVersion(ctx, versionHireIsTheCheck, workflow.DefaultVersion, 1) == 1 {
+		// The hire has just found or made the account by employee id: checking it against
+		// the directory again in this pass would read what the hire read.
+		e.verify, st.VerifiedAt = false, ptrTime(now)
+	}
 	if enable {
 		st.Status, st.ActivatedAt, st.Pass = StatusActive, ptrTime(now), res.Pass
 	} else {

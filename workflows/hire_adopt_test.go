@@ -1,8 +1,15 @@
 package workflows
 
 import (
+	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/stretchr/testify/mock"
 
 	"github.com/entralifecycle/engine/internal/graphsim"
 )
@@ -105,8 +112,21 @@ func TestAdoptedAddressKeptUntilNamesChange(t *testing.T) {
 			t.Errorf("no account %s", wantUPN)
 		}
 	}
+	var verifies atomic.Int32
+	h.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == "VerifyAccount" {
+			verifies.Add(1)
+		}
+	})
 	h.when(at("2026-03-02", 9, 0), func() {
 		check(upn, true)
+		// The hire's lookup was the pass's check of the account: no second read of it.
+		if n := verifies.Load(); n != 0 {
+			t.Errorf("VerifyAccount ran %d times after the hire, want 0", n)
+		}
+		if h.state().VerifiedAt == nil {
+			t.Error("verifiedAt not set by the hire")
+		}
 		h.signal(nil) // news without a change of names
 	})
 	h.when(at("2026-03-02", 10, 0), func() {
@@ -122,5 +142,12 @@ func TestAdoptedAddressKeptUntilNamesChange(t *testing.T) {
 	h.when(at("2026-03-02", 11, 0), func() {
 		check("jan.deboer@contoso.example", false)
 	})
-	h.run(adoptID, at("2026-03-03", 0, 0))
+	// Started as the first start does: with the dev start's signal pending.
+	h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
+	h.when(at("2026-03-03", 0, 0), func() { h.env.CancelWorkflow() })
+	h.env.ExecuteWorkflow(EmployeeWorkflowName, EmployeeInput{EmployeeID: adoptID,
+		Pending: []HRChanged{{Reason: "dev-start", Source: "snapshot"}}})
+	if !h.env.IsWorkflowCompleted() {
+		t.Fatal("entity did not stop")
+	}
 }
