@@ -9,6 +9,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/entralifecycle/engine/internal/entityaddr"
+	"github.com/entralifecycle/engine/internal/hr"
 )
 
 // deliverAll keeps at most limit sends in flight, sends every entry once,
@@ -38,7 +43,8 @@ func TestDeliverAll(t *testing.T) {
 			calls := map[string]int{}
 			busy := map[string]bool{}
 			overlap := false
-			n, err := deliverAll(context.Background(), tc.ids, tc.limit, func(_ context.Context, id string) error {
+			n, err := deliverAll(context.Background(), tc.ids, tc.limit, func(_ context.Context, i int) error {
+				id := tc.ids[i]
 				cur := inFlight.Add(1)
 				defer inFlight.Add(-1)
 				for {
@@ -51,7 +57,7 @@ func TestDeliverAll(t *testing.T) {
 				overlap = overlap || busy[id]
 				busy[id] = true
 				calls[id]++
-				seen[id] = append(seen[id], calls[id])
+				seen[id] = append(seen[id], i)
 				mu.Unlock()
 				defer func() { mu.Lock(); busy[id] = false; mu.Unlock() }()
 				if tc.fail[id] {
@@ -94,7 +100,7 @@ func TestDeliverAll(t *testing.T) {
 func TestDeliverAllStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var sent atomic.Int32
-	n, err := deliverAll(ctx, seq(1000), 4, func(context.Context, string) error {
+	n, err := deliverAll(ctx, seq(1000), 4, func(context.Context, int) error {
 		if sent.Add(1) == 10 {
 			cancel()
 		}
@@ -115,3 +121,46 @@ func seq(n int) []string {
 	}
 	return out
 }
+
+// signalRecorder is a Temporal client that records SignalWithStartWorkflow.
+type signalRecorder struct {
+	client.Client
+	mu   sync.Mutex
+	got  map[string]entityaddr.HRChanged
+	fail string
+}
+
+func (r *signalRecorder) SignalWithStartWorkflow(_ context.Context, id, _ string, arg any, _ client.StartWorkflowOptions, _ any, _ ...any) (client.WorkflowRun, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id == entityaddr.WorkflowID(r.fail) {
+		return nil, errors.New("refused")
+	}
+	r.got[id] = arg.(entityaddr.HRChanged)
+	return nil, nil
+}
+
+// SyncAll signals every employee of the snapshot with the record the
+// snapshot holds, reports a failed employee and delivers the rest.
+func TestSyncAllSendsTheSnapshotRecords(t *testing.T) {
+	var snap hr.Snapshot
+	for i := range 60 {
+		snap.Employees = append(snap.Employees, hr.Employee{EmployeeID: itoa(1000 + i), GivenName: "G" + itoa(i)})
+	}
+	rec := &signalRecorder{got: map[string]entityaddr.HRChanged{}, fail: "1007"}
+	n, err := Dispatcher{Client: rec, TaskQueue: "q"}.SyncAll(context.Background(), snap, "dev-start")
+	if n != 59 || err == nil || !strings.Contains(err.Error(), "employee 1007") {
+		t.Fatalf("SyncAll = %d, %v; want 59 and the failure of 1007", n, err)
+	}
+	for _, e := range snap.Employees {
+		if e.EmployeeID == "1007" {
+			continue
+		}
+		s, ok := rec.got[entityaddr.WorkflowID(e.EmployeeID)]
+		if !ok || s.Reason != "dev-start" || s.Employee == nil || s.Employee.EmployeeID != e.EmployeeID || s.Employee.GivenName != e.GivenName {
+			t.Errorf("signal to %s = %+v, want the snapshot's record", e.EmployeeID, s)
+		}
+	}
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
