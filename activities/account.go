@@ -88,7 +88,9 @@ type Account struct {
 	ObjectID string `json:"objectId,omitempty"`
 	UPN      string `json:"userPrincipalName,omitempty"`
 	Mail     string `json:"mail,omitempty"`
-	Enabled  bool   `json:"enabled"`
+	// MailNickname is the account's mail nickname as found (set by lookups).
+	MailNickname string `json:"mailNickname,omitempty"`
+	Enabled      bool   `json:"enabled"`
 	// Created is true when this call created the account.
 	Created bool `json:"created,omitempty"`
 	// Restored is true when the account came back from deleted items.
@@ -99,7 +101,7 @@ type Account struct {
 }
 
 func accountOf(u directory.User) Account {
-	return Account{Found: true, ObjectID: u.ID, UPN: u.UserPrincipalName, Mail: u.Mail, Enabled: u.AccountEnabled}
+	return Account{Found: true, ObjectID: u.ID, UPN: u.UserPrincipalName, Mail: u.Mail, MailNickname: u.MailNickname, Enabled: u.AccountEnabled}
 }
 
 // FindAccountInput names the account to find.
@@ -196,12 +198,35 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 	if err != nil {
 		return UpdateAccountResult{}, a.graphErrorOn(ctx, "read account "+in.ObjectID, "account "+in.ObjectID, err)
 	}
-	want := cur
-	if err := in.Spec.checkFields(in.Fields); err != nil {
+	diff, warnings, err := accountDiff(cur, in.Spec, in.Fields)
+	if err != nil {
 		return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, err)
 	}
-	s, warnings := in.Spec.Fitted()
-	for _, f := range in.Fields {
+	if diff.IsEmpty() {
+		return UpdateAccountResult{Warnings: warnings}, nil
+	}
+	if err := d.PatchUser(ctx, in.ObjectID, diff); err != nil {
+		if directory.KindOf(err) == directory.KindSyncedReadOnly {
+			// Entra masters more of this account on-premises than the engine
+			// knew: say so and go on, never retry a refusal that cannot heal.
+			a.log().Warn("account synchronised from on-premises: update refused", "id", in.ObjectID, "fields", diff.Fields(), "error", err)
+			return UpdateAccountResult{Warnings: append(warnings, syncedWarning(diff.Fields()))}, nil
+		}
+		return UpdateAccountResult{}, a.graphErrorOn(ctx, "update account "+in.ObjectID, "account "+in.ObjectID, err)
+	}
+	return UpdateAccountResult{Changed: diff.Fields(), Warnings: warnings}, nil
+}
+
+// accountDiff is what UpdateAccount would PATCH on cur to bring the named
+// fields of spec in line (attributes mastered on-premises left out), with
+// the warnings about values shortened to Entra's limits or kept by AD.
+func accountDiff(cur directory.User, spec AccountSpec, fields []string) (directory.UserAttributes, []string, error) {
+	want := cur
+	if err := spec.checkFields(fields); err != nil {
+		return directory.UserAttributes{}, nil, err
+	}
+	s, warnings := spec.Fitted()
+	for _, f := range fields {
 		switch f {
 		case FieldGivenName:
 			want.GivenName = s.GivenName
@@ -223,7 +248,7 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 			want.EmployeeLeaveDateTime = s.LeaveDateTime
 		default:
 			if !orgattr.IsProperty(f) {
-				return UpdateAccountResult{}, permanent("update account "+in.ObjectID, ErrTypeInvalidInput, fmt.Errorf("unknown field %q", f))
+				return directory.UserAttributes{}, nil, fmt.Errorf("unknown field %q", f)
 			}
 			orgattr.SetUser(&want, s.Attributes, f)
 		}
@@ -236,19 +261,7 @@ func (a *Activities) UpdateAccount(ctx context.Context, in UpdateAccountInput) (
 			warnings = append(warnings, syncedWarning(kept))
 		}
 	}
-	if diff.IsEmpty() {
-		return UpdateAccountResult{Warnings: warnings}, nil
-	}
-	if err := d.PatchUser(ctx, in.ObjectID, diff); err != nil {
-		if directory.KindOf(err) == directory.KindSyncedReadOnly {
-			// Entra masters more of this account on-premises than the engine
-			// knew: say so and go on, never retry a refusal that cannot heal.
-			a.log().Warn("account synchronised from on-premises: update refused", "id", in.ObjectID, "fields", diff.Fields(), "error", err)
-			return UpdateAccountResult{Warnings: append(warnings, syncedWarning(diff.Fields()))}, nil
-		}
-		return UpdateAccountResult{}, a.graphErrorOn(ctx, "update account "+in.ObjectID, "account "+in.ObjectID, err)
-	}
-	return UpdateAccountResult{Changed: diff.Fields(), Warnings: warnings}, nil
+	return diff, warnings, nil
 }
 
 // SetEnabledInput enables or disables sign-in.
@@ -779,6 +792,27 @@ type LookUpHireInput struct {
 	Person policy.Person `json:"person"`
 	Naming policy.Naming `json:"naming"`
 	Domain string        `json:"domain"`
+	// Holdings asks, for an account found by employee id, what it already
+	// holds of Entitlements, which manager it has, and whether Fields of
+	// Spec are in line (LookUpHireResult.Holdings), so the hire writes only
+	// what is missing.
+	Holdings     bool                 `json:"holdings,omitempty"`
+	Entitlements []policy.Entitlement `json:"entitlements,omitempty"`
+	Spec         AccountSpec          `json:"spec,omitzero"`
+	Fields       []string             `json:"fields,omitempty"`
+}
+
+// HireHoldings is what an account found by a hire's lookup already holds.
+type HireHoldings struct {
+	// Missing are the entitlements asked for that the account does not hold.
+	Missing []policy.Entitlement `json:"missing,omitempty"`
+	// ManagerObjectID is the account's manager now ("" when none).
+	ManagerObjectID string `json:"managerObjectId,omitempty"`
+	// AttributesInLine is true when every asked field already has the
+	// value the spec gives it (UpdateAccount would write nothing).
+	AttributesInLine bool `json:"attributesInLine"`
+	// Warnings are those UpdateAccount would report (values shortened).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // LookUpHireResult is what a hire found: the account (Found false when
@@ -790,6 +824,8 @@ type LookUpHireResult struct {
 	// ManagerFound is false when the manager has no account yet (or none was named).
 	ManagerFound    bool   `json:"managerFound"`
 	ManagerObjectID string `json:"managerObjectId,omitempty"`
+	// Holdings, when asked for and the account was found by employee id.
+	Holdings *HireHoldings `json:"holdings,omitempty"`
 }
 
 // LookUpHire answers, in one Graph round trip where the directory can
@@ -825,6 +861,13 @@ func (a *Activities) LookUpHire(ctx context.Context, in LookUpHireInput) (LookUp
 	}
 	if found.Found {
 		out.Account = accountOf(found.Account)
+		if in.Holdings {
+			h, err := a.hireHoldings(ctx, d, found.Account, in)
+			if err != nil {
+				return LookUpHireResult{}, err
+			}
+			out.Holdings = &h
+		}
 		return out, nil
 	}
 	if in.KnownObjectID != "" {
@@ -866,6 +909,87 @@ func (a *Activities) lookUpHireOneByOne(ctx context.Context, d Directory, in Loo
 	}
 	out.Names, err = a.ChooseNames(ctx, ChooseNamesInput{Person: in.Person, Naming: in.Naming, Domain: in.Domain})
 	return out, err
+}
+
+// holdingsReader is implemented by directories that read what an account
+// holds in one request (*directory.Client, and the audit decorator over it).
+type holdingsReader interface {
+	Holdings(ctx context.Context, userID string) (directory.Holdings, error)
+}
+
+// errNoHoldings is the audit decorator's answer when the directory it wraps
+// has no batched read of an account's holdings.
+var errNoHoldings = errors.New("the directory has no batched read of holdings")
+
+// hireHoldings reads what account u holds (one $batch where the directory
+// can) and compares it with what the hire in asks for. Group names and app
+// roles are compared by the ids they resolve to (cached), licences by
+// skuPartNumber; a licence held through a group counts as held, as
+// everywhere in the engine.
+func (a *Activities) hireHoldings(ctx context.Context, d Directory, u directory.User, in LookUpHireInput) (HireHoldings, error) {
+	var held directory.Holdings
+	err := errNoHoldings
+	if r, ok := d.(holdingsReader); ok {
+		held, err = r.Holdings(ctx, u.ID)
+	}
+	if errors.Is(err, errNoHoldings) {
+		held.Entitlements, err = d.Entitlements(ctx, u.ID)
+		if err == nil {
+			held.ManagerID, err = d.ManagerID(ctx, u.ID)
+		}
+	}
+	if err != nil {
+		return HireHoldings{}, a.graphErrorOn(ctx, "read what "+u.ID+" holds", "account "+u.ID, err)
+	}
+	out := HireHoldings{ManagerObjectID: held.ManagerID}
+	diff, warnings, err := accountDiff(u, in.Spec, in.Fields)
+	if err != nil {
+		return HireHoldings{}, permanent("update account "+u.ID, ErrTypeInvalidInput, err)
+	}
+	out.AttributesInLine, out.Warnings = diff.IsEmpty(), warnings
+
+	groups, _, roles := split(in.Entitlements)
+	heldGroups := map[string]bool{}
+	for _, g := range held.Groups {
+		heldGroups[strings.ToLower(g.ID)] = true
+	}
+	heldLicences := map[string]bool{}
+	for _, l := range held.Licenses {
+		heldLicences[strings.ToLower(l)] = true
+	}
+	heldRoles := map[string]bool{}
+	for _, r := range held.AppRoles {
+		heldRoles[strings.ToLower(r.ResourceID+"/"+r.AppRoleID)] = true
+	}
+	groupIDs := map[string]string{}
+	if len(groups) > 0 {
+		if groupIDs, err = d.ResolveGroups(ctx, groups); err != nil {
+			return HireHoldings{}, graphError("resolve groups", err)
+		}
+	}
+	resolved := map[directory.AppRole]directory.ResolvedAppRole{}
+	if len(roles) > 0 {
+		if resolved, err = d.ResolveAppRoles(ctx, roles); err != nil {
+			return HireHoldings{}, graphError("resolve app roles", err)
+		}
+	}
+	for _, e := range in.Entitlements {
+		var has bool
+		switch e.Kind {
+		case policy.KindGroup:
+			id, ok := groupIDs[e.Name]
+			has = ok && heldGroups[strings.ToLower(id)]
+		case policy.KindLicense:
+			has = heldLicences[strings.ToLower(e.Name)]
+		case policy.KindAppRole:
+			r, ok := resolved[directory.AppRole{App: e.App, Role: e.Role}]
+			has = ok && heldRoles[strings.ToLower(r.ResourceID+"/"+r.AppRoleID)]
+		}
+		if !has {
+			out.Missing = append(out.Missing, e)
+		}
+	}
+	return out, nil
 }
 
 // errNoHireLookup is the audit decorator's answer when the directory it

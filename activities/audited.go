@@ -194,6 +194,21 @@ func (a *auditedDir) LookUpHire(ctx context.Context, q directory.HireLookup) (di
 	return r, err
 }
 
+// Holdings passes the read of what an account holds through (reads are not
+// recorded) and remembers the group names it saw; errNoHoldings when the
+// wrapped directory cannot read them in one go.
+func (a *auditedDir) Holdings(ctx context.Context, userID string) (directory.Holdings, error) {
+	r, ok := a.Directory.(holdingsReader)
+	if !ok {
+		return directory.Holdings{}, errNoHoldings
+	}
+	h, err := r.Holdings(ctx, userID)
+	for _, g := range h.Groups {
+		a.rememberName(a.groups, g.ID, g.DisplayName)
+	}
+	return h, err
+}
+
 // TemporaryAccessPassPolicy passes the read of the tenant's pass policy
 // through, so passes follow it under the audit decorator too; Entra's
 // defaults when the wrapped directory cannot read it.

@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -35,9 +37,14 @@ type adoptReport struct {
 	ByRoute     map[string]int `json:"byRoute"`
 	// Checked entities were queried after the run: active, their account's
 	// object id known, nothing blocked.
-	Checked    int      `json:"checked"`
-	NotActive  int      `json:"notActive"`
-	MaxSeconds float64  `json:"maxSeconds"`
+	Checked    int     `json:"checked"`
+	NotActive  int     `json:"notActive"`
+	MaxSeconds float64 `json:"maxSeconds"`
+	// Load is the machine's load average (1, 5, 15 minutes) at the start
+	// and at the end of the run, as /proc/loadavg gives it (empty elsewhere):
+	// the figures depend on what else the machine runs.
+	LoadBefore string   `json:"loadBefore,omitempty"`
+	LoadAfter  string   `json:"loadAfter,omitempty"`
 	OK         bool     `json:"ok"`
 	Problems   []string `json:"problems,omitempty"`
 }
@@ -103,7 +110,7 @@ func runAdopt(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer st.stop()
 
-	r := adoptReport{Employees: *n, Latency: latency.String(), MaxSeconds: limit.Seconds()}
+	r := adoptReport{Employees: *n, Latency: latency.String(), MaxSeconds: limit.Seconds(), LoadBefore: loadAverage()}
 	st.sim.ResetStats()
 	// Give up well after the limit, so a slow run still reports its figures.
 	rctx, cancel := context.WithTimeout(ctx, 2**limit+time.Minute)
@@ -151,6 +158,7 @@ func runAdopt(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	r.WallSeconds = time.Since(began).Seconds()
+	r.LoadAfter = loadAverage()
 	stats := st.sim.Stats()
 	r.Reads, r.Writes, r.ByRoute = stats.Reads, stats.Writes, stats.ByRoute
 
@@ -185,7 +193,10 @@ func printAdopt(out io.Writer, r adoptReport, asJSON bool) error {
 	fmt.Fprintf(out, "employees:             %d, every account in line (found by employeeId)\n", r.Employees)
 	fmt.Fprintf(out, "graph latency:         %s per request\n", r.Latency)
 	fmt.Fprintf(out, "wall time:             %.2f s (every entity signalled at %.2f s; limit %.0f s)\n", r.WallSeconds, r.SignalSeconds, r.MaxSeconds)
-	fmt.Fprintf(out, "employees/s:           %.1f\n", r.PerSecond)
+	fmt.Fprintf(out, "employees/s:           %.1f (%.0f s extrapolated to 10,000)\n", r.PerSecond, 10000/max(r.PerSecond, 1e-9))
+	if r.LoadBefore != "" {
+		fmt.Fprintf(out, "load average:          %s at the start, %s at the end\n", r.LoadBefore, r.LoadAfter)
+	}
 	fmt.Fprintf(out, "graph writes:          %d (want 0)\n", r.Writes)
 	fmt.Fprintf(out, "graph reads:           %d (%.2f per employee)\n", r.Reads, float64(r.Reads)/float64(max(1, r.Employees)))
 	fmt.Fprintf(out, "settled:               %d of %d hires completed, %d failed; %d of %d checked entities active\n",
@@ -193,4 +204,18 @@ func printAdopt(out io.Writer, r adoptReport, asJSON bool) error {
 	printRoutes(out, r.ByRoute)
 	printResult(out, r.OK, r.Problems)
 	return nil
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages from
+// /proc/loadavg, or "" where there is none.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }

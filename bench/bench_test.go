@@ -248,6 +248,9 @@ func TestBenchmarksEndToEnd(t *testing.T) {
 		if r.Settled != 20 || r.Failed != 0 || r.Checked != 20 || r.NotActive != 0 || r.Reads == 0 {
 			t.Errorf("adopt figures: %+v", r)
 		}
+		if r.Writes != 0 {
+			t.Errorf("adopting accounts in line wrote %d times: %v", r.Writes, r.ByRoute)
+		}
 		if (r.Writes > 0) != strings.Contains(strings.Join(r.Problems, ";"), "writes") {
 			t.Errorf("adopt: %d writes but problems %q", r.Writes, r.Problems)
 		}

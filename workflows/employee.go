@@ -433,6 +433,10 @@ func (e *entity) child(ctx workflow.Context, name, event string, in, out any) er
 	return nil
 }
 
+// versionHireIsTheCheck marks the change that counts a successful hire as the pass's check
+// of the account against the directory (no VerifyAccount right after it).
+const versionHireIsTheCheck = "hire-is-the-check"
+
 func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable bool) error {
 	st, p := e.st, e.pol
 	event := EventHire
@@ -470,11 +474,17 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	}
 	st.UPN = res.Names.UPN
 	st.Names = &res.Names
+	st.AddressAdopted = res.AddressAdopted
 	st.AppliedView = &v
 	st.Entitlements = roles
 	st.ManagerEmployeeID, st.ManagerObjectID = v.ManagerEmployeeID, res.ManagerObjectID
 	e.managerOutcome(ctx, res.ManagerPending, now)
 	st.HiredAt, st.LeftAt, st.DeletedAt = ptrTime(now), nil, nil
+	if e.verify && workflow.GetVersion(ctx, versionHireIsTheCheck, workflow.DefaultVersion, 1) == 1 {
+		// The hire has just found or made the account by employee id: checking it against
+		// the directory again in this pass would read what the hire read.
+		e.verify, st.VerifiedAt = false, ptrTime(now)
+	}
 	if enable {
 		st.Status, st.ActivatedAt, st.Pass = StatusActive, ptrTime(now), res.Pass
 	} else {
@@ -685,7 +695,9 @@ func (e *entity) maybeRename(ctx workflow.Context, now time.Time) (bool, error) 
 	}
 	cur := st.Names
 	differs := cur == nil || cur.GivenName != want.GivenName || cur.Surname != want.Surname || cur.DisplayName != want.DisplayName
-	newAddress := st.UPN != "" && !variant
+	// An adopted account keeps the addresses people sign in with until the person's names
+	// change; one the engine named follows the template.
+	newAddress := st.UPN != "" && !variant && (differs || !st.AddressAdopted)
 	if !differs && !newAddress {
 		return false, nil
 	}
@@ -698,6 +710,9 @@ func (e *entity) maybeRename(ctx workflow.Context, now time.Time) (bool, error) 
 	}
 	st.Names = &res.Names
 	st.UPN = res.Names.UPN
+	if newAddress {
+		st.AddressAdopted = false
+	}
 	return true, nil
 }
 

@@ -94,7 +94,11 @@ type entityState struct {
 	Employee    *hr.Employee  `json:"employee,omitempty"`
 	AppliedView *hr.View      `json:"appliedView,omitempty"`
 	Names       *policy.Names `json:"names,omitempty"`
-	HRNote      string        `json:"hrNote,omitempty"`
+	// AddressAdopted is true while the UPN, mail nickname and mail are those
+	// of an existing account the entity adopted, not ones the engine chose:
+	// only a change of the person's names moves them to the naming template.
+	AddressAdopted bool   `json:"addressAdopted,omitempty"`
+	HRNote         string `json:"hrNote,omitempty"`
 
 	ManagerEmployeeID string     `json:"managerEmployeeId,omitempty"`
 	ManagerObjectID   string     `json:"managerObjectId,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -57,6 +58,10 @@ type HireResult struct {
 	// Warnings say what the account could not take as HR has it (a value
 	// shortened to Entra's limit, properties mastered on-premises).
 	Warnings []string `json:"warnings,omitempty"`
+	// AddressAdopted is true when the hire adopted an existing account
+	// found by employee id: Names carries its own UPN and mail nickname,
+	// which people already sign in and receive mail with, not the template's.
+	AddressAdopted bool `json:"addressAdopted,omitempty"`
 }
 
 // Hire finds or creates the account (a rehire finds the disabled account or
@@ -82,14 +87,19 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	// step one after the other and enable last.
 	concurrent := workflow.GetVersion(ctx, versionHireConcurrent, workflow.DefaultVersion, 1) == 1
 
+	spec := in.Spec
+	spec.GivenName, spec.Surname, spec.DisplayName = names.GivenName, names.Surname, names.DisplayName
+
 	var acc activities.Account
 	var look activities.LookUpHireResult
 	if concurrent {
 		// One lookup answers what FindAccount, ChooseNames and the manager lookup asked
-		// one after the other.
+		// one after the other; for an account found by employee id it also reads what the
+		// account holds, so that the hire writes only what is missing.
 		if err := workflow.ExecuteActivity(graphReads(ctx), a.LookUpHire, activities.LookUpHireInput{
 			EmployeeID: in.EmployeeID, KnownObjectID: in.KnownObjectID, ManagerEmployeeID: in.ManagerEmployeeID,
 			Person: in.Person, Naming: in.Naming, Domain: in.Domain,
+			Holdings: true, Entitlements: in.Entitlements, Spec: spec, Fields: hireFields(),
 		}).Get(ctx, &look); err != nil {
 			res.Failed, res.Reason = true, reason("look up the account", err)
 			return res, nil
@@ -101,8 +111,6 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 		res.Failed, res.Reason = true, reason("find the account", err)
 		return res, nil
 	}
-	spec := in.Spec
-	spec.GivenName, spec.Surname, spec.DisplayName = names.GivenName, names.Surname, names.DisplayName
 	if !acc.Found {
 		// Namesakes hired at the same moment may all find the same UPN free; the loser of
 		// each race gets a conflict and chooses again, past every name it already lost, so a
@@ -152,8 +160,11 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 			return res, nil
 		}
 	} else {
-		names.UPN, names.MailNickname = acc.UPN, ""
+		// An account found keeps the addresses people already sign in and receive mail with;
+		// the entity records them as its names (a restored account is one the engine named).
+		names.UPN, names.MailNickname = acc.UPN, acc.MailNickname
 		res.Names = names
+		res.AddressAdopted = !acc.Restored
 	}
 	res.Account = acc
 	res.Warnings = addWarnings(res.Warnings, acc.Warnings...)
@@ -166,9 +177,15 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 			return hireStepsConcurrent(ctx, in, spec, res, look)
 		}
 	}
+	// An adopted account's compensation takes back only what this hire meant to add, never
+	// what the account held before.
+	undo := in.Entitlements
+	if concurrent && look.Holdings != nil && adoptHoldings(ctx, res.Account) {
+		undo = look.Holdings.Missing
+	}
 	if err := steps(ctx, in, spec, &res); err != nil {
 		res.Failed, res.Reason = true, reason("hire", err)
-		res.Compensated = compensateHire(ctx, acc.ObjectID, in.Entitlements)
+		res.Compensated = compensateHire(ctx, acc.ObjectID, undo)
 		res.Enabled = false
 		res.Granted = nil
 		return res, nil
@@ -195,6 +212,29 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 // set every attribute), and runs the attribute update, the manager link, the grants and the
 // write-back to HR side by side (hireStepsConcurrent).
 const versionHireConcurrent = "hire-concurrent"
+
+// versionHireAdoptHoldings marks the change that makes a hire adopting an account found by
+// employee id write only what the account lacks: the lookup reads what it holds (groups,
+// licences, app roles, manager, attributes) and the attribute update, the manager link and
+// the grants run only for what is missing.
+const versionHireAdoptHoldings = "hire-adopt-holdings"
+
+// adoptHoldings reports whether the hire writes only what the found account lacks. It is
+// asked only for an account the lookup found with its holdings, so histories of other hires
+// carry no marker.
+func adoptHoldings(ctx workflow.Context, acc activities.Account) bool {
+	if acc.Created || acc.Restored {
+		return false
+	}
+	return workflow.GetVersion(ctx, versionHireAdoptHoldings, workflow.DefaultVersion, 1) == 1
+}
+
+// hireFields are the attributes a hire brings in line on an account it did not create.
+func hireFields() []string {
+	fields := append([]string{}, activities.NameFields...)
+	fields = append(fields, activities.OrgFields...)
+	return append(fields, activities.FieldUsageLocation, activities.FieldHireDate, activities.FieldLeaveDateTime)
+}
 
 // versionHRWriteBack marks the change that added the write-back of the work
 // address to HR at the end of a hire and of a rename that changes it.
@@ -306,24 +346,44 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 // The manager found by LookUpHire is linked without a second lookup.
 func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult, look activities.LookUpHireResult) error {
 	id := res.Account.ObjectID
+	// By default every step runs (each reads before it writes, or tolerates what is held).
+	// From versionHireAdoptHoldings on, an account the lookup found with its holdings gets
+	// only the steps for what it lacks; Graph's "already a member / assigned" stays
+	// tolerated for anything granted meanwhile.
+	update, link, grant := !res.Account.Created, in.ManagerEmployeeID != "", in.Entitlements
+	grantAfterUpdate := false
+	if h := look.Holdings; h != nil && adoptHoldings(ctx, res.Account) {
+		if h.AttributesInLine {
+			update = false
+			res.Warnings = addWarnings(res.Warnings, h.Warnings...)
+		}
+		if link && look.ManagerFound && strings.EqualFold(h.ManagerObjectID, look.ManagerObjectID) {
+			link = false
+			res.ManagerObjectID = look.ManagerObjectID
+		}
+		grant = h.Missing
+		// Licensing needs the usage location the update may be about to set: a licence
+		// waits for the update.
+		grantAfterUpdate = update && slices.ContainsFunc(grant, func(e policy.Entitlement) bool { return e.Kind == policy.KindLicense })
+	}
 	var updF, linkF, grantF, wbF workflow.Future
-	if !res.Account.Created {
-		fields := append([]string{}, activities.NameFields...)
-		fields = append(fields, activities.OrgFields...)
-		fields = append(fields, activities.FieldUsageLocation, activities.FieldHireDate, activities.FieldLeaveDateTime)
+	if update {
 		updF = workflow.ExecuteActivity(graphWrites(ctx), a.UpdateAccount, activities.UpdateAccountInput{
-			ObjectID: id, Spec: spec, Fields: fields,
+			ObjectID: id, Spec: spec, Fields: hireFields(),
 		})
 	}
-	if in.ManagerEmployeeID != "" {
+	if link {
 		linkF = workflow.ExecuteActivity(graphWrites(ctx), a.LinkManager, activities.LinkManagerInput{
 			ObjectID: id, ManagerEmployeeID: in.ManagerEmployeeID, ManagerObjectID: look.ManagerObjectID,
 		})
 	}
-	if len(in.Entitlements) > 0 {
+	startGrant := func() {
 		grantF = workflow.ExecuteActivity(graphWrites(ctx), a.GrantEntitlements, activities.EntitlementsInput{
-			ObjectID: id, Entitlements: in.Entitlements, Sources: in.Sources,
+			ObjectID: id, Entitlements: grant, Sources: in.Sources,
 		})
+	}
+	if len(grant) > 0 && !grantAfterUpdate {
+		startGrant()
 	}
 	mail := firstNonEmpty(res.Account.Mail, spec.Mail, res.Account.UPN)
 	wbF = workflow.ExecuteActivity(hrWrites(ctx), a.WriteBack, activities.WriteBackInput{
@@ -337,6 +397,8 @@ func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.Acc
 		var upd activities.UpdateAccountResult
 		if err := updF.Get(ctx, &upd); err != nil {
 			errs = append(errs, err)
+		} else if grantAfterUpdate {
+			startGrant()
 		}
 		res.Warnings = addWarnings(res.Warnings, upd.Warnings...)
 	}
@@ -353,6 +415,9 @@ func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.Acc
 		} else {
 			res.Granted = in.Entitlements
 		}
+	} else if len(in.Entitlements) > 0 && len(grant) == 0 {
+		// Everything asked for was held already.
+		res.Granted = in.Entitlements
 	}
 	var wb activities.WriteBackResult
 	if err := wbF.Get(ctx, &wb); err != nil {

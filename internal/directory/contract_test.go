@@ -633,6 +633,24 @@ func contract(t *testing.T, f *fixture) {
 		if m, _ := c.ManagerID(ctx, u.ID); m != boss.ID {
 			t.Fatalf("manager = %q, want %s", m, boss.ID)
 		}
+		// Holdings answers the same and the manager in one request; a user
+		// without a manager holds none.
+		for _, tc := range []struct {
+			id, manager string
+			groups      int
+		}{{u.ID, boss.ID, 3}, {boss.ID, "", 0}} {
+			f.rec.reset()
+			h, err := c.Holdings(ctx, tc.id)
+			if err != nil {
+				t.Fatalf("Holdings(%s): %v", tc.id, err)
+			}
+			if n, _ := f.rec.snapshot(); n != 1 {
+				t.Errorf("Holdings took %d requests, want 1 ($batch)", n)
+			}
+			if h.ManagerID != tc.manager || len(h.Groups) != tc.groups {
+				t.Errorf("Holdings(%s) = manager %q, %d groups; want %q, %d", tc.id, h.ManagerID, len(h.Groups), tc.manager, tc.groups)
+			}
+		}
 	})
 
 	t.Run("sessions, temporary access pass and mail", func(t *testing.T) {

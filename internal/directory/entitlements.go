@@ -110,6 +110,38 @@ func (c *Client) Entitlements(ctx context.Context, userID string) (Entitlements,
 }
 
 func (c *Client) entitlements(ctx context.Context, userID string) (Entitlements, error) {
+	e, _, err := c.holdings(ctx, userID, false)
+	return e, err
+}
+
+// Holdings is what a user holds that a hire would otherwise write: what
+// Entitlements reads, and the user's manager.
+type Holdings struct {
+	Entitlements
+	// ManagerID is the object id of the user's manager, "" when none.
+	ManagerID string
+}
+
+// Holdings reads what user userID holds — direct group memberships,
+// licences, app role assignments and the manager — in one $batch request of
+// four reads (further pages follow @odata.nextLink), so that a hire adopting
+// an existing account writes only what is missing. A user without a manager
+// answers 404 on GET /users/{id}/manager
+// (https://learn.microsoft.com/graph/api/user-list-manager); as the other
+// three reads of the same batch succeeded, the user exists and has none.
+func (c *Client) Holdings(ctx context.Context, userID string) (Holdings, error) {
+	var h Holdings
+	err := c.withSelect(ctx, func(ctx context.Context) error {
+		var err error
+		h.Entitlements, h.ManagerID, err = c.holdings(ctx, userID, true)
+		return err
+	})
+	return h, err
+}
+
+// holdings reads the entitlements of userID and, when withManager, its
+// manager's object id, in one $batch.
+func (c *Client) holdings(ctx context.Context, userID string, withManager bool) (Entitlements, string, error) {
 	o := op{"read entitlements of " + userID, permUserRead + " and " + permGroupRead}
 	user := c.graph.Users().ByUserId(userID)
 	memberInfo, err1 := user.MemberOf().ToGetRequestInformation(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
@@ -119,44 +151,58 @@ func (c *Client) entitlements(ctx context.Context, userID string) (Entitlements,
 		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: c.selectLicenses()},
 	})
 	roleInfo, err3 := user.AppRoleAssignments().ToGetRequestInformation(ctx, nil)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return Entitlements{}, newError(o, KindUnexpected, "build requests", err)
+	infos := []*abstractions.RequestInformation{memberInfo, licenceInfo, roleInfo}
+	var err4 error
+	if withManager {
+		var managerInfo *abstractions.RequestInformation
+		managerInfo, err4 = user.Manager().ToGetRequestInformation(ctx, &users.ItemManagerRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.ItemManagerRequestBuilderGetQueryParameters{Select: []string{"id"}},
+		})
+		infos = append(infos, managerInfo)
+	}
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return Entitlements{}, "", newError(o, KindUnexpected, "build requests", err)
 	}
 	batch := msgraphcore.NewBatchRequest(c.adapter)
-	var ids [3]string
-	for i, info := range []*abstractions.RequestInformation{memberInfo, licenceInfo, roleInfo} {
+	ids := make([]string, len(infos))
+	for i, info := range infos {
 		item, err := batch.AddBatchRequestStep(*info)
 		if err != nil {
-			return Entitlements{}, newError(o, KindUnexpected, "build batch", err)
+			return Entitlements{}, "", newError(o, KindUnexpected, "build batch", err)
 		}
 		ids[i] = str(item.GetId())
 	}
 	resp, err := batch.Send(ctx, c.adapter)
 	if err != nil {
-		return Entitlements{}, classify(o, err)
+		return Entitlements{}, "", classify(o, err)
 	}
-	for _, id := range ids {
+	noManager := false
+	for i, id := range ids {
 		item := resp.GetResponseById(id)
 		if item == nil || item.GetStatus() == nil {
-			return Entitlements{}, newError(o, KindUnexpected, "the batch response lacks an answer", nil)
+			return Entitlements{}, "", newError(o, KindUnexpected, "the batch response lacks an answer", nil)
 		}
 		if status := int(*item.GetStatus()); status >= 400 {
+			if i == 3 && status == 404 {
+				noManager = true
+				continue
+			}
 			code, msg := batchErrorBody(item.GetBody())
-			return Entitlements{}, fromStatus(o, status, code, msg, mapHeader(item.GetHeaders(), "Retry-After"), nil)
+			return Entitlements{}, "", fromStatus(o, status, code, msg, mapHeader(item.GetHeaders(), "Retry-After"), nil)
 		}
 	}
 
 	var e Entitlements
 	members, err := msgraphcore.GetBatchResponseById[models.DirectoryObjectCollectionResponseable](resp, ids[0], models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue)
 	if err != nil {
-		return Entitlements{}, newError(o, KindUnexpected, "read memberOf from the batch", err)
+		return Entitlements{}, "", newError(o, KindUnexpected, "read memberOf from the batch", err)
 	}
 	if e.Groups, err = c.groupPages(ctx, o, userID, members); err != nil {
-		return Entitlements{}, err
+		return Entitlements{}, "", err
 	}
 	u, err := msgraphcore.GetBatchResponseById[models.Userable](resp, ids[1], models.CreateUserFromDiscriminatorValue)
 	if err != nil {
-		return Entitlements{}, newError(o, KindUnexpected, "read assignedLicenses from the batch", err)
+		return Entitlements{}, "", newError(o, KindUnexpected, "read assignedLicenses from the batch", err)
 	}
 	all, inherited := licenceAssignment(u)
 	for _, id := range all {
@@ -167,12 +213,20 @@ func (c *Client) entitlements(ctx context.Context, userID string) (Entitlements,
 	}
 	roles, err := msgraphcore.GetBatchResponseById[models.AppRoleAssignmentCollectionResponseable](resp, ids[2], models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue)
 	if err != nil {
-		return Entitlements{}, newError(o, KindUnexpected, "read appRoleAssignments from the batch", err)
+		return Entitlements{}, "", newError(o, KindUnexpected, "read appRoleAssignments from the batch", err)
 	}
 	if e.AppRoles, err = c.appRolePages(ctx, o, userID, roles); err != nil {
-		return Entitlements{}, err
+		return Entitlements{}, "", err
 	}
-	return e, nil
+	manager := ""
+	if withManager && !noManager {
+		m, err := msgraphcore.GetBatchResponseById[models.DirectoryObjectable](resp, ids[3], models.CreateDirectoryObjectFromDiscriminatorValue)
+		if err != nil {
+			return Entitlements{}, "", newError(o, KindUnexpected, "read the manager from the batch", err)
+		}
+		manager = str(m.GetId())
+	}
+	return e, manager, nil
 }
 
 // assignedSKUIDs reads the skuIds assigned to a user, and those of them it

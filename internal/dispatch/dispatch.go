@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -43,22 +44,88 @@ func (d Dispatcher) Notify(ctx context.Context, ev webhook.Event) (string, error
 	return d.HRChanged(ctx, ev.EmployeeID, entityaddr.HRChanged{Reason: ev.Reason, Source: ev.Source, Employee: ev.Employee})
 }
 
+// SyncConcurrency is how many employees SyncAll signals at the same time. Each signal is one
+// round trip to the Temporal frontend; a few dozen in flight keep it busy without crowding out
+// the entities' own workflow tasks.
+const SyncConcurrency = 24
+
 // SyncAll signals every employee of the snapshot (and every replacement to its substitute is
-// left to the entities, which read replacements from HR). It returns how many entities were
+// left to the entities, which read replacements from HR), SyncConcurrency at a time. Each
+// signal carries the employee's record from the snapshot, so the entity need not read HR again
+// for it. Signals for one employee id go out one after the other, in snapshot order, so an
+// entity sees them in the order the snapshot lists them. It returns how many entities were
 // signalled; failures are collected, one per employee, and do not stop the others.
 func (d Dispatcher) SyncAll(ctx context.Context, snap hr.Snapshot, reason string) (int, error) {
-	var errs []error
-	n := 0
+	ids := make([]string, 0, len(snap.Employees))
 	for _, e := range snap.Employees {
+		ids = append(ids, e.EmployeeID)
+	}
+	return deliverAll(ctx, ids, SyncConcurrency, func(ctx context.Context, i int) error {
+		rec := snap.Employees[i].Clone()
+		_, err := d.HRChanged(ctx, rec.EmployeeID, entityaddr.HRChanged{Reason: reason, Source: "snapshot", Employee: &rec})
+		return err
+	})
+}
+
+// deliverAll calls send once per entry of ids (with its index), at most limit calls at a
+// time. Entries with the same id are sent by one goroutine, one after the other, in their
+// order in ids. It returns how many sends succeeded and every failure (each naming its
+// employee); a cancelled ctx stops the sends not yet begun and is reported once.
+func deliverAll(ctx context.Context, ids []string, limit int, send func(context.Context, int) error) (int, error) {
+	// Group the entries by id, keeping the order of first appearance.
+	var order []string
+	byID := map[string][]int{}
+	for i, id := range ids {
+		if len(byID[id]) == 0 {
+			order = append(order, id)
+		}
+		byID[id] = append(byID[id], i)
+	}
+	limit = max(1, min(limit, len(order)))
+	work := make(chan string)
+	var (
+		mu       sync.Mutex
+		errs     []error
+		n        int
+		canceled bool
+		wg       sync.WaitGroup
+	)
+	for range limit {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				for _, i := range byID[id] {
+					err := send(ctx, i)
+					mu.Lock()
+					if err != nil {
+						errs = append(errs, fmt.Errorf("employee %s: %w", id, err))
+					} else {
+						n++
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, id := range order {
 		if ctx.Err() != nil {
-			errs = append(errs, ctx.Err())
+			canceled = true
 			break
 		}
-		if _, err := d.HRChanged(ctx, e.EmployeeID, entityaddr.HRChanged{Reason: reason, Source: "snapshot"}); err != nil {
-			errs = append(errs, err)
-			continue
+		select {
+		case work <- id:
+		case <-ctx.Done():
+			canceled = true
 		}
-		n++
+		if canceled {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	if canceled {
+		errs = append(errs, ctx.Err())
 	}
 	return n, errors.Join(errs...)
 }
