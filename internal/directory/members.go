@@ -13,7 +13,7 @@ import (
 
 // DefaultGroupAddWindow is how long the first addition to a group waits for
 // others to the same group before they go to Graph together (Config.GroupAddWindow).
-const DefaultGroupAddWindow = 150 * time.Millisecond
+const DefaultGroupAddWindow = 50 * time.Millisecond
 
 // busyGroupAddWindow is the window of every group while the directory is
 // busy: some batch carried more than one addition less than busyGroupFor ago,
