@@ -1,12 +1,16 @@
 package workflows
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/testsuite"
 
+	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/graphsim"
 	"github.com/entralifecycle/engine/internal/hr"
+	"github.com/entralifecycle/engine/internal/policy"
 )
 
 // A transfer dated ahead waits for its day; the new department's access is
@@ -151,4 +155,66 @@ func TestManagerTellsWaitingReports(t *testing.T) {
 	h.env.SetStartTime(at("2026-03-02", 7, 0))
 	h.t0 = at("2026-03-02", 7, 0)
 	h.run("3000", at("2026-03-03", 0, 0))
+}
+
+// From move-concurrent on, the attribute update, the manager link and the grant start side
+// by side, and the old access is revoked only after all three succeeded; a licence waits
+// for an update that sets the usage location (Entra assigns no licence without one).
+func TestMoveStepsSideBySideRevokeLast(t *testing.T) {
+	ict := policy.Entitlement{Kind: policy.KindGroup, Name: "ICT"}
+	sales := policy.Entitlement{Kind: policy.KindGroup, Name: "Sales"}
+	e3 := policy.Entitlement{Kind: policy.KindLicense, Name: "SPE_E3"}
+	for _, tc := range []struct {
+		name       string
+		fields     []string
+		grant      []policy.Entitlement
+		grantFirst bool // the grant starts before the update has finished
+	}{
+		{"transfer: all at once", []string{"department"}, []policy.Entitlement{ict}, true},
+		{"licence after a new usage location", []string{"department", activities.FieldUsageLocation}, []policy.Entitlement{ict, e3}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ts testsuite.WorkflowTestSuite
+			env := ts.NewTestWorkflowEnvironment()
+			env.RegisterActivity(a)
+			var order []string
+			updated, granted := false, false
+			env.OnActivity(a.UpdateAccount, mock.Anything, mock.Anything).Return(func(context.Context, activities.UpdateAccountInput) (activities.UpdateAccountResult, error) {
+				order = append(order, "update")
+				updated = true
+				return activities.UpdateAccountResult{Changed: tc.fields}, nil
+			})
+			env.OnActivity(a.LinkManager, mock.Anything, mock.Anything).Return(func(context.Context, activities.LinkManagerInput) (activities.LinkManagerResult, error) {
+				order = append(order, "link")
+				return activities.LinkManagerResult{Found: true, ManagerObjectID: "obj-mgr"}, nil
+			})
+			env.OnActivity(a.GrantEntitlements, mock.Anything, mock.Anything).Return(func(context.Context, activities.EntitlementsInput) error {
+				order = append(order, "grant")
+				if !tc.grantFirst && !updated {
+					t.Errorf("the licence was granted before the usage location was set")
+				}
+				granted = true
+				return nil
+			})
+			env.OnActivity(a.RevokeEntitlements, mock.Anything, mock.Anything).Return(func(context.Context, activities.EntitlementsInput) error {
+				order = append(order, "revoke")
+				if !granted || !updated {
+					t.Errorf("revoked before the grant and the update finished: %v", order)
+				}
+				return nil
+			})
+			env.ExecuteWorkflow(Move, MoveInput{EmployeeID: "1001", ObjectID: "obj-1", Reason: "transfer", Fields: tc.fields,
+				LinkManager: true, ManagerEmployeeID: "1002", Grant: tc.grant, Revoke: []policy.Entitlement{sales}})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			var res MoveResult
+			if err := env.GetWorkflowResult(&res); err != nil || !res.ManagerLinked || res.ManagerObjectID != "obj-mgr" {
+				t.Fatalf("result %+v, %v", res, err)
+			}
+			if len(order) != 4 || order[3] != "revoke" {
+				t.Fatalf("order %v, want the revoke last of four steps", order)
+			}
+		})
+	}
 }
