@@ -154,6 +154,12 @@ func onlyOne(o op, property, value string, list []User) (User, bool, error) {
 			found = append(found, u)
 		}
 	}
+	return single(o, property, value, found)
+}
+
+// single is the one user of found, none, or a conflict naming two of them when a value that
+// should be unique (an employee id, a UPN) is held by several.
+func single(o op, property, value string, found []User) (User, bool, error) {
 	switch len(found) {
 	case 0:
 		return User{}, false, nil

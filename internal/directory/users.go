@@ -219,15 +219,7 @@ func (c *Client) findOne(ctx context.Context, o op, property, value string) (Use
 	if err != nil {
 		return User{}, false, err
 	}
-	switch len(found) {
-	case 0:
-		return User{}, false, nil
-	case 1:
-		return found[0], true, nil
-	default:
-		return User{}, false, newError(o, KindConflict,
-			fmt.Sprintf("several users have %s %q (%s and %s): give it to one only", property, value, found[0].UserPrincipalName, found[1].UserPrincipalName), nil)
-	}
+	return single(o, property, value, found)
 }
 
 // FindUserByEmployeeID returns the user whose employeeId is employeeID.

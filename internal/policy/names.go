@@ -21,13 +21,13 @@ const (
 
 // Person is the name data of an employee as HR holds it.
 type Person struct {
-	GivenName         string // official given name(s), "Johannes Petrus"
-	Prefix            string // own surname prefix, "de", "van der", "'t"
-	FamilyName        string // own family name without prefix, "Vries"
-	PreferredName     string // roepnaam, "Jan"
-	PartnerPrefix     string
-	PartnerFamilyName string
-	NameUsage         string // own, partner, own-partner, partner-own ("" = own)
+	GivenName         string `json:"givenName"`               // official given name(s), "Johannes Petrus"
+	Prefix            string `json:"prefix,omitempty"`        // own surname prefix, "de", "van der", "'t"
+	FamilyName        string `json:"familyName"`              // own family name without prefix, "Vries"
+	PreferredName     string `json:"preferredName,omitempty"` // roepnaam, "Jan"
+	PartnerPrefix     string `json:"partnerPrefix,omitempty"`
+	PartnerFamilyName string `json:"partnerFamilyName,omitempty"`
+	NameUsage         string `json:"nameUsage,omitempty"` // own, partner, own-partner, partner-own ("" = own)
 }
 
 // Names are the directory attributes derived from a Person.

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -472,5 +473,25 @@ func TestTemplateWidths(t *testing.T) {
 				t.Fatalf("got %q / %q, want %q / %q", got.UPN, got.DisplayName, tt.wantUPN, tt.wantDisp)
 			}
 		})
+	}
+}
+
+// Workflow histories recorded before Person had json names carry "GivenName",
+// "FamilyName": they still decode (Go matches JSON keys without regard to case), and new
+// payloads use the lower-camel names the Temporal UI shows.
+func TestPersonJSONNames(t *testing.T) {
+	var old Person
+	if err := json.Unmarshal([]byte(`{"GivenName":"Jan","Prefix":"de","FamilyName":"Vries","NameUsage":"own"}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if old != (Person{GivenName: "Jan", Prefix: "de", FamilyName: "Vries", NameUsage: "own"}) {
+		t.Fatalf("old payload decoded as %+v", old)
+	}
+	b, err := json.Marshal(Person{GivenName: "Jan", FamilyName: "Vries"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"givenName":"Jan","familyName":"Vries"}` {
+		t.Fatalf("new payload %s", b)
 	}
 }
