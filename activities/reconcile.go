@@ -448,6 +448,7 @@ type actionResult struct {
 // applied. A failure of one employee is counted and reported, and does not
 // stop the others; a retryable failure fails the activity, whose retry
 // resumes after the last group of employees done (heartbeat details).
+// Long on purpose: one resumable loop whose heartbeat progress and retry semantics read best in one place.
 func (a *Activities) ApplyReconcilePage(ctx context.Context, in ApplyReconcileInput) (ApplyReconcileResult, error) {
 	type progress struct {
 		Done   int

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/codec"
 	"github.com/entralifecycle/engine/internal/config"
 	"github.com/entralifecycle/engine/internal/devstack"
@@ -131,50 +132,68 @@ func run(ctx context.Context, args []string) error {
 	go budget.Run(ctx)
 
 	d := dispatch.Dispatcher{Client: c, TaskQueue: cfg.TaskQueue}
-	// In dev mode the HTTP side (HR webhook, health, codec) runs in this process.
+	var onStart func()
 	if f.dev {
-		secret, err := cfg.Webhook.DevSecret(cfg.HasCredentials())
+		// In dev mode the HTTP side (HR webhook, health, codec) runs in this process.
+		stopHTTP, err := serveDevHTTP(ctx, c, d, cfg, acts, auditStore, stack, payloadKey, logger)
 		if err != nil {
 			return err
 		}
-		// The report page at /report (docs/report.md): entities, audit trail, HR source.
-		var auditSrc report.Audit
-		if auditStore != nil {
-			auditSrc = auditStore
-		}
-		loc := time.UTC
-		if p, err := acts.Policy(ctx); err == nil {
-			loc = p.Location()
-		}
-		rcfg, err := config.LoadReport()
-		if err != nil {
-			return err
-		}
-		rep := report.Engine(c, cfg.Namespace, auditSrc, acts.HR, cfg.Webhook.Addr, stack.UIURL(),
-			report.EngineSettings{Token: rcfg.Token, UIURL: rcfg.TemporalUIURL},
-			report.WithLocation(loc), report.WithLogger(logger))
-		h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
-			Addr: cfg.Webhook.Addr, Secret: []byte(secret), PayloadKey: payloadKey,
-			CodecToken: cfg.Webhook.CodecToken, AcceptRecords: cfg.Webhook.AcceptsRecords(cfg.HR.Source),
-			CodecOrigins: cfg.Webhook.Origins(), Logger: logger, Report: rep,
-		})
-		if err != nil {
-			return err
-		}
-		srv, err := serveHTTP(cfg.Webhook.Addr, h, logger)
-		if err != nil {
-			return err
-		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		}()
+		defer stopHTTP()
+		onStart = devOnStart(ctx, c, d, cfg, acts, logger)
 	}
-	// The worker reports ready once it polls and, in dev mode, every part of the stack answers.
+	return runWorker(ctx, c, cfg, acts, identity, logger, workerReadiness(c, cfg, identity, f.dev, stack), onStart)
+}
+
+// serveDevHTTP serves, in dev mode, the HR webhook, health, codec and the
+// report page; the returned func shuts the server down.
+func serveDevHTTP(ctx context.Context, c client.Client, d dispatch.Dispatcher, cfg config.Worker, acts *activities.Activities,
+	auditStore *audit.SQLStore, stack *devstack.Stack, payloadKey []byte, logger *slog.Logger) (func(), error) {
+	secret, err := cfg.Webhook.DevSecret(cfg.HasCredentials())
+	if err != nil {
+		return nil, err
+	}
+	// The report page at /report (docs/report.md): entities, audit trail, HR source.
+	var auditSrc report.Audit
+	if auditStore != nil {
+		auditSrc = auditStore
+	}
+	loc := time.UTC
+	if p, err := acts.Policy(ctx); err == nil {
+		loc = p.Location()
+	}
+	rcfg, err := config.LoadReport()
+	if err != nil {
+		return nil, err
+	}
+	rep := report.Engine(c, cfg.Namespace, auditSrc, acts.HR, cfg.Webhook.Addr, stack.UIURL(),
+		report.EngineSettings{Token: rcfg.Token, UIURL: rcfg.TemporalUIURL},
+		report.WithLocation(loc), report.WithLogger(logger))
+	h, err := dispatch.HTTPHandler(d, dispatch.HTTPOptions{
+		Addr: cfg.Webhook.Addr, Secret: []byte(secret), PayloadKey: payloadKey,
+		CodecToken: cfg.Webhook.CodecToken, AcceptRecords: cfg.Webhook.AcceptsRecords(cfg.HR.Source),
+		CodecOrigins: cfg.Webhook.Origins(), Logger: logger, Report: rep,
+	})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := serveHTTP(cfg.Webhook.Addr, h, logger)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}, nil
+}
+
+// workerReadiness is what the worker checks before it reports ready: that it
+// polls and, in dev mode, that every part of the stack answers.
+func workerReadiness(c client.Client, cfg config.Worker, identity string, dev bool, stack *devstack.Stack) readiness {
 	ready := []readyCheck{pollingReady(c, cfg.TaskQueue, identity)}
 	readyAttrs := []any{"taskQueue", cfg.TaskQueue, "namespace", cfg.Namespace, "frontend", cfg.Address}
-	if f.dev {
+	if dev {
 		ready = append(ready, httpReady("webhook", "http://"+cfg.Webhook.Addr+"/healthz"))
 		if u := stack.GraphBaseURL(); u != "" {
 			ready = append(ready, httpReady("Graph simulator", strings.TrimSuffix(u, "/v1.0")+"/_sim/stats"))
@@ -184,23 +203,24 @@ func run(ctx context.Context, args []string) error {
 		}
 		readyAttrs = append(readyAttrs, "ui", stack.UIURL(), "graph", stack.GraphBaseURL(), "webhook", "http://"+cfg.Webhook.Addr)
 	}
-	var onStart func()
-	if f.dev {
-		// Dev mode applies the whole HR snapshot at every start (entities ignore what is
-		// already applied), so the sample organisation is provisioned on the first run.
-		onStart = func() {
-			// The safety net (docs/dev-mode.md): a reconciliation every 15 minutes.
-			created, err := dispatch.EnsureReconcileSchedule(ctx, c, cfg.TaskQueue, 15*time.Minute)
-			switch {
-			case err != nil:
-				logger.Error("reconciliation schedule", "error", err)
-			case created:
-				logger.Info("reconciliation schedule created", "every", "15m")
-			}
-			syncAll(ctx, d, acts, logger)
+	return readiness{checks: ready, attrs: readyAttrs, required: dev}
+}
+
+// devOnStart is what dev mode does once the worker polls. It applies the
+// whole HR snapshot at every start (entities ignore what is already
+// applied), so the sample organisation is provisioned on the first run.
+func devOnStart(ctx context.Context, c client.Client, d dispatch.Dispatcher, cfg config.Worker, acts *activities.Activities, logger *slog.Logger) func() {
+	return func() {
+		// The safety net (docs/dev-mode.md): a reconciliation every 15 minutes.
+		created, err := dispatch.EnsureReconcileSchedule(ctx, c, cfg.TaskQueue, 15*time.Minute)
+		switch {
+		case err != nil:
+			logger.Error("reconciliation schedule", "error", err)
+		case created:
+			logger.Info("reconciliation schedule created", "every", "15m")
 		}
+		syncAll(ctx, d, acts, logger)
 	}
-	return runWorker(ctx, c, cfg, acts, identity, logger, readiness{checks: ready, attrs: readyAttrs, required: f.dev}, onStart)
 }
 
 // readiness is what the worker checks, once started, before it logs ReadyMessage. When

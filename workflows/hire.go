@@ -74,6 +74,7 @@ type HireResult struct {
 // it was created disabled and enabled after its grants). One batched lookup
 // finds the account, the manager and a free UPN; the update, manager link,
 // grants and write-back to HR then run side by side.
+// Long on purpose: splitting would risk the command order that recorded histories replay.
 func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 	var res HireResult
 	names, err := policy.Naming.Names(in.Naming, in.Person, in.Domain)

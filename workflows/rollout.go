@@ -54,6 +54,7 @@ type PolicyRolloutResult struct {
 // approve or reject signal; then, page by page and rate-limited, it tells
 // each affected employee's entity to apply the policy, which grants before
 // it removes. Each page is one run (continue-as-new).
+// Long on purpose: splitting would risk the command order that recorded histories replay.
 func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutResult, error) {
 	if in.PageSize <= 0 {
 		in.PageSize = 100

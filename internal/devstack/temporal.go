@@ -53,6 +53,38 @@ func startTemporal(frontend string, dbFile, namespace string, attrs []SearchAttr
 	if err != nil {
 		return nil, err
 	}
+	conf := serverConfig(frontend, host, port, ports, sqlConf)
+
+	local := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(p))) }
+	dyn := dynamicconfig.StaticClient{
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: local(port),
+			primitives.HistoryService:  local(ports[0]),
+			primitives.MatchingService: local(ports[1]),
+			primitives.WorkerService:   local(ports[2]),
+		}),
+		temporal.WithLogger(newServerLogger(logger, level)),
+		temporal.WithDynamicConfigClient(dyn),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("build Temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start Temporal server: %w", err)
+	}
+	return &temporalServer{server: srv}, nil
+}
+
+// serverConfig is the single-host, SQLite-backed server configuration: the
+// frontend on host:port, the other services and the frontend's HTTP API on
+// ports[0..3].
+func serverConfig(frontend, host string, port int, ports []int, sqlConf *config.SQL) *config.Config {
 	svc := func(p int, httpPort int) config.Service {
 		var s config.Service
 		s.RPC.GRPCPort = p
@@ -94,31 +126,7 @@ func startTemporal(frontend string, dbFile, namespace string, attrs []SearchAttr
 	conf.NamespaceDefaults.Archival.History.State = "disabled"
 	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
 	conf.PublicClient.HostPort = frontend
-
-	local := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(p))) }
-	dyn := dynamicconfig.StaticClient{
-		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
-	}
-	srv, err := temporal.NewServer(
-		temporal.WithConfig(conf),
-		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: local(port),
-			primitives.HistoryService:  local(ports[0]),
-			primitives.MatchingService: local(ports[1]),
-			primitives.WorkerService:   local(ports[2]),
-		}),
-		temporal.WithLogger(newServerLogger(logger, level)),
-		temporal.WithDynamicConfigClient(dyn),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("build Temporal server: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return nil, fmt.Errorf("start Temporal server: %w", err)
-	}
-	return &temporalServer{server: srv}, nil
+	return conf
 }
 
 func (t *temporalServer) stop() error { return t.server.Stop() }

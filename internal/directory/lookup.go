@@ -73,49 +73,9 @@ func (c *Client) lookUpHire(ctx context.Context, q HireLookup) (HireLookupResult
 	if len(q.Addresses) > 0 {
 		filters = append(filters, inFilter("userPrincipalName", q.Addresses), inFilter("mail", q.Addresses))
 	}
-	batch := msgraphcore.NewBatchRequest(c.adapter)
-	stepIDs := make([]string, len(filters))
-	for i, f := range filters {
-		sel := userSelect
-		if i > 0 {
-			sel = []string{"id", "userPrincipalName", "mail"}
-		}
-		info, err := c.graph.Users().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: ptr(f), Select: sel, Top: ptr(int32(maxTop))},
-		})
-		if err != nil {
-			return HireLookupResult{}, newError(o, KindUnexpected, "build request", err)
-		}
-		item, err := batch.AddBatchRequestStep(*info)
-		if err != nil {
-			return HireLookupResult{}, newError(o, KindUnexpected, "build batch", err)
-		}
-		stepIDs[i] = str(item.GetId())
-	}
-	resp, err := batch.Send(ctx, c.adapter)
+	lists, err := c.batchUserLists(ctx, o, filters)
 	if err != nil {
-		return HireLookupResult{}, classify(o, err)
-	}
-	lists := make([][]User, len(filters))
-	for i, id := range stepIDs {
-		item := resp.GetResponseById(id)
-		if item == nil || item.GetStatus() == nil {
-			return HireLookupResult{}, newError(o, KindUnexpected, "the batch response lacks an answer", nil)
-		}
-		if status := int(*item.GetStatus()); status >= 400 {
-			code, msg := batchErrorBody(item.GetBody())
-			return HireLookupResult{}, fromStatus(o, status, code, msg, mapHeader(item.GetHeaders(), "Retry-After"), nil)
-		}
-		page, err := msgraphcore.GetBatchResponseById[models.UserCollectionResponseable](resp, id, models.CreateUserCollectionResponseFromDiscriminatorValue)
-		if err != nil {
-			return HireLookupResult{}, newError(o, KindUnexpected, "read the batch answer", err)
-		}
-		if str(page.GetOdataNextLink()) != "" {
-			return HireLookupResult{}, newError(o, KindUnexpected, "more than one page of users for "+filters[i], nil)
-		}
-		for _, m := range page.GetValue() {
-			lists[i] = append(lists[i], fromModel(m))
-		}
+		return HireLookupResult{}, err
 	}
 
 	var out HireLookupResult
@@ -143,6 +103,57 @@ func (c *Client) lookUpHire(ctx context.Context, q HireLookup) (HireLookupResult
 		}
 	}
 	return out, nil
+}
+
+// batchUserLists runs one user query per filter in a single $batch: the
+// first selects userSelect, the others only id, userPrincipalName and mail.
+// Each answer must fit one page.
+func (c *Client) batchUserLists(ctx context.Context, o op, filters []string) ([][]User, error) {
+	batch := msgraphcore.NewBatchRequest(c.adapter)
+	stepIDs := make([]string, len(filters))
+	for i, f := range filters {
+		sel := userSelect
+		if i > 0 {
+			sel = []string{"id", "userPrincipalName", "mail"}
+		}
+		info, err := c.graph.Users().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: ptr(f), Select: sel, Top: ptr(int32(maxTop))},
+		})
+		if err != nil {
+			return nil, newError(o, KindUnexpected, "build request", err)
+		}
+		item, err := batch.AddBatchRequestStep(*info)
+		if err != nil {
+			return nil, newError(o, KindUnexpected, "build batch", err)
+		}
+		stepIDs[i] = str(item.GetId())
+	}
+	resp, err := batch.Send(ctx, c.adapter)
+	if err != nil {
+		return nil, classify(o, err)
+	}
+	lists := make([][]User, len(filters))
+	for i, id := range stepIDs {
+		item := resp.GetResponseById(id)
+		if item == nil || item.GetStatus() == nil {
+			return nil, newError(o, KindUnexpected, "the batch response lacks an answer", nil)
+		}
+		if status := int(*item.GetStatus()); status >= 400 {
+			code, msg := batchErrorBody(item.GetBody())
+			return nil, fromStatus(o, status, code, msg, mapHeader(item.GetHeaders(), "Retry-After"), nil)
+		}
+		page, err := msgraphcore.GetBatchResponseById[models.UserCollectionResponseable](resp, id, models.CreateUserCollectionResponseFromDiscriminatorValue)
+		if err != nil {
+			return nil, newError(o, KindUnexpected, "read the batch answer", err)
+		}
+		if str(page.GetOdataNextLink()) != "" {
+			return nil, newError(o, KindUnexpected, "more than one page of users for "+filters[i], nil)
+		}
+		for _, m := range page.GetValue() {
+			lists[i] = append(lists[i], fromModel(m))
+		}
+	}
+	return lists, nil
 }
 
 // onlyOne picks the user of list whose property (employeeId) is value: none,

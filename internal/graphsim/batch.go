@@ -36,13 +36,41 @@ func (s *Sim) batch(c *call) *response {
 		return s.fail(c, http.StatusBadRequest, "BadRequest",
 			fmt.Sprintf("The number of requests in the batch (%d) exceeds the limit of %d.", len(env.Requests), maxBatchRequests))
 	}
+	if r := s.checkBatchRequests(c, env.Requests); r != nil {
+		return r
+	}
+	status := map[string]int{}
+	out := make([]map[string]any, 0, len(env.Requests))
+	for _, br := range env.Requests {
+		failedDep := false
+		for _, d := range br.DependsOn {
+			if status[strings.ToLower(d)] >= 400 {
+				failedDep = true
+			}
+		}
+		var resp *response
+		sub := s.subCall(c, br)
+		switch {
+		case failedDep:
+			resp = s.fail(sub, http.StatusFailedDependency, "FailedDependency", "The request could not be processed because a dependent request failed.")
+		default:
+			resp = s.runSub(sub, br)
+		}
+		status[strings.ToLower(br.ID)] = resp.status
+		out = append(out, batchItem(br, resp))
+	}
+	return c.jsonResponse(http.StatusOK, map[string]any{"responses": out})
+}
+
+// checkBatchRequests checks every request of a batch before any runs.
+func (s *Sim) checkBatchRequests(c *call, reqs []batchRequest) *response {
 	// Request ids are not case-sensitive and must be unique; a request with a
 	// body needs a Content-Type header
 	// (https://learn.microsoft.com/graph/json-batching#creating-a-batch-request).
 	// Graph refuses a write without both with "Write request id : 1 does not
 	// contain Content-Type header or body." (quoted in pnp/pnpcore's Teams code).
 	seen := map[string]bool{}
-	for _, br := range env.Requests {
+	for _, br := range reqs {
 		if br.ID == "" || br.Method == "" || br.URL == "" {
 			return s.fail(c, http.StatusBadRequest, "BadRequest", "Every batch request needs an id, a method and a url.")
 		}
@@ -75,44 +103,29 @@ func (s *Sim) batch(c *call) *response {
 		}
 		seen[key] = true
 	}
-	status := map[string]int{}
-	out := make([]map[string]any, 0, len(env.Requests))
-	for _, br := range env.Requests {
-		failedDep := false
-		for _, d := range br.DependsOn {
-			if status[strings.ToLower(d)] >= 400 {
-				failedDep = true
-			}
+	return nil
+}
+
+// batchItem is the batch response entry for one request's response.
+func batchItem(br batchRequest, resp *response) map[string]any {
+	item := map[string]any{"id": br.ID, "status": resp.status}
+	hdrs := map[string]string{}
+	for k, v := range resp.header {
+		switch http.CanonicalHeaderKey(k) {
+		case "Content-Type", "Retry-After", "Location":
+			hdrs[http.CanonicalHeaderKey(k)] = v[0]
 		}
-		var resp *response
-		sub := s.subCall(c, br)
-		switch {
-		case failedDep:
-			resp = s.fail(sub, http.StatusFailedDependency, "FailedDependency", "The request could not be processed because a dependent request failed.")
-		default:
-			resp = s.runSub(sub, br)
-		}
-		status[strings.ToLower(br.ID)] = resp.status
-		item := map[string]any{"id": br.ID, "status": resp.status}
-		hdrs := map[string]string{}
-		for k, v := range resp.header {
-			switch http.CanonicalHeaderKey(k) {
-			case "Content-Type", "Retry-After", "Location":
-				hdrs[http.CanonicalHeaderKey(k)] = v[0]
-			}
-		}
-		item["headers"] = hdrs
-		if len(resp.body) > 0 {
-			var body any
-			if err := json.Unmarshal(resp.body, &body); err == nil {
-				item["body"] = body
-			} else {
-				item["body"] = string(resp.body)
-			}
-		}
-		out = append(out, item)
 	}
-	return c.jsonResponse(http.StatusOK, map[string]any{"responses": out})
+	item["headers"] = hdrs
+	if len(resp.body) > 0 {
+		var body any
+		if err := json.Unmarshal(resp.body, &body); err == nil {
+			item["body"] = body
+		} else {
+			item["body"] = string(resp.body)
+		}
+	}
+	return item
 }
 
 // subCall builds the call of one batch request.

@@ -89,79 +89,20 @@ func (s *Sim) deltaUsers(c *call) *response {
 			sel = append(sel, "id")
 		}
 	}
-	size := deltaPageSize
-	if m := maxPageSizeRe.FindStringSubmatch(c.header.Get("Prefer")); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil && n >= 1 && n <= maxPageSize {
-			size = n
-		}
+	size, r := s.deltaSize(c)
+	if r != nil {
+		return r
 	}
-	if raw := c.q.Get("$top"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > maxPageSize {
-			return s.fail(c, http.StatusBadRequest, "Request_BadRequest", "Invalid page size specified: '"+raw+"'. Must be between 1 and 999 inclusive.")
-		}
-		size = n
+	st, r := s.deltaStart(c)
+	if r != nil {
+		return r
 	}
-	var st deltaState
-	switch {
-	case c.q.Get("$skiptoken") != "":
-		var ok bool
-		if st, ok = decodeDelta(c.q.Get("$skiptoken"), false); !ok {
-			return s.fail(c, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
-		}
-	case c.q.Get("$deltatoken") != "":
-		prev, ok := decodeDelta(c.q.Get("$deltatoken"), true)
-		if !ok || prev.since > s.t.change {
-			return s.fail(c, http.StatusBadRequest, "Request_BadRequest", "The specified delta token value has expired or is invalid.")
-		}
-		st = deltaState{since: prev.since, upTo: s.t.change}
-	default:
-		st = deltaState{initial: true, upTo: s.t.change}
-	}
-
 	var out []map[string]any
-	more := false
+	var more bool
 	if st.initial {
-		start := sort.Search(len(s.t.order), func(i int) bool { return s.t.order[i].seq > st.after })
-		for i := start; i < len(s.t.order); i++ {
-			if len(out) == size {
-				more = true
-				break
-			}
-			u := s.t.order[i]
-			out = append(out, s.t.renderUser(u, sel, false))
-			st.after = u.seq
-		}
+		out, more = s.deltaInitialPage(&st, sel, size)
 	} else {
-		type change struct {
-			mod  uint64
-			item map[string]any
-		}
-		var changes []change
-		for _, u := range s.t.users {
-			if u.mod <= st.since || u.mod > st.upTo || u.mod <= st.after {
-				continue
-			}
-			if u.deleted.IsZero() {
-				changes = append(changes, change{u.mod, s.t.renderUser(u, sel, false)})
-			} else {
-				changes = append(changes, change{u.mod, map[string]any{"id": u.id, "@removed": map[string]any{"reason": "changed"}}})
-			}
-		}
-		for _, tb := range s.t.tombs {
-			if tb.mod > st.since && tb.mod <= st.upTo && tb.mod > st.after {
-				changes = append(changes, change{tb.mod, map[string]any{"id": tb.id, "@removed": map[string]any{"reason": "deleted"}}})
-			}
-		}
-		sort.Slice(changes, func(i, j int) bool { return changes[i].mod < changes[j].mod })
-		for _, ch := range changes {
-			if len(out) == size {
-				more = true
-				break
-			}
-			out = append(out, ch.item)
-			st.after = ch.mod
-		}
+		out, more = s.deltaChangesPage(&st, sel, size)
 	}
 	if out == nil {
 		out = []map[string]any{}
@@ -173,4 +114,94 @@ func (s *Sim) deltaUsers(c *call) *response {
 		body["@odata.deltaLink"] = c.link("$deltatoken", encodeDelta(st, true))
 	}
 	return c.jsonResponse(http.StatusOK, body)
+}
+
+// deltaSize is the page size asked for by $top, else by the
+// odata.maxpagesize preference, else the default.
+func (s *Sim) deltaSize(c *call) (int, *response) {
+	size := deltaPageSize
+	if m := maxPageSizeRe.FindStringSubmatch(c.header.Get("Prefer")); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n >= 1 && n <= maxPageSize {
+			size = n
+		}
+	}
+	if raw := c.q.Get("$top"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxPageSize {
+			return 0, s.fail(c, http.StatusBadRequest, "Request_BadRequest", "Invalid page size specified: '"+raw+"'. Must be between 1 and 999 inclusive.")
+		}
+		size = n
+	}
+	return size, nil
+}
+
+// deltaStart is where this request's page starts: a $skiptoken's page, a
+// $deltatoken's changes up to now, or a new initial round.
+func (s *Sim) deltaStart(c *call) (deltaState, *response) {
+	switch {
+	case c.q.Get("$skiptoken") != "":
+		st, ok := decodeDelta(c.q.Get("$skiptoken"), false)
+		if !ok {
+			return st, s.fail(c, http.StatusBadRequest, "Request_BadRequest", "The specified page token value has expired or is invalid.")
+		}
+		return st, nil
+	case c.q.Get("$deltatoken") != "":
+		prev, ok := decodeDelta(c.q.Get("$deltatoken"), true)
+		if !ok || prev.since > s.t.change {
+			return deltaState{}, s.fail(c, http.StatusBadRequest, "Request_BadRequest", "The specified delta token value has expired or is invalid.")
+		}
+		return deltaState{since: prev.since, upTo: s.t.change}, nil
+	default:
+		return deltaState{initial: true, upTo: s.t.change}, nil
+	}
+}
+
+// deltaInitialPage lists the next size users of an initial round, in
+// creation order, and moves st past them; more tells whether users remain.
+func (s *Sim) deltaInitialPage(st *deltaState, sel []string, size int) (out []map[string]any, more bool) {
+	start := sort.Search(len(s.t.order), func(i int) bool { return s.t.order[i].seq > st.after })
+	for i := start; i < len(s.t.order); i++ {
+		if len(out) == size {
+			return out, true
+		}
+		u := s.t.order[i]
+		out = append(out, s.t.renderUser(u, sel, false))
+		st.after = u.seq
+	}
+	return out, false
+}
+
+// deltaChangesPage lists the next size changes (users changed, soft- or
+// hard-deleted) in st's window, in change order, and moves st past them;
+// more tells whether changes remain.
+func (s *Sim) deltaChangesPage(st *deltaState, sel []string, size int) (out []map[string]any, more bool) {
+	type change struct {
+		mod  uint64
+		item map[string]any
+	}
+	var changes []change
+	for _, u := range s.t.users {
+		if u.mod <= st.since || u.mod > st.upTo || u.mod <= st.after {
+			continue
+		}
+		if u.deleted.IsZero() {
+			changes = append(changes, change{u.mod, s.t.renderUser(u, sel, false)})
+		} else {
+			changes = append(changes, change{u.mod, map[string]any{"id": u.id, "@removed": map[string]any{"reason": "changed"}}})
+		}
+	}
+	for _, tb := range s.t.tombs {
+		if tb.mod > st.since && tb.mod <= st.upTo && tb.mod > st.after {
+			changes = append(changes, change{tb.mod, map[string]any{"id": tb.id, "@removed": map[string]any{"reason": "deleted"}}})
+		}
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].mod < changes[j].mod })
+	for _, ch := range changes {
+		if len(out) == size {
+			return out, true
+		}
+		out = append(out, ch.item)
+		st.after = ch.mod
+	}
+	return out, false
 }

@@ -320,22 +320,7 @@ func (p *filterParser) parsePrimary() (filterNode, error) {
 	word := p.next()
 	lw := strings.ToLower(word.text)
 	if (lw == "startswith" || lw == "endswith") && p.peek().kind == tLParen {
-		p.next()
-		prop, err := p.parseProp()
-		if err != nil {
-			return nil, err
-		}
-		if _, err := p.expect(tComma); err != nil {
-			return nil, err
-		}
-		lit, err := p.parseLiteral()
-		if err != nil {
-			return nil, err
-		}
-		if _, err := p.expect(tRParen); err != nil {
-			return nil, err
-		}
-		return funcNode{fn: lw, prop: prop, lit: lit}, nil
+		return p.parseStringFunc(lw)
 	}
 	if p.peek().kind == tLParen {
 		// Any other function call (contains, any, ...) is well-formed OData
@@ -345,7 +330,33 @@ func (p *filterParser) parsePrimary() (filterNode, error) {
 	if !identRe.MatchString(word.text) {
 		return nil, syntaxError(p.src, word.pos)
 	}
-	prop := word.text
+	return p.parseComparison(word.text)
+}
+
+// parseStringFunc parses the arguments of startswith / endswith (fn):
+// "(prop, literal)".
+func (p *filterParser) parseStringFunc(fn string) (filterNode, error) {
+	p.next()
+	prop, err := p.parseProp()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tComma); err != nil {
+		return nil, err
+	}
+	lit, err := p.parseLiteral()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.expect(tRParen); err != nil {
+		return nil, err
+	}
+	return funcNode{fn: fn, prop: prop, lit: lit}, nil
+}
+
+// parseComparison parses what follows property prop: a comparison operator
+// and a literal, or "in" and a parenthesised list of literals.
+func (p *filterParser) parseComparison(prop string) (filterNode, error) {
 	opTok := p.next()
 	if opTok.kind != tWord {
 		return nil, syntaxError(p.src, opTok.pos)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Seed is tenant content to add (the JSON body of POST /_sim/seed). Missing
@@ -166,42 +167,77 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 	now := s.clock()
 	c := &call{method: http.MethodPost, base: "http://graphsim.invalid/v1.0", now: now, requestID: newGUID(), header: http.Header{}, seeding: true}
 	c.clientReqID = c.requestID
-	t := s.t
 	if seed.TemporaryAccessPassPolicy != nil {
-		p := seed.TemporaryAccessPassPolicy.apply(t.tapPolicy)
+		p := seed.TemporaryAccessPassPolicy.apply(s.t.tapPolicy)
 		if err := p.validate(); err != nil {
 			return res, fmt.Errorf("seed temporaryAccessPassPolicy: %w", err)
 		}
-		t.tapPolicy = p
+		s.t.tapPolicy = p
 	}
-	for _, d := range seed.Domains {
+	// Each step's maps in res are shared, so a failing step keeps what the
+	// earlier ones reported.
+	steps := []func() error{
+		func() error { return s.seedDomains(seed.Domains) },
+		func() error { return s.seedSKUs(res, seed.SKUs) },
+		func() error { return s.seedServicePrincipals(res, seed.ServicePrincipals) },
+		func() error { return s.seedGroups(res, seed.Groups, now) },
+		func() error { return s.seedUsers(res, c, seed.Users) },
+		func() error { return s.seedManagers(seed.Managers) },
+		func() error { return s.seedMemberships(res, seed) },
+		func() error { return s.seedLicenses(c, seed.Licenses) },
+		func() error { return s.seedAppRoleAssignments(c, seed.AppRoleAssignments) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// seedDomains adds verified domain names.
+func (s *Sim) seedDomains(domains []string) error {
+	for _, d := range domains {
 		d = strings.TrimSpace(d)
 		if d == "" || strings.ContainsAny(d, "@ /") {
-			return res, fmt.Errorf("seed domain %q: not a domain name", d)
+			return fmt.Errorf("seed domain %q: not a domain name", d)
 		}
-		t.domains[strings.ToLower(d)] = d
+		s.t.domains[strings.ToLower(d)] = d
 	}
-	for i, k := range seed.SKUs {
+	return nil
+}
+
+// seedSKUs adds subscribed SKUs and reports their ids in res.SKUs.
+func (s *Sim) seedSKUs(res SeedResult, skus []SeedSKU) error {
+	t := s.t
+	for i, k := range skus {
 		if k.SkuPartNumber == "" {
-			return res, fmt.Errorf("seed sku %d: skuPartNumber is required", i)
+			return fmt.Errorf("seed sku %d: skuPartNumber is required", i)
 		}
 		id := strings.ToLower(k.SkuID)
 		if id == "" {
 			id = newGUID()
 		} else if !guidRe.MatchString(id) {
-			return res, fmt.Errorf("seed sku %s: skuId %q is not a GUID", k.SkuPartNumber, k.SkuID)
+			return fmt.Errorf("seed sku %s: skuId %q is not a GUID", k.SkuPartNumber, k.SkuID)
 		}
 		if t.skus[id] != nil || t.skuByKey(k.SkuPartNumber) != nil {
-			return res, fmt.Errorf("seed sku %s: already exists", k.SkuPartNumber)
+			return fmt.Errorf("seed sku %s: already exists", k.SkuPartNumber)
 		}
 		sk := &sku{id: id, part: k.SkuPartNumber, prepaid: k.PrepaidUnits}
 		t.skus[id] = sk
 		t.skuOrder = append(t.skuOrder, sk)
 		res.SKUs[sk.part] = sk.id
 	}
-	for _, sp := range seed.ServicePrincipals {
+	return nil
+}
+
+// seedServicePrincipals adds service principals with their app roles and
+// reports their ids in res.ServicePrincipals.
+func (s *Sim) seedServicePrincipals(res SeedResult, sps []SeedServicePrincipal) error {
+	t := s.t
+	for _, sp := range sps {
 		if sp.DisplayName == "" {
-			return res, errors.New("seed service principal: displayName is required")
+			return errors.New("seed service principal: displayName is required")
 		}
 		x := &servicePrincipal{id: strings.ToLower(sp.ID), appID: strings.ToLower(sp.AppID), displayName: sp.DisplayName, seq: t.nextSeq()}
 		if x.id == "" {
@@ -211,7 +247,7 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 			x.appID = newGUID()
 		}
 		if t.sps[x.id] != nil {
-			return res, fmt.Errorf("seed service principal %s: id %s already exists", sp.DisplayName, x.id)
+			return fmt.Errorf("seed service principal %s: id %s already exists", sp.DisplayName, x.id)
 		}
 		for _, r := range sp.AppRoles {
 			id := strings.ToLower(r.ID)
@@ -224,16 +260,23 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 		t.spOrder = append(t.spOrder, x)
 		res.ServicePrincipals[x.displayName] = x.id
 	}
-	for _, g := range seed.Groups {
+	return nil
+}
+
+// seedGroups adds security groups (with their group-based licences) and
+// reports their ids in res.Groups; members are added later.
+func (s *Sim) seedGroups(res SeedResult, groups []SeedGroup, now time.Time) error {
+	t := s.t
+	for _, g := range groups {
 		if g.DisplayName == "" {
-			return res, errors.New("seed group: displayName is required")
+			return errors.New("seed group: displayName is required")
 		}
 		id := strings.ToLower(g.ID)
 		if id == "" {
 			id = newGUID()
 		}
 		if t.groups[id] != nil || t.users[id] != nil {
-			return res, fmt.Errorf("seed group %s: id %s already exists", g.DisplayName, id)
+			return fmt.Errorf("seed group %s: id %s already exists", g.DisplayName, id)
 		}
 		nick := g.MailNickname
 		if nick == "" {
@@ -255,7 +298,7 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 		for _, l := range g.AssignedLicenses {
 			k := t.skuByKey(l.SkuID)
 			if k == nil {
-				return res, fmt.Errorf("seed group %s: unknown SKU %q", g.DisplayName, l.SkuID)
+				return fmt.Errorf("seed group %s: unknown SKU %q", g.DisplayName, l.SkuID)
 			}
 			x.licenses = append(x.licenses, assignedLicense{SkuID: k.id, DisabledPlans: append([]string{}, l.DisabledPlans...)})
 		}
@@ -263,7 +306,13 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 		t.groupOrder = append(t.groupOrder, x)
 		res.Groups[g.DisplayName] = id
 	}
-	for i, raw := range seed.Users {
+	return nil
+}
+
+// seedUsers creates users through the same path as POST /users, then sets
+// their on-premises (hybrid) properties, and reports their ids in res.Users.
+func (s *Sim) seedUsers(res SeedResult, c *call, users []map[string]any) error {
+	for i, raw := range users {
 		body := map[string]any{}
 		for k, v := range raw {
 			body[k] = v
@@ -277,43 +326,66 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 				body["mailNickname"] = upn[:at]
 			}
 		}
-		onPrem := map[string]any{}
-		for _, p := range userOnPremReadOnly {
-			for k, v := range body {
-				if strings.EqualFold(k, p) {
-					onPrem[p] = v
-					delete(body, k)
-				}
-			}
-		}
-		for k, v := range onPrem {
-			ok := v == nil
-			if k == "onPremisesSyncEnabled" {
-				_, ok = v.(bool)
-			} else if _, isStr := v.(string); isStr {
-				ok = true
-			}
-			if !ok {
-				return res, fmt.Errorf("seed user %d (%s): %s has the wrong type", i, upn, k)
-			}
+		onPrem, err := takeSeedOnPrem(body)
+		if err != nil {
+			return fmt.Errorf("seed user %d (%s): %w", i, upn, err)
 		}
 		u, r := s.createUserLocked(c, body, false)
 		if r != nil {
-			return res, fmt.Errorf("seed user %d (%s): %w", i, upn, responseError(r))
+			return fmt.Errorf("seed user %d (%s): %w", i, upn, responseError(r))
 		}
 		for k, v := range onPrem {
 			u.props[k] = v
 		}
 		res.Users[str(u.props, "userPrincipalName")] = u.id
 	}
-	for _, m := range seed.Managers {
+	return nil
+}
+
+// takeSeedOnPrem moves the on-premises read-only properties out of body
+// (matching names case-insensitively) and checks their types.
+func takeSeedOnPrem(body map[string]any) (map[string]any, error) {
+	onPrem := map[string]any{}
+	for _, p := range userOnPremReadOnly {
+		for k, v := range body {
+			if strings.EqualFold(k, p) {
+				onPrem[p] = v
+				delete(body, k)
+			}
+		}
+	}
+	for k, v := range onPrem {
+		ok := v == nil
+		if k == "onPremisesSyncEnabled" {
+			_, ok = v.(bool)
+		} else if _, isStr := v.(string); isStr {
+			ok = true
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s has the wrong type", k)
+		}
+	}
+	return onPrem, nil
+}
+
+// seedManagers sets users' managers.
+func (s *Sim) seedManagers(managers []SeedManager) error {
+	t := s.t
+	for _, m := range managers {
 		u, mgr := t.activeUser(m.User), t.activeUser(m.Manager)
 		if u == nil || mgr == nil {
-			return res, fmt.Errorf("seed manager %s -> %s: unknown user", m.User, m.Manager)
+			return fmt.Errorf("seed manager %s -> %s: unknown user", m.User, m.Manager)
 		}
 		t.setManager(u, mgr.id)
 		u.mod = t.nextChange()
 	}
+	return nil
+}
+
+// seedMemberships adds the seed's memberships, then the members listed on
+// its groups.
+func (s *Sim) seedMemberships(res SeedResult, seed Seed) error {
+	t := s.t
 	members := append([]SeedMembership{}, seed.Memberships...)
 	for _, g := range seed.Groups {
 		for _, m := range g.Members {
@@ -323,7 +395,7 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 	for _, m := range members {
 		g := t.groupByKey(m.Group, true)
 		if g == nil {
-			return res, fmt.Errorf("seed membership: unknown group %q", m.Group)
+			return fmt.Errorf("seed membership: unknown group %q", m.Group)
 		}
 		id := ""
 		if u := t.activeUser(m.Member); u != nil {
@@ -332,17 +404,24 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 			id = mg.id
 		}
 		if id == "" {
-			return res, fmt.Errorf("seed membership of %q: unknown member %q", m.Group, m.Member)
+			return fmt.Errorf("seed membership of %q: unknown member %q", m.Group, m.Member)
 		}
 		if !t.addMember(g, id) {
-			return res, fmt.Errorf("seed membership: %q is already a member of %q", m.Member, m.Group)
+			return fmt.Errorf("seed membership: %q is already a member of %q", m.Member, m.Group)
 		}
 	}
-	for _, l := range seed.Licenses {
+	return nil
+}
+
+// seedLicenses assigns licences through the same path as
+// POST /users/{id}/assignLicense.
+func (s *Sim) seedLicenses(c *call, licenses []SeedLicense) error {
+	t := s.t
+	for _, l := range licenses {
 		u := t.activeUser(l.User)
 		k := t.skuByKey(l.SKU)
 		if u == nil || k == nil {
-			return res, fmt.Errorf("seed license %s for %s: unknown user or SKU", l.SKU, l.User)
+			return fmt.Errorf("seed license %s for %s: unknown user or SKU", l.SKU, l.User)
 		}
 		plans := make([]any, 0, len(l.DisabledPlans))
 		for _, p := range l.DisabledPlans {
@@ -356,14 +435,20 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 		lc.ids = []string{u.id}
 		lc.body = body
 		if r := s.assignLicense(&lc); r.status >= 400 {
-			return res, fmt.Errorf("seed license %s for %s: %w", l.SKU, l.User, responseError(r))
+			return fmt.Errorf("seed license %s for %s: %w", l.SKU, l.User, responseError(r))
 		}
 	}
-	for _, a := range seed.AppRoleAssignments {
+	return nil
+}
+
+// seedAppRoleAssignments grants app roles (by id, value or display name).
+func (s *Sim) seedAppRoleAssignments(c *call, assignments []SeedAppRoleAssignment) error {
+	t := s.t
+	for _, a := range assignments {
 		u := t.activeUser(a.User)
 		sp := t.spByKey(a.ServicePrincipal)
 		if u == nil || sp == nil {
-			return res, fmt.Errorf("seed app role %s/%s for %s: unknown user or service principal", a.ServicePrincipal, a.AppRole, a.User)
+			return fmt.Errorf("seed app role %s/%s for %s: unknown user or service principal", a.ServicePrincipal, a.AppRole, a.User)
 		}
 		role := a.AppRole
 		for _, r := range sp.roles {
@@ -372,8 +457,8 @@ func (s *Sim) seedLocked(seed Seed) (SeedResult, error) {
 			}
 		}
 		if _, r := s.grantAppRole(c, u, sp.id, role); r != nil {
-			return res, fmt.Errorf("seed app role %s/%s for %s: %w", a.ServicePrincipal, a.AppRole, a.User, responseError(r))
+			return fmt.Errorf("seed app role %s/%s for %s: %w", a.ServicePrincipal, a.AppRole, a.User, responseError(r))
 		}
 	}
-	return res, nil
+	return nil
 }

@@ -386,6 +386,23 @@ func (st *store) putAll(ctx context.Context, tx *sql.Tx, t *tenant) (err error) 
 
 // load reads the stored tenant; found is false when the database is empty.
 func (st *store) load() (t *tenant, found bool, err error) {
+	t, found, err = st.loadMeta()
+	if err != nil || !found {
+		return nil, found, err
+	}
+	if err := st.loadObjects(t); err != nil {
+		return nil, false, err
+	}
+	t.rebuildIndexes()
+	if err := st.loadMail(t); err != nil {
+		return nil, false, err
+	}
+	return t, true, nil
+}
+
+// loadMeta reads the tenant's meta row into a new tenant; found is false
+// when the database is empty.
+func (st *store) loadMeta() (t *tenant, found bool, err error) {
 	var metaJSON string
 	switch err := st.db.QueryRow(`SELECT v FROM meta WHERE k = 'tenant'`).Scan(&metaJSON); {
 	case errors.Is(err, sql.ErrNoRows):
@@ -405,24 +422,28 @@ func (st *store) load() (t *tenant, found bool, err error) {
 	for _, tb := range meta.Tombs {
 		t.tombs = append(t.tombs, tombstone{id: tb.ID, mod: tb.Mod})
 	}
+	return t, true, nil
+}
 
+// loadObjects reads the stored objects into t, SKUs in their stored order.
+func (st *store) loadObjects(t *tenant) error {
 	rows, err := st.db.Query(`SELECT kind, id, v FROM objects`)
 	if err != nil {
-		return nil, false, fmt.Errorf("read objects: %w", err)
+		return fmt.Errorf("read objects: %w", err)
 	}
 	defer rows.Close()
 	var skus []storedSKU
 	for rows.Next() {
 		var kind, id, v string
 		if err := rows.Scan(&kind, &id, &v); err != nil {
-			return nil, false, fmt.Errorf("read object: %w", err)
+			return fmt.Errorf("read object: %w", err)
 		}
 		if err := t.loadObject(kind, []byte(v), &skus); err != nil {
-			return nil, false, fmt.Errorf("decode %s %s: %w", kind, id, err)
+			return fmt.Errorf("decode %s %s: %w", kind, id, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("read objects: %w", err)
+		return fmt.Errorf("read objects: %w", err)
 	}
 	sort.Slice(skus, func(i, j int) bool { return skus[i].Order < skus[j].Order })
 	for _, k := range skus {
@@ -430,6 +451,12 @@ func (st *store) load() (t *tenant, found bool, err error) {
 		t.skus[k.ID] = x
 		t.skuOrder = append(t.skuOrder, x)
 	}
+	return nil
+}
+
+// rebuildIndexes derives what is not stored: object orders, group
+// memberships by member, direct reports, user indexes and counts.
+func (t *tenant) rebuildIndexes() {
 	sort.Slice(t.spOrder, func(i, j int) bool { return t.spOrder[i].seq < t.spOrder[j].seq })
 	sort.Slice(t.groupOrder, func(i, j int) bool { return t.groupOrder[i].seq < t.groupOrder[j].seq })
 	for _, g := range t.groupOrder {
@@ -469,27 +496,30 @@ func (st *store) load() (t *tenant, found bool, err error) {
 	for _, u := range t.order {
 		t.recount(u)
 	}
+}
 
+// loadMail reads the sent mail, oldest first.
+func (st *store) loadMail(t *tenant) error {
 	mrows, err := st.db.Query(`SELECT v FROM mail ORDER BY n`)
 	if err != nil {
-		return nil, false, fmt.Errorf("read mail: %w", err)
+		return fmt.Errorf("read mail: %w", err)
 	}
 	defer mrows.Close()
 	for mrows.Next() {
 		var v string
 		if err := mrows.Scan(&v); err != nil {
-			return nil, false, fmt.Errorf("read mail: %w", err)
+			return fmt.Errorf("read mail: %w", err)
 		}
 		var m Mail
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
-			return nil, false, fmt.Errorf("decode mail: %w", err)
+			return fmt.Errorf("decode mail: %w", err)
 		}
 		t.mail = append(t.mail, m)
 	}
 	if err := mrows.Err(); err != nil {
-		return nil, false, fmt.Errorf("read mail: %w", err)
+		return fmt.Errorf("read mail: %w", err)
 	}
-	return t, true, nil
+	return nil
 }
 
 // loadObject decodes one stored object into t (without derived state).

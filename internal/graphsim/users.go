@@ -194,106 +194,133 @@ func (s *Sim) normalizeUserBody(c *call, body map[string]any) (map[string]any, *
 			out[name] = nil
 			continue
 		}
-		switch kind {
-		case kString:
-			sv, ok := v.(string)
-			if !ok {
-				return nil, s.invalidValue(c, name)
-			}
-			out[name] = sv
-		case kBool:
-			bv, ok := v.(bool)
-			if !ok {
-				return nil, s.invalidValue(c, name)
-			}
-			out[name] = bv
-		case kDateTime:
-			sv, ok := v.(string)
-			if !ok {
-				return nil, s.invalidValue(c, name)
-			}
-			t, err := time.Parse(time.RFC3339Nano, sv)
-			if err != nil {
-				return nil, s.invalidValue(c, name)
-			}
-			out[name] = t.UTC().Format(timeFormat)
-		case kStringList:
-			list, ok := v.([]any)
-			if !ok {
-				return nil, s.invalidValue(c, name)
-			}
-			for _, e := range list {
-				if _, ok := e.(string); !ok {
-					return nil, s.invalidValue(c, name)
-				}
-			}
-			out[name] = copyJSON(list)
-		case kOrgData:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil, s.invalidValue(c, name)
-			}
-			od := map[string]any{}
-			for sk, sv := range m {
-				if strings.HasPrefix(sk, "@odata.") {
-					continue
-				}
-				switch strings.ToLower(sk) {
-				case "costcenter":
-					sk = "costCenter"
-				case "division":
-					sk = "division"
-				default:
-					return nil, s.fail(c, http.StatusBadRequest, "Request_BadRequest",
-						fmt.Sprintf("Property '%s' does not exist as a declared property or extension property.", sk))
-				}
-				if sv != nil {
-					if _, ok := sv.(string); !ok {
-						return nil, s.invalidValue(c, name)
-					}
-				}
-				od[sk] = sv
-			}
-			out[name] = od
-		case kPassword:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil, s.invalidValue(c, name)
-			}
-			out[name] = copyJSON(m)
+		val, r := s.userValue(c, name, kind, v)
+		if r != nil {
+			return nil, r
+		}
+		if val != nil {
+			out[name] = val
 		}
 	}
+	if r := s.checkUserValues(c, out); r != nil {
+		return nil, r
+	}
+	return out, nil
+}
+
+// userValue checks the (non-null) value of writable property name against
+// its kind and returns the value to store.
+func (s *Sim) userValue(c *call, name string, kind valueKind, v any) (any, *response) {
+	switch kind {
+	case kString:
+		sv, ok := v.(string)
+		if !ok {
+			return nil, s.invalidValue(c, name)
+		}
+		return sv, nil
+	case kBool:
+		bv, ok := v.(bool)
+		if !ok {
+			return nil, s.invalidValue(c, name)
+		}
+		return bv, nil
+	case kDateTime:
+		sv, ok := v.(string)
+		if !ok {
+			return nil, s.invalidValue(c, name)
+		}
+		t, err := time.Parse(time.RFC3339Nano, sv)
+		if err != nil {
+			return nil, s.invalidValue(c, name)
+		}
+		return t.UTC().Format(timeFormat), nil
+	case kStringList:
+		list, ok := v.([]any)
+		if !ok {
+			return nil, s.invalidValue(c, name)
+		}
+		for _, e := range list {
+			if _, ok := e.(string); !ok {
+				return nil, s.invalidValue(c, name)
+			}
+		}
+		return copyJSON(list), nil
+	case kOrgData:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, s.invalidValue(c, name)
+		}
+		return s.orgDataValue(c, name, m)
+	case kPassword:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, s.invalidValue(c, name)
+		}
+		return copyJSON(m), nil
+	}
+	return nil, nil
+}
+
+// orgDataValue checks an employeeOrgData object (costCenter, division).
+func (s *Sim) orgDataValue(c *call, name string, m map[string]any) (any, *response) {
+	od := map[string]any{}
+	for sk, sv := range m {
+		if strings.HasPrefix(sk, "@odata.") {
+			continue
+		}
+		switch strings.ToLower(sk) {
+		case "costcenter":
+			sk = "costCenter"
+		case "division":
+			sk = "division"
+		default:
+			return nil, s.fail(c, http.StatusBadRequest, "Request_BadRequest",
+				fmt.Sprintf("Property '%s' does not exist as a declared property or extension property.", sk))
+		}
+		if sv != nil {
+			if _, ok := sv.(string); !ok {
+				return nil, s.invalidValue(c, name)
+			}
+		}
+		od[sk] = sv
+	}
+	return od, nil
+}
+
+// checkUserValues applies the checks across the normalised properties:
+// lengths, mail, UPN, mailNickname, usageLocation and displayName.
+func (s *Sim) checkUserValues(c *call, out map[string]any) *response {
 	for name, max := range userMaxLength {
 		if v, ok := out[name].(string); ok && utf8.RuneCountInString(v) > max {
-			return nil, s.invalidValue(c, name)
+			return s.invalidValue(c, name)
 		}
 	}
 	if v, ok := out["mail"].(string); ok && !asciiOnly(v) {
-		return nil, s.invalidValue(c, "mail")
+		return s.invalidValue(c, "mail")
 	}
 	if v, ok := out["userPrincipalName"]; ok {
 		if r := s.checkUPN(c, v); r != nil {
-			return nil, r
+			return r
 		}
 	}
 	if v, ok := out["mailNickname"]; ok {
 		sv, _ := v.(string)
 		if !mailNicknameRe.MatchString(sv) {
-			return nil, s.invalidValue(c, "mailNickname")
+			return s.invalidValue(c, "mailNickname")
 		}
 	}
 	if v, ok := out["mail"].(string); ok && !validMail(v) {
-		return nil, s.invalidValue(c, "mail")
+		return s.invalidValue(c, "mail")
 	}
 	if v, ok := out["usageLocation"].(string); ok && !usageLocRe.MatchString(v) {
-		return nil, s.invalidValue(c, "usageLocation")
+		return s.invalidValue(c, "usageLocation")
 	}
 	if v, ok := out["displayName"]; ok {
 		if sv, _ := v.(string); strings.TrimSpace(sv) == "" {
-			return nil, s.invalidValue(c, "displayName")
+			return s.invalidValue(c, "displayName")
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func validMail(v string) bool {

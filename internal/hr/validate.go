@@ -125,8 +125,6 @@ func Validate(s Snapshot) Snapshot {
 		Rejected: append([]Rejection(nil), s.Rejected...),
 		Warnings: append([]Rejection(nil), s.Warnings...),
 	}
-	const src = "validation"
-
 	count := map[string]int{}
 	for _, e := range s.Employees {
 		count[e.EmployeeID]++
@@ -137,7 +135,7 @@ func Validate(s Snapshot) Snapshot {
 			reasons = append(reasons, fmt.Sprintf("duplicate employee id (%d records)", count[e.EmployeeID]))
 		}
 		if len(reasons) > 0 {
-			out.Rejected = append(out.Rejected, Rejection{EmployeeID: e.EmployeeID, Source: src, Reason: strings.Join(reasons, "; ")})
+			out.Rejected = append(out.Rejected, Rejection{EmployeeID: e.EmployeeID, Source: validationSource, Reason: strings.Join(reasons, "; ")})
 			continue
 		}
 		out.Employees = append(out.Employees, e.Clone())
@@ -147,7 +145,30 @@ func Validate(s Snapshot) Snapshot {
 	for i, e := range out.Employees {
 		known[e.EmployeeID] = i
 	}
-	// Dangling and self links.
+	out.dropDanglingManagers(known)
+	out.dropManagerCycles(known)
+	for _, r := range s.Replacements {
+		if reasons := replacementProblems(r, known); len(reasons) > 0 {
+			out.Rejected = append(out.Rejected, Rejection{EmployeeID: r.SubstituteEmployeeID, ReplacementID: cmp.Or(r.ID, "(no id)"), Source: validationSource,
+				Reason: fmt.Sprintf("replacement %s: %s", r.ID, strings.Join(reasons, "; "))})
+			continue
+		}
+		rc := r
+		if r.End != nil {
+			end := *r.End
+			rc.End = &end
+		}
+		out.Replacements = append(out.Replacements, rc)
+	}
+	return out
+}
+
+// validationSource is the Source of what Validate rejects or warns about.
+const validationSource = "validation"
+
+// dropDanglingManagers drops (with a warning) manager links to the employee
+// themself or to someone not accepted; known indexes the accepted employees.
+func (out *Snapshot) dropDanglingManagers(known map[string]int) {
 	for i := range out.Employees {
 		e := &out.Employees[i]
 		for j := range e.Contracts {
@@ -164,11 +185,16 @@ func Validate(s Snapshot) Snapshot {
 			}
 			if reason != "" {
 				c.ManagerEmployeeID = ""
-				out.Warnings = append(out.Warnings, Rejection{EmployeeID: e.EmployeeID, Source: src, Reason: reason})
+				out.Warnings = append(out.Warnings, Rejection{EmployeeID: e.EmployeeID, Source: validationSource, Reason: reason})
 			}
 		}
 	}
-	// Cycles: strongly connected components of the "reports to" graph.
+}
+
+// dropManagerCycles drops (with a warning) the manager links inside each
+// reporting cycle: the strongly connected components of the "reports to"
+// graph.
+func (out *Snapshot) dropManagerCycles(known map[string]int) {
 	for _, comp := range managerCycles(out.Employees) {
 		in := map[string]bool{}
 		for _, id := range comp {
@@ -180,50 +206,41 @@ func Validate(s Snapshot) Snapshot {
 			for j := range e.Contracts {
 				c := &e.Contracts[j]
 				if in[c.ManagerEmployeeID] {
-					out.Warnings = append(out.Warnings, Rejection{EmployeeID: id, Source: src,
+					out.Warnings = append(out.Warnings, Rejection{EmployeeID: id, Source: validationSource,
 						Reason: fmt.Sprintf("contract %s: manager %q is part of a reporting cycle (%s); manager link dropped", c.ID, c.ManagerEmployeeID, chain)})
 					c.ManagerEmployeeID = ""
 				}
 			}
 		}
 	}
+}
 
-	for _, r := range s.Replacements {
-		var reasons []string
-		if r.ID == "" {
-			reasons = append(reasons, "missing replacement id")
-		}
-		for _, side := range []struct{ name, id string }{{"substitute", r.SubstituteEmployeeID}, {"replaced", r.ReplacedEmployeeID}} {
-			if side.id == "" {
-				reasons = append(reasons, "missing "+side.name+" employee id")
-			} else if _, ok := known[side.id]; !ok {
-				reasons = append(reasons, fmt.Sprintf("%s %q is not an accepted employee", side.name, truncate(side.id, 80)))
-			}
-		}
-		if r.SubstituteEmployeeID != "" && r.SubstituteEmployeeID == r.ReplacedEmployeeID {
-			reasons = append(reasons, "substitute and replaced are the same person")
-		}
-		switch {
-		case r.Start.IsZero():
-			reasons = append(reasons, "missing start date")
-		case !r.Start.Valid():
-			reasons = append(reasons, "invalid start date")
-		case r.End != nil && r.End.Before(r.Start):
-			reasons = append(reasons, fmt.Sprintf("end %s is before start %s", r.End, r.Start))
-		}
-		if len(reasons) > 0 {
-			out.Rejected = append(out.Rejected, Rejection{EmployeeID: r.SubstituteEmployeeID, ReplacementID: cmp.Or(r.ID, "(no id)"), Source: src,
-				Reason: fmt.Sprintf("replacement %s: %s", r.ID, strings.Join(reasons, "; "))})
-			continue
-		}
-		rc := r
-		if r.End != nil {
-			end := *r.End
-			rc.End = &end
-		}
-		out.Replacements = append(out.Replacements, rc)
+// replacementProblems lists why replacement r cannot be accepted; known
+// indexes the accepted employees.
+func replacementProblems(r Replacement, known map[string]int) []string {
+	var reasons []string
+	if r.ID == "" {
+		reasons = append(reasons, "missing replacement id")
 	}
-	return out
+	for _, side := range []struct{ name, id string }{{"substitute", r.SubstituteEmployeeID}, {"replaced", r.ReplacedEmployeeID}} {
+		if side.id == "" {
+			reasons = append(reasons, "missing "+side.name+" employee id")
+		} else if _, ok := known[side.id]; !ok {
+			reasons = append(reasons, fmt.Sprintf("%s %q is not an accepted employee", side.name, truncate(side.id, 80)))
+		}
+	}
+	if r.SubstituteEmployeeID != "" && r.SubstituteEmployeeID == r.ReplacedEmployeeID {
+		reasons = append(reasons, "substitute and replaced are the same person")
+	}
+	switch {
+	case r.Start.IsZero():
+		reasons = append(reasons, "missing start date")
+	case !r.Start.Valid():
+		reasons = append(reasons, "invalid start date")
+	case r.End != nil && r.End.Before(r.Start):
+		reasons = append(reasons, fmt.Sprintf("end %s is before start %s", r.End, r.Start))
+	}
+	return reasons
 }
 
 // managerCycles returns the reporting cycles (strongly connected components

@@ -39,66 +39,11 @@ type ref struct {
 // case-insensitively. Catalog
 // failures are returned wrapped, and are not policy errors.
 func (p *Policy) CheckTenant(ctx context.Context, c Catalog) error {
-	var refs []ref
-	var groups, skus []string
-	var roles []AppRole
-	seen := map[string]bool{}
-	for i, r := range p.Rules {
-		add := func(e Entitlement, path string) {
-			refs = append(refs, ref{e: e, rule: r.Name, path: path})
-			if seen[e.key()] {
-				return
-			}
-			seen[e.key()] = true
-			switch e.Kind {
-			case KindGroup:
-				groups = append(groups, e.Name)
-			case KindLicense:
-				skus = append(skus, e.Name)
-			case KindAppRole:
-				roles = append(roles, AppRole{App: e.App, Role: e.Role})
-			}
-		}
-		for j, g := range r.Groups {
-			add(Group(g), fmt.Sprintf("rules[%d].groups[%d]", i, j))
-		}
-		for j, l := range r.Licenses {
-			add(License(l), fmt.Sprintf("rules[%d].licenses[%d]", i, j))
-		}
-		for j, ar := range r.AppRoles {
-			add(AppRoleOf(ar.App, ar.Role), fmt.Sprintf("rules[%d].appRoles[%d]", i, j))
-		}
+	refs, groups, skus, roles := p.tenantRefs()
+	missing, err := missingInTenant(ctx, c, groups, skus, roles)
+	if err != nil {
+		return err
 	}
-
-	missing := map[string]bool{}
-	if len(groups) > 0 {
-		names, err := c.MissingGroups(ctx, groups)
-		if err != nil {
-			return fmt.Errorf("checking the policy's groups in the tenant: %w", err)
-		}
-		for _, n := range names {
-			missing[Group(n).key()] = true
-		}
-	}
-	if len(skus) > 0 {
-		names, err := c.MissingSKUs(ctx, skus)
-		if err != nil {
-			return fmt.Errorf("checking the policy's licences in the tenant: %w", err)
-		}
-		for _, n := range names {
-			missing[License(n).key()] = true
-		}
-	}
-	if len(roles) > 0 {
-		lacking, err := c.MissingAppRoles(ctx, roles)
-		if err != nil {
-			return fmt.Errorf("checking the policy's app roles in the tenant: %w", err)
-		}
-		for _, ar := range lacking {
-			missing[AppRoleOf(ar.App, ar.Role).key()] = true
-		}
-	}
-
 	v := &validator{p: p}
 	if dc, ok := c.(DomainCatalog); ok && p.Tenant.Domain != "" {
 		verified, err := dc.DomainVerified(ctx, p.Tenant.Domain)
@@ -128,4 +73,71 @@ func (p *Policy) CheckTenant(ctx context.Context, c Catalog) error {
 		return joinSorted(v.errs)
 	}
 	return nil
+}
+
+// tenantRefs lists every entitlement the rules name (with where), and the
+// distinct groups, SKUs and app roles to look up.
+func (p *Policy) tenantRefs() (refs []ref, groups, skus []string, roles []AppRole) {
+	seen := map[string]bool{}
+	for i, r := range p.Rules {
+		add := func(e Entitlement, path string) {
+			refs = append(refs, ref{e: e, rule: r.Name, path: path})
+			if seen[e.key()] {
+				return
+			}
+			seen[e.key()] = true
+			switch e.Kind {
+			case KindGroup:
+				groups = append(groups, e.Name)
+			case KindLicense:
+				skus = append(skus, e.Name)
+			case KindAppRole:
+				roles = append(roles, AppRole{App: e.App, Role: e.Role})
+			}
+		}
+		for j, g := range r.Groups {
+			add(Group(g), fmt.Sprintf("rules[%d].groups[%d]", i, j))
+		}
+		for j, l := range r.Licenses {
+			add(License(l), fmt.Sprintf("rules[%d].licenses[%d]", i, j))
+		}
+		for j, ar := range r.AppRoles {
+			add(AppRoleOf(ar.App, ar.Role), fmt.Sprintf("rules[%d].appRoles[%d]", i, j))
+		}
+	}
+	return refs, groups, skus, roles
+}
+
+// missingInTenant asks the catalog which groups, SKUs and app roles are
+// missing, and returns their entitlement keys.
+func missingInTenant(ctx context.Context, c Catalog, groups, skus []string, roles []AppRole) (map[string]bool, error) {
+	missing := map[string]bool{}
+	if len(groups) > 0 {
+		names, err := c.MissingGroups(ctx, groups)
+		if err != nil {
+			return nil, fmt.Errorf("checking the policy's groups in the tenant: %w", err)
+		}
+		for _, n := range names {
+			missing[Group(n).key()] = true
+		}
+	}
+	if len(skus) > 0 {
+		names, err := c.MissingSKUs(ctx, skus)
+		if err != nil {
+			return nil, fmt.Errorf("checking the policy's licences in the tenant: %w", err)
+		}
+		for _, n := range names {
+			missing[License(n).key()] = true
+		}
+	}
+	if len(roles) > 0 {
+		lacking, err := c.MissingAppRoles(ctx, roles)
+		if err != nil {
+			return nil, fmt.Errorf("checking the policy's app roles in the tenant: %w", err)
+		}
+		for _, ar := range lacking {
+			missing[AppRoleOf(ar.App, ar.Role).key()] = true
+		}
+	}
+	return missing, nil
 }

@@ -214,25 +214,57 @@ func entitlementLines(prefix string, es []policy.Entitlement) []string {
 // The mass-change guard weighs the exits (disables) against the managed
 // accounts; reconciliation itself never deletes an account.
 func ComputePlan(in PlanInput) Plan {
-	p := in.Policy
 	snap := in.Snapshot
-	var s PlanSummary
-	s.Employees = len(snap.Employees)
-	s.Accounts = len(in.Accounts)
+	pl := &planner{in: in, rejected: rejectedIDs(snap.Rejected), byEmployee: accountsByEmployee(in.Accounts)}
+	pl.s.Employees = len(snap.Employees)
+	pl.s.Accounts = len(in.Accounts)
+	pl.s.Rejected = len(pl.rejected)
 
-	rejected := make(map[string]bool, len(snap.Rejected))
-	for _, r := range snap.Rejected {
+	known := make(map[string]bool, len(snap.Employees))
+	for _, e := range snap.Employees {
+		known[e.EmployeeID] = true
+		if pl.rejected[e.EmployeeID] {
+			continue
+		}
+		pl.planEmployee(e)
+	}
+	pl.planOrphans(known)
+	slices.SortFunc(pl.actions, func(a, b PlanAction) int {
+		return cmp.Or(cmp.Compare(a.EmployeeID, b.EmployeeID), cmp.Compare(a.Action, b.Action))
+	})
+	pl.summarise(len(snap.Employees) + len(pl.rejected))
+	return Plan{Actions: pl.actions, Summary: pl.s, Notes: pl.notes}
+}
+
+// planner collects ComputePlan's actions, notes and counts.
+type planner struct {
+	in         PlanInput
+	rejected   map[string]bool
+	byEmployee map[string]*EntraAccount
+	s          PlanSummary
+	actions    []PlanAction
+	notes      []PlanNote
+}
+
+// rejectedIDs are the employee ids of rejected HR records that no
+// replacement record stands in for.
+func rejectedIDs(rs []hr.Rejection) map[string]bool {
+	rejected := make(map[string]bool, len(rs))
+	for _, r := range rs {
 		if r.EmployeeID != "" && r.ReplacementID == "" {
 			rejected[r.EmployeeID] = true
 		}
 	}
-	s.Rejected = len(rejected)
+	return rejected
+}
 
-	// Several accounts may carry one employee id; the enabled one (then the
-	// lowest object id) is the employee's account, the others are left alone.
-	byEmployee := make(map[string]*EntraAccount, len(in.Accounts))
-	for i := range in.Accounts {
-		acc := &in.Accounts[i]
+// accountsByEmployee picks each employee's account. Several accounts may
+// carry one employee id; the enabled one (then the lowest object id) is the
+// employee's account, the others are left alone.
+func accountsByEmployee(accounts []EntraAccount) map[string]*EntraAccount {
+	byEmployee := make(map[string]*EntraAccount, len(accounts))
+	for i := range accounts {
+		acc := &accounts[i]
 		id := acc.User.EmployeeID
 		if id == "" {
 			continue
@@ -243,131 +275,139 @@ func ComputePlan(in PlanInput) Plan {
 			byEmployee[id] = acc
 		}
 	}
+	return byEmployee
+}
 
-	var actions []PlanAction
-	var planNotes []PlanNote
-	known := make(map[string]bool, len(snap.Employees))
-	for _, e := range snap.Employees {
-		known[e.EmployeeID] = true
-		if rejected[e.EmployeeID] {
-			continue
+// planEmployee plans one (not rejected) HR employee.
+func (pl *planner) planEmployee(e hr.Employee) {
+	p, s := pl.in.Policy, &pl.s
+	acc := pl.byEmployee[e.EmployeeID]
+	// What is due is the lifecycle rules' answer, the one the
+	// employee's entity acts on (internal/lifecycle).
+	d := lifecycle.Due(&e, p, accountOf(acc), pl.in.At)
+	attrs := orgattr.PolicyAttributes(d.View)
+	if !p.InScope(attrs) {
+		s.OutOfScope++
+		return
+	}
+	if acc != nil && acc.User.AccountEnabled {
+		s.Managed++
+	}
+	if acc != nil {
+		if acc.User.OnPremisesSyncEnabled {
+			s.Synced++
 		}
-		acc := byEmployee[e.EmployeeID]
-		// What is due is the lifecycle rules' answer, the one the
-		// employee's entity acts on (internal/lifecycle).
-		d := lifecycle.Due(&e, p, accountOf(acc), in.At)
-		v := d.View
-		attrs := orgattr.PolicyAttributes(v)
-		if !p.InScope(attrs) {
-			s.OutOfScope++
-			continue
+		s.Inherited += len(acc.Inherited)
+	}
+	want := policy.Distinct(p.Entitlements(attrs))
+	switch {
+	case d.Action == lifecycle.HireEnabled || d.Action == lifecycle.HireDisabled:
+		pl.actions = append(pl.actions, PlanAction{
+			EmployeeID: e.EmployeeID, Action: ActionHire,
+			Changes: append([]string{"create account"}, entitlementLines("grant", want)...),
+		})
+	case acc == nil:
+		s.InSync++
+	case d.Action == lifecycle.Activate || d.Action == lifecycle.Rehire:
+		a := PlanAction{EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionHire,
+			Changes: []string{"enable account"}}
+		if d.Action == lifecycle.Rehire {
+			a.Action = ActionRehire
+			a.Changes = []string{"enable account left on " + acc.User.EmployeeLeaveDateTime.Format(time.DateOnly)}
 		}
-		if acc != nil && acc.User.AccountEnabled {
-			s.Managed++
-		}
-		if acc != nil {
-			if acc.User.OnPremisesSyncEnabled {
-				s.Synced++
-			}
-			s.Inherited += len(acc.Inherited)
-		}
-		want := policy.Distinct(p.Entitlements(attrs))
-		switch {
-		case d.Action == lifecycle.HireEnabled || d.Action == lifecycle.HireDisabled:
-			actions = append(actions, PlanAction{
-				EmployeeID: e.EmployeeID, Action: ActionHire,
-				Changes: append([]string{"create account"}, entitlementLines("grant", want)...),
-			})
-		case acc == nil:
-			s.InSync++
-		case d.Action == lifecycle.Activate || d.Action == lifecycle.Rehire:
-			a := PlanAction{EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionHire,
-				Changes: []string{"enable account"}}
-			if d.Action == lifecycle.Rehire {
-				a.Action = ActionRehire
-				a.Changes = []string{"enable account left on " + acc.User.EmployeeLeaveDateTime.Format(time.DateOnly)}
-			}
-			add, _ := p.Diff(acc.Held, want)
-			a.Changes = append(a.Changes, entitlementLines("grant", add)...)
-			actions = append(actions, a)
-		case !acc.User.AccountEnabled:
-			// A disabled pre-hire or leaver account: nothing to do now. The
-			// entity may still prepare a comeback (RehireDisabled), exit a
-			// withdrawn hire or delete after the retention period: none of
-			// that is reconciliation's to deliver.
-			s.InSync++
-		case d.Action == lifecycle.Exit:
-			remove, notes := withoutInherited(acc.Held, acc.Inherited)
-			actions = append(actions, PlanAction{
-				EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionExit,
-				Changes: append([]string{"disable account", "revoke sign-in sessions"}, entitlementLines("remove", remove)...),
-				Notes:   notes,
-			})
-		case d.Upcoming:
-			// An enabled account ahead of the start date is the entity's
-			// business on the start date; reconciliation leaves it.
-			s.InSync++
-		default:
-			add, remove := p.Diff(acc.Held, want)
-			remove, notes := withoutInherited(remove, acc.Inherited)
-			org := orgattr.Of(v)
-			fields, diff := orgattr.Diff(acc.User, org)
-			if acc.User.OnPremisesSyncEnabled && len(fields) > 0 {
-				// Mastered on-premises: a PATCH would be refused with 400.
-				notes = append(notes, "synchronised from on-premises Active Directory: "+strings.Join(fields, ", ")+
-					" differ from HR and are left to Active Directory")
-				fields, diff = nil, nil
-			}
-			ents := append(entitlementLines("add", add), entitlementLines("remove", remove)...)
-			switch {
-			case len(diff) > 0:
-				actions = append(actions, PlanAction{
-					EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionMove,
-					Changes: append(diff, ents...), Add: add, Remove: remove, Org: &org, OrgFields: fields, Notes: notes,
-				})
-			case len(ents) > 0:
-				actions = append(actions, PlanAction{
-					EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionRepair,
-					Changes: ents, Add: add, Remove: remove, Notes: notes,
-				})
-			default:
-				s.InSync++
-				for _, n := range notes {
-					planNotes = append(planNotes, PlanNote{EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, Note: n})
-				}
-			}
+		add, _ := p.Diff(acc.Held, want)
+		a.Changes = append(a.Changes, entitlementLines("grant", add)...)
+		pl.actions = append(pl.actions, a)
+	case !acc.User.AccountEnabled:
+		// A disabled pre-hire or leaver account: nothing to do now. The
+		// entity may still prepare a comeback (RehireDisabled), exit a
+		// withdrawn hire or delete after the retention period: none of
+		// that is reconciliation's to deliver.
+		s.InSync++
+	case d.Action == lifecycle.Exit:
+		remove, notes := withoutInherited(acc.Held, acc.Inherited)
+		pl.actions = append(pl.actions, PlanAction{
+			EmployeeID: e.EmployeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionExit,
+			Changes: append([]string{"disable account", "revoke sign-in sessions"}, entitlementLines("remove", remove)...),
+			Notes:   notes,
+		})
+	case d.Upcoming:
+		// An enabled account ahead of the start date is the entity's
+		// business on the start date; reconciliation leaves it.
+		s.InSync++
+	default:
+		pl.planDrift(e.EmployeeID, acc, d.View, want)
+	}
+}
+
+// planDrift plans an enabled, current employee's account: a move when its
+// organisation attributes differ from HR, a repair when only entitlements
+// do, else it is in sync.
+func (pl *planner) planDrift(employeeID string, acc *EntraAccount, v hr.View, want []policy.Entitlement) {
+	add, remove := pl.in.Policy.Diff(acc.Held, want)
+	remove, notes := withoutInherited(remove, acc.Inherited)
+	org := orgattr.Of(v)
+	fields, diff := orgattr.Diff(acc.User, org)
+	if acc.User.OnPremisesSyncEnabled && len(fields) > 0 {
+		// Mastered on-premises: a PATCH would be refused with 400.
+		notes = append(notes, "synchronised from on-premises Active Directory: "+strings.Join(fields, ", ")+
+			" differ from HR and are left to Active Directory")
+		fields, diff = nil, nil
+	}
+	ents := append(entitlementLines("add", add), entitlementLines("remove", remove)...)
+	switch {
+	case len(diff) > 0:
+		pl.actions = append(pl.actions, PlanAction{
+			EmployeeID: employeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionMove,
+			Changes: append(diff, ents...), Add: add, Remove: remove, Org: &org, OrgFields: fields, Notes: notes,
+		})
+	case len(ents) > 0:
+		pl.actions = append(pl.actions, PlanAction{
+			EmployeeID: employeeID, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionRepair,
+			Changes: ents, Add: add, Remove: remove, Notes: notes,
+		})
+	default:
+		pl.s.InSync++
+		for _, n := range notes {
+			pl.notes = append(pl.notes, PlanNote{EmployeeID: employeeID, ObjectID: acc.User.ID, Note: n})
 		}
 	}
-	for id, acc := range byEmployee {
-		if known[id] || rejected[id] {
+}
+
+// planOrphans reports the enabled, in-scope accounts whose employee id HR
+// does not know (and did not reject).
+func (pl *planner) planOrphans(known map[string]bool) {
+	for id, acc := range pl.byEmployee {
+		if known[id] || pl.rejected[id] {
 			continue
 		}
-		if !p.InScope(orgattr.AccountPolicyAttributes(acc.User)) {
-			s.OutOfScope++
+		if !pl.in.Policy.InScope(orgattr.AccountPolicyAttributes(acc.User)) {
+			pl.s.OutOfScope++
 			continue
 		}
 		if !acc.User.AccountEnabled {
 			continue
 		}
-		s.Managed++
-		actions = append(actions, PlanAction{
+		pl.s.Managed++
+		pl.actions = append(pl.actions, PlanAction{
 			EmployeeID: id, ObjectID: acc.User.ID, DisplayName: acc.User.DisplayName, Action: ActionOrphan,
 			Changes: []string{"HR does not know this employee id: review by hand (never deleted automatically)"},
 		})
 	}
-	slices.SortFunc(actions, func(a, b PlanAction) int {
-		return cmp.Or(cmp.Compare(a.EmployeeID, b.EmployeeID), cmp.Compare(a.Action, b.Action))
-	})
+}
 
-	hrCount := len(snap.Employees) + len(rejected)
+// summarise detects a suspected HR outage (holding every exit), counts the
+// actions and removals, and weighs the exits with the mass-change guard.
+func (pl *planner) summarise(hrCount int) {
+	s, in := &pl.s, pl.in
 	switch {
 	case in.PreviousEmployees > 0 && float64(hrCount) < outageShare*float64(in.PreviousEmployees):
 		s.Outage = fmt.Sprintf("the HR snapshot holds %d employees, less than half of the %d a previous run saw: exits are refused until HR is back", hrCount, in.PreviousEmployees)
 	case s.Managed > 0 && float64(hrCount) < outageShare*float64(s.Managed):
 		s.Outage = fmt.Sprintf("the HR snapshot holds %d employees, less than half of the %d managed accounts: exits are refused until HR is back", hrCount, s.Managed)
 	}
-	for i := range actions {
-		a := &actions[i]
+	for i := range pl.actions {
+		a := &pl.actions[i]
 		if a.Action == ActionExit && s.Outage != "" {
 			a.Held = "suspected HR outage"
 			s.Held++
@@ -388,13 +428,12 @@ func ComputePlan(in PlanInput) Plan {
 			s.Orphan++
 		}
 	}
-	for _, a := range actions {
+	for _, a := range pl.actions {
 		if a.Held == "" && a.Removes() {
 			s.Removals++
 		}
 	}
-	s.Guard = p.Guard.Check(s.Managed, s.Exit, 0)
-	return Plan{Actions: actions, Summary: s, Notes: planNotes}
+	s.Guard = in.Policy.Guard.Check(s.Managed, s.Exit, 0)
 }
 
 // PlanTable renders actions as an aligned, human-readable table.

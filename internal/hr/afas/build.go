@@ -68,32 +68,52 @@ func nameUsage(code string) (string, error) {
 // with the reason; the others are returned in the order of the employee
 // rows. Employment rows of unknown employees are reported too.
 func Build(empRows, jobRows []json.RawMessage) ([]hr.Employee, []hr.Rejection) {
-	var rejected []hr.Rejection
-	bad := map[string][]string{}
-	var order []string
-	emps := map[string]*hr.Employee{}
-	for i, raw := range empRows {
+	b := &builder{bad: map[string][]string{}, emps: map[string]*hr.Employee{}}
+	b.readEmployees(empRows)
+	b.readEmployments(jobRows)
+	var out []hr.Employee
+	for _, id := range b.order {
+		if reasons := b.bad[id]; len(reasons) > 0 {
+			b.rejected = append(b.rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(reasons, "; ")})
+			continue
+		}
+		out = append(out, *b.emps[id])
+	}
+	return out, b.rejected
+}
+
+// builder holds what Build has read so far.
+type builder struct {
+	rejected []hr.Rejection
+	bad      map[string][]string // problems that reject an employee, by id
+	order    []string            // employee ids in reading order
+	emps     map[string]*hr.Employee
+}
+
+// readEmployees reads the employee rows: one per employee.
+func (b *builder) readEmployees(rows []json.RawMessage) {
+	for i, raw := range rows {
 		var r employeeRow
 		if err := json.Unmarshal(raw, &r); err != nil {
 			id := vendorhttp.Field(raw, "Medewerker")
 			if id == "" {
-				rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("employee row %d: %v", i+1, err)})
+				b.rejected = append(b.rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("employee row %d: %v", i+1, err)})
 				continue
 			}
-			bad[id] = append(bad[id], fmt.Sprintf("employee row: %v", err))
-			if emps[id] == nil {
-				emps[id] = &hr.Employee{EmployeeID: id}
-				order = append(order, id)
+			b.bad[id] = append(b.bad[id], fmt.Sprintf("employee row: %v", err))
+			if b.emps[id] == nil {
+				b.emps[id] = &hr.Employee{EmployeeID: id}
+				b.order = append(b.order, id)
 			}
 			continue
 		}
 		id := string(r.Medewerker)
 		if id == "" {
-			rejected = append(rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("employee row %d: no Medewerker", i+1)})
+			b.rejected = append(b.rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("employee row %d: no Medewerker", i+1)})
 			continue
 		}
-		if emps[id] != nil {
-			bad[id] = append(bad[id], "more than one employee row")
+		if b.emps[id] != nil {
+			b.bad[id] = append(b.bad[id], "more than one employee row")
 			continue
 		}
 		family := r.Achternaam
@@ -109,34 +129,38 @@ func Build(empRows, jobRows []json.RawMessage) ([]hr.Employee, []hr.Rejection) {
 		}
 		u, err := nameUsage(string(r.NaamgebruikCode))
 		if err != nil {
-			bad[id] = append(bad[id], err.Error())
+			b.bad[id] = append(b.bad[id], err.Error())
 		}
 		e.NameUsage = u
-		emps[id] = e
-		order = append(order, id)
+		b.emps[id] = e
+		b.order = append(b.order, id)
 	}
-	for i, raw := range jobRows {
+}
+
+// readEmployments adds the employment rows as contracts of their employees.
+func (b *builder) readEmployments(rows []json.RawMessage) {
+	for i, raw := range rows {
 		var r employmentRow
 		if err := json.Unmarshal(raw, &r); err != nil {
 			id := vendorhttp.Field(raw, "Medewerker")
-			if id != "" && emps[id] != nil {
-				bad[id] = append(bad[id], fmt.Sprintf("employment row %d: %v", i+1, err))
+			if id != "" && b.emps[id] != nil {
+				b.bad[id] = append(b.bad[id], fmt.Sprintf("employment row %d: %v", i+1, err))
 			} else {
-				rejected = append(rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: fmt.Sprintf("employment row %d: %v", i+1, err)})
+				b.rejected = append(b.rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: fmt.Sprintf("employment row %d: %v", i+1, err)})
 			}
 			continue
 		}
 		id := string(r.Medewerker)
-		e := emps[id]
+		e := b.emps[id]
 		if e == nil {
-			rejected = append(rejected, hr.Rejection{EmployeeID: id, Source: SourceName,
+			b.rejected = append(b.rejected, hr.Rejection{EmployeeID: id, Source: SourceName,
 				Reason: fmt.Sprintf("employment row %d: no employee row for Medewerker %q", i+1, id)})
 			continue
 		}
 		c, problems := contractOf(r)
 		if len(problems) > 0 {
 			for _, p := range problems {
-				bad[id] = append(bad[id], fmt.Sprintf("employment row %d: %s", i+1, p))
+				b.bad[id] = append(b.bad[id], fmt.Sprintf("employment row %d: %s", i+1, p))
 			}
 			continue
 		}
@@ -150,20 +174,11 @@ func Build(empRows, jobRows []json.RawMessage) ([]hr.Employee, []hr.Rejection) {
 			dup = dup || other.ID == c.ID
 		}
 		if dup {
-			bad[id] = append(bad[id], fmt.Sprintf("employment row %d: ExternalID %q appears more than once", i+1, c.ID))
+			b.bad[id] = append(b.bad[id], fmt.Sprintf("employment row %d: ExternalID %q appears more than once", i+1, c.ID))
 			continue
 		}
 		e.Contracts = append(e.Contracts, c)
 	}
-	var out []hr.Employee
-	for _, id := range order {
-		if reasons := bad[id]; len(reasons) > 0 {
-			rejected = append(rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(reasons, "; ")})
-			continue
-		}
-		out = append(out, *emps[id])
-	}
-	return out, rejected
 }
 
 // contractOf maps an employment row. The period is that of the position

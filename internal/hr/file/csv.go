@@ -35,47 +35,12 @@ var personColumns = []string{"givenName", "prefix", "familyName", "preferredName
 // employeeId and start columns is an error; a bad row rejects that person
 // (all their rows) with the row number and reason. CSV has no replacements.
 func ParseCSV(r io.Reader) (hr.Snapshot, error) {
-	br := bufio.NewReader(r)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
-		_, _ = br.Discard(3)
-	}
-	head, err := br.Peek(4096)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return hr.Snapshot{}, fmt.Errorf("read CSV: %w", err)
-	}
-	firstLine, _, _ := bytes.Cut(head, []byte("\n"))
-	cr := csv.NewReader(br)
-	if bytes.Count(firstLine, []byte(";")) > bytes.Count(firstLine, []byte(",")) {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
+	cr, col, err := openCSV(r)
 	if err != nil {
-		return hr.Snapshot{}, fmt.Errorf("read CSV header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		key := strings.ToLower(strings.TrimSpace(h))
-		for _, name := range CSVColumns {
-			if strings.ToLower(name) == key {
-				col[name] = i
-			}
-		}
-	}
-	for _, need := range []string{"employeeId", "start"} {
-		if _, ok := col[need]; !ok {
-			return hr.Snapshot{}, fmt.Errorf("CSV header lacks the %q column", need)
-		}
-	}
-
-	type person struct {
-		e      hr.Employee
-		fields map[string]string
-		bad    []string
+		return hr.Snapshot{}, err
 	}
 	var order []string
-	people := map[string]*person{}
+	people := map[string]*csvPerson{}
 	var snap hr.Snapshot
 	line := 0
 	for {
@@ -107,13 +72,7 @@ func ParseCSV(r io.Reader) (hr.Snapshot, error) {
 		id := get("employeeId")
 		p := people[id]
 		if p == nil {
-			p = &person{e: hr.Employee{EmployeeID: id}, fields: map[string]string{}}
-			for _, f := range personColumns {
-				p.fields[f] = get(f)
-			}
-			p.e.GivenName, p.e.Prefix, p.e.FamilyName = get("givenName"), get("prefix"), get("familyName")
-			p.e.PreferredName, p.e.PartnerPrefix, p.e.PartnerFamilyName = get("preferredName"), get("partnerPrefix"), get("partnerFamilyName")
-			p.e.NameUsage, p.e.WorkEmail, p.e.UPN = get("nameUsage"), get("workEmail"), get("upn")
+			p = newCSVPerson(id, get)
 			people[id] = p
 			order = append(order, id)
 		} else {
@@ -123,36 +82,7 @@ func ParseCSV(r io.Reader) (hr.Snapshot, error) {
 				}
 			}
 		}
-		c := hr.Contract{
-			ID: get("contractId"), JobCode: get("jobCode"), JobTitle: get("jobTitle"),
-			Department: get("department"), DepartmentName: get("departmentName"), CostCenter: get("costCenter"),
-			Company: get("company"), ManagerEmployeeID: get("managerEmployeeId"), EmployeeType: get("employeeType"),
-		}
-		if c.ID == "" {
-			c.ID = fmt.Sprintf("%s-%d", id, len(p.e.Contracts)+1)
-		}
-		if s := get("start"); s == "" {
-			p.bad = append(p.bad, fmt.Sprintf("line %d: missing start", line))
-		} else if d, err := hr.ParseDate(s); err != nil {
-			p.bad = append(p.bad, fmt.Sprintf("line %d: start: %v", line, err))
-		} else {
-			c.Start = d
-		}
-		if s := get("end"); s != "" {
-			if d, err := hr.ParseDate(s); err != nil {
-				p.bad = append(p.bad, fmt.Sprintf("line %d: end: %v", line, err))
-			} else {
-				c.End = &d
-			}
-		}
-		if s := get("fte"); s != "" {
-			f, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
-			if err != nil {
-				p.bad = append(p.bad, fmt.Sprintf("line %d: fte %q is not a number", line, s))
-			}
-			c.FTE = f
-		}
-		p.e.Contracts = append(p.e.Contracts, c)
+		p.addContract(get, line)
 	}
 	for _, id := range order {
 		p := people[id]
@@ -163,6 +93,100 @@ func ParseCSV(r io.Reader) (hr.Snapshot, error) {
 		snap.Employees = append(snap.Employees, p.e)
 	}
 	return snap, nil
+}
+
+// openCSV skips a byte-order mark, detects the separator from the first
+// line and reads the header: the reader stands on the first data row, and
+// col maps each known column (CSVColumns spelling) to its index.
+func openCSV(r io.Reader) (*csv.Reader, map[string]int, error) {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	head, err := br.Peek(4096)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, nil, fmt.Errorf("read CSV: %w", err)
+	}
+	firstLine, _, _ := bytes.Cut(head, []byte("\n"))
+	cr := csv.NewReader(br)
+	if bytes.Count(firstLine, []byte(";")) > bytes.Count(firstLine, []byte(",")) {
+		cr.Comma = ';'
+	}
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read CSV header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		key := strings.ToLower(strings.TrimSpace(h))
+		for _, name := range CSVColumns {
+			if strings.ToLower(name) == key {
+				col[name] = i
+			}
+		}
+	}
+	for _, need := range []string{"employeeId", "start"} {
+		if _, ok := col[need]; !ok {
+			return nil, nil, fmt.Errorf("CSV header lacks the %q column", need)
+		}
+	}
+	return cr, col, nil
+}
+
+// csvPerson is one employee being read: the person fields of their first
+// row, their contracts so far, and the problems that reject them.
+type csvPerson struct {
+	e      hr.Employee
+	fields map[string]string
+	bad    []string
+}
+
+// newCSVPerson takes the person fields from a person's first row.
+func newCSVPerson(id string, get func(string) string) *csvPerson {
+	p := &csvPerson{e: hr.Employee{EmployeeID: id}, fields: map[string]string{}}
+	for _, f := range personColumns {
+		p.fields[f] = get(f)
+	}
+	p.e.GivenName, p.e.Prefix, p.e.FamilyName = get("givenName"), get("prefix"), get("familyName")
+	p.e.PreferredName, p.e.PartnerPrefix, p.e.PartnerFamilyName = get("preferredName"), get("partnerPrefix"), get("partnerFamilyName")
+	p.e.NameUsage, p.e.WorkEmail, p.e.UPN = get("nameUsage"), get("workEmail"), get("upn")
+	return p
+}
+
+// addContract adds the contract of one row (at line), noting its problems.
+func (p *csvPerson) addContract(get func(string) string, line int) {
+	c := hr.Contract{
+		ID: get("contractId"), JobCode: get("jobCode"), JobTitle: get("jobTitle"),
+		Department: get("department"), DepartmentName: get("departmentName"), CostCenter: get("costCenter"),
+		Company: get("company"), ManagerEmployeeID: get("managerEmployeeId"), EmployeeType: get("employeeType"),
+	}
+	if c.ID == "" {
+		c.ID = fmt.Sprintf("%s-%d", p.e.EmployeeID, len(p.e.Contracts)+1)
+	}
+	if s := get("start"); s == "" {
+		p.bad = append(p.bad, fmt.Sprintf("line %d: missing start", line))
+	} else if d, err := hr.ParseDate(s); err != nil {
+		p.bad = append(p.bad, fmt.Sprintf("line %d: start: %v", line, err))
+	} else {
+		c.Start = d
+	}
+	if s := get("end"); s != "" {
+		if d, err := hr.ParseDate(s); err != nil {
+			p.bad = append(p.bad, fmt.Sprintf("line %d: end: %v", line, err))
+		} else {
+			c.End = &d
+		}
+	}
+	if s := get("fte"); s != "" {
+		f, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+		if err != nil {
+			p.bad = append(p.bad, fmt.Sprintf("line %d: fte %q is not a number", line, s))
+		}
+		c.FTE = f
+	}
+	p.e.Contracts = append(p.e.Contracts, c)
 }
 
 // WriteCSV writes employees in the CSV form (one row per contract; a person

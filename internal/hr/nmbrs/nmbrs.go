@@ -431,131 +431,166 @@ func latest[T any](items []T, key func(T) string) (T, bool) {
 // current (latest) function, department and manager apply to all of an
 // employee's employments.
 func Build(companies []Company) hr.Snapshot {
-	var snap hr.Snapshot
-	type entry struct {
-		e     hr.Employee
-		guid  string
-		mail  string
-		bad   []string
-		mgr   *managerItem
-		order int
-	}
-	byNumber := map[string]*entry{}
-	var order []string
+	b := &builder{byNumber: map[string]*entry{}}
 	for _, co := range companies {
-		guidToNumber := map[string]string{}
-		badGUID := map[string][]string{}
-		mark := func(guid, reason string) { badGUID[guid] = append(badGUID[guid], reason) }
-		for i, raw := range co.Employees {
-			var r employeeRec
-			if err := json.Unmarshal(raw, &r); err != nil {
-				snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: vendorhttp.Field(raw, "employeeId"), Source: SourceName,
-					Reason: fmt.Sprintf("employee record %d: %v", i+1, err)})
-				continue
-			}
-			info, ok := latest(r.PersonalInfos, func(x personalInfo) string { return x.Period.key() + string(x.CreatedAt) })
-			num := string(info.BasicInfo.EmployeeNumber)
-			if !ok || num == "" {
-				snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: string(r.EmployeeID), Source: SourceName,
-					Reason: fmt.Sprintf("employee record %d: no employeeNumber", i+1)})
-				continue
-			}
-			guidToNumber[string(r.EmployeeID)] = num
-			if byNumber[num] != nil {
-				byNumber[num].bad = append(byNumber[num].bad, "employee number used twice")
-				continue
-			}
-			b := info.BasicInfo
-			mail := string(info.ContactInfo.BusinessEmail)
-			byNumber[num] = &entry{guid: string(r.EmployeeID), mail: strings.ToLower(mail), e: hr.Employee{
-				EmployeeID: num, GivenName: string(b.FirstName), PreferredName: string(b.Nickname), Prefix: string(b.Prefix),
-				FamilyName: string(b.LastName), NameUsage: hr.NameUsageOwn, WorkEmail: mail}}
-			order = append(order, num)
+		b.readCompany(co)
+	}
+	b.assemble()
+	sort.SliceStable(b.snap.Rejected, func(i, j int) bool { return b.snap.Rejected[i].EmployeeID < b.snap.Rejected[j].EmployeeID })
+	return b.snap
+}
+
+// entry is one employee being built, by employee number.
+type entry struct {
+	e     hr.Employee
+	guid  string
+	mail  string
+	bad   []string
+	mgr   *managerItem
+	order int
+}
+
+// builder holds what Build has read so far.
+type builder struct {
+	snap     hr.Snapshot
+	byNumber map[string]*entry
+	order    []string // employee numbers in reading order
+}
+
+// readCompany reads one company's employees and their histories.
+func (b *builder) readCompany(co Company) {
+	badGUID := map[string][]string{}
+	mark := func(guid, reason string) { badGUID[guid] = append(badGUID[guid], reason) }
+	guidToNumber := b.readEmployees(co.Employees)
+	emps := decodeHistory[employmentItem](co.Employments, "employments", mark)
+	funcs := decodeHistory[functionItem](co.Functions, "functions", mark)
+	depts := decodeHistory[departmentItem](co.Departments, "departments", mark)
+	mgrs := decodeHistory[managerItem](co.Managers, "managers", mark)
+	for guid, num := range guidToNumber {
+		en := b.byNumber[num]
+		en.bad = append(en.bad, badGUID[guid]...)
+		f, _ := latest(funcs[guid], func(x functionItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) })
+		d, _ := latest(depts[guid], func(x departmentItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) })
+		if m, ok := latest(mgrs[guid], func(x managerItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) }); ok {
+			en.mgr = &m
 		}
-		emps := decodeHistory[employmentItem](co.Employments, "employments", mark)
-		funcs := decodeHistory[functionItem](co.Functions, "functions", mark)
-		depts := decodeHistory[departmentItem](co.Departments, "departments", mark)
-		mgrs := decodeHistory[managerItem](co.Managers, "managers", mark)
-		for guid, num := range guidToNumber {
-			en := byNumber[num]
-			en.bad = append(en.bad, badGUID[guid]...)
-			f, _ := latest(funcs[guid], func(x functionItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) })
-			d, _ := latest(depts[guid], func(x departmentItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) })
-			if m, ok := latest(mgrs[guid], func(x managerItem) string { return x.Period.key() + string(x.StartDate) + string(x.CreatedAt) }); ok {
-				en.mgr = &m
-			}
-			for _, it := range emps[guid] {
-				start, err := vendorhttp.Day(string(it.StartDate))
-				if err != nil || start.IsZero() {
-					en.bad = append(en.bad, fmt.Sprintf("employment %s: startDate %q unreadable", it.EmploymentID, string(it.StartDate)))
-					continue
-				}
-				end, err := vendorhttp.EndDay(string(it.EndDate))
-				if err != nil {
-					en.bad = append(en.bad, fmt.Sprintf("employment %s: endDate: %v", it.EmploymentID, err))
-					continue
-				}
-				id := string(it.EmploymentID)
-				if id == "" {
-					id = fmt.Sprintf("%s-%d", num, len(en.e.Contracts)+1)
-				}
-				en.e.Contracts = append(en.e.Contracts, hr.Contract{ID: id, Start: start, End: end,
-					JobCode: string(f.Code), JobTitle: string(f.Description),
-					Department: string(d.Code), DepartmentName: string(d.Description), Company: co.Name})
-			}
-		}
-		for guid, reasons := range badGUID {
-			if _, ok := guidToNumber[guid]; !ok {
-				snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: guid, Source: SourceName, Reason: strings.Join(reasons, "; ") + " (no employee record)"})
-			}
+		for _, it := range emps[guid] {
+			en.addContract(it, num, f, d, co.Name)
 		}
 	}
+	for guid, reasons := range badGUID {
+		if _, ok := guidToNumber[guid]; !ok {
+			b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{EmployeeID: guid, Source: SourceName, Reason: strings.Join(reasons, "; ") + " (no employee record)"})
+		}
+	}
+}
 
-	// Resolve managers: business e-mail first, then full name.
+// readEmployees reads a company's employee records (their latest personal
+// info) and maps their GUIDs to employee numbers.
+func (b *builder) readEmployees(raws []json.RawMessage) map[string]string {
+	guidToNumber := map[string]string{}
+	for i, raw := range raws {
+		var r employeeRec
+		if err := json.Unmarshal(raw, &r); err != nil {
+			b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{EmployeeID: vendorhttp.Field(raw, "employeeId"), Source: SourceName,
+				Reason: fmt.Sprintf("employee record %d: %v", i+1, err)})
+			continue
+		}
+		info, ok := latest(r.PersonalInfos, func(x personalInfo) string { return x.Period.key() + string(x.CreatedAt) })
+		num := string(info.BasicInfo.EmployeeNumber)
+		if !ok || num == "" {
+			b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{EmployeeID: string(r.EmployeeID), Source: SourceName,
+				Reason: fmt.Sprintf("employee record %d: no employeeNumber", i+1)})
+			continue
+		}
+		guidToNumber[string(r.EmployeeID)] = num
+		if b.byNumber[num] != nil {
+			b.byNumber[num].bad = append(b.byNumber[num].bad, "employee number used twice")
+			continue
+		}
+		bi := info.BasicInfo
+		mail := string(info.ContactInfo.BusinessEmail)
+		b.byNumber[num] = &entry{guid: string(r.EmployeeID), mail: strings.ToLower(mail), e: hr.Employee{
+			EmployeeID: num, GivenName: string(bi.FirstName), PreferredName: string(bi.Nickname), Prefix: string(bi.Prefix),
+			FamilyName: string(bi.LastName), NameUsage: hr.NameUsageOwn, WorkEmail: mail}}
+		b.order = append(b.order, num)
+	}
+	return guidToNumber
+}
+
+// addContract adds one employment as a contract with the employee's latest
+// function and department; unreadable dates are noted in bad.
+func (en *entry) addContract(it employmentItem, num string, f functionItem, d departmentItem, company string) {
+	start, err := vendorhttp.Day(string(it.StartDate))
+	if err != nil || start.IsZero() {
+		en.bad = append(en.bad, fmt.Sprintf("employment %s: startDate %q unreadable", it.EmploymentID, string(it.StartDate)))
+		return
+	}
+	end, err := vendorhttp.EndDay(string(it.EndDate))
+	if err != nil {
+		en.bad = append(en.bad, fmt.Sprintf("employment %s: endDate: %v", it.EmploymentID, err))
+		return
+	}
+	id := string(it.EmploymentID)
+	if id == "" {
+		id = fmt.Sprintf("%s-%d", num, len(en.e.Contracts)+1)
+	}
+	en.e.Contracts = append(en.e.Contracts, hr.Contract{ID: id, Start: start, End: end,
+		JobCode: string(f.Code), JobTitle: string(f.Description),
+		Department: string(d.Code), DepartmentName: string(d.Description), Company: company})
+}
+
+// assemble rejects the employees with problems and resolves the others'
+// managers: business e-mail first, then full name.
+func (b *builder) assemble() {
 	byMail := map[string][]string{}
 	byName := map[string][]string{}
-	for _, num := range order {
-		en := byNumber[num]
+	for _, num := range b.order {
+		en := b.byNumber[num]
 		if en.mail != "" {
 			byMail[en.mail] = append(byMail[en.mail], num)
 		}
 		key := nameKey(en.e.GivenName, en.e.Prefix, en.e.FamilyName)
 		byName[key] = append(byName[key], num)
 	}
-	for _, num := range order {
-		en := byNumber[num]
+	for _, num := range b.order {
+		en := b.byNumber[num]
 		if len(en.bad) > 0 {
-			snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: num, Source: SourceName, Reason: strings.Join(en.bad, "; ")})
+			b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{EmployeeID: num, Source: SourceName, Reason: strings.Join(en.bad, "; ")})
 			continue
 		}
 		if m := en.mgr; m != nil {
-			label := strings.TrimSpace(string(m.FirstName) + " " + string(m.LastName))
-			var matches []string
-			how := "e-mail " + string(m.Email)
-			if mail := strings.ToLower(string(m.Email)); mail != "" {
-				matches = byMail[mail]
-			}
-			if len(matches) == 0 {
-				how = "name"
-				matches = byName[nameKey(string(m.FirstName), "", string(m.LastName))]
-			}
-			switch len(matches) {
-			case 1:
-				for i := range en.e.Contracts {
-					en.e.Contracts[i].ManagerEmployeeID = matches[0]
-				}
-			case 0:
-				snap.Warnings = append(snap.Warnings, hr.Rejection{EmployeeID: num, Source: SourceName,
-					Reason: fmt.Sprintf("manager %q matches no employee by e-mail or name; manager left empty", label)})
-			default:
-				snap.Warnings = append(snap.Warnings, hr.Rejection{EmployeeID: num, Source: SourceName,
-					Reason: fmt.Sprintf("manager %q is ambiguous: %s matches employees %s; manager left empty", label, how, strings.Join(matches, ", "))})
-			}
+			b.resolveManager(num, en, m, byMail, byName)
 		}
-		snap.Employees = append(snap.Employees, en.e)
+		b.snap.Employees = append(b.snap.Employees, en.e)
 	}
-	sort.SliceStable(snap.Rejected, func(i, j int) bool { return snap.Rejected[i].EmployeeID < snap.Rejected[j].EmployeeID })
-	return snap
+}
+
+// resolveManager sets the contracts' manager when m matches exactly one
+// employee, else reports a warning.
+func (b *builder) resolveManager(num string, en *entry, m *managerItem, byMail, byName map[string][]string) {
+	label := strings.TrimSpace(string(m.FirstName) + " " + string(m.LastName))
+	var matches []string
+	how := "e-mail " + string(m.Email)
+	if mail := strings.ToLower(string(m.Email)); mail != "" {
+		matches = byMail[mail]
+	}
+	if len(matches) == 0 {
+		how = "name"
+		matches = byName[nameKey(string(m.FirstName), "", string(m.LastName))]
+	}
+	switch len(matches) {
+	case 1:
+		for i := range en.e.Contracts {
+			en.e.Contracts[i].ManagerEmployeeID = matches[0]
+		}
+	case 0:
+		b.snap.Warnings = append(b.snap.Warnings, hr.Rejection{EmployeeID: num, Source: SourceName,
+			Reason: fmt.Sprintf("manager %q matches no employee by e-mail or name; manager left empty", label)})
+	default:
+		b.snap.Warnings = append(b.snap.Warnings, hr.Rejection{EmployeeID: num, Source: SourceName,
+			Reason: fmt.Sprintf("manager %q is ambiguous: %s matches employees %s; manager left empty", label, how, strings.Join(matches, ", "))})
+	}
 }
 
 // nameKey normalises a name for matching: lower case, single spaces; a

@@ -451,183 +451,246 @@ func better(a, b [2]string, day string) bool {
 // (contracts keep the raw id); an unreadable person or employment rejects
 // that person. A manager that cannot be resolved is reported in Warnings.
 func Build(d Data, o Options) hr.Snapshot {
-	var snap hr.Snapshot
-	day := o.Today.String()
 	role := o.ManagerRole
 	if role == "" {
 		role = DefaultManagerRole
 	}
-	units := map[string]orgUnit{}
+	b := &builder{day: o.Today.String(), bad: map[string][]string{}}
+	b.readUnits(d.OrganizationUnits)
+	b.readJobs(d.JobProfiles)
+	b.readPersons(d.Persons)
+	if o.Product == ProductBusiness {
+		b.unitManagersFromUnits()
+	} else {
+		b.unitManagersFromRoles(d.RoleAssignments, role)
+	}
+	b.readEmployments(d.Employments)
+	b.assemble()
+	sort.Slice(b.snap.Warnings, func(i, j int) bool { return b.snap.Warnings[i].Reason < b.snap.Warnings[j].Reason })
+	return b.snap
+}
+
+// builder holds what Build has read so far.
+type builder struct {
+	snap hr.Snapshot
+	day  string
+	// bad collects the problems that reject a person, by personCode.
+	bad         map[string][]string
+	units       map[string]orgUnit
+	jobs        map[string]jobProfile
+	persons     map[string]person
+	idToCode    map[string]string // person id -> personCode
+	unitManager map[string]string // unit id -> manager's personCode
+	contracts   map[string][]hr.Contract
+}
+
+// readUnits keeps, per organisation unit, the version valid today.
+func (b *builder) readUnits(raws []json.RawMessage) {
+	b.units = map[string]orgUnit{}
 	unitVersion := map[string][2]string{}
-	for _, raw := range d.OrganizationUnits {
+	for _, raw := range raws {
 		var u orgUnit
 		if json.Unmarshal(raw, &u) != nil || u.ID == "" {
 			continue
 		}
 		f, t := period(u.ValidFrom, u.ValidUntil)
-		if old, ok := unitVersion[string(u.ID)]; ok && !better([2]string{f, t}, old, day) {
+		if old, ok := unitVersion[string(u.ID)]; ok && !better([2]string{f, t}, old, b.day) {
 			continue
 		}
-		units[string(u.ID)], unitVersion[string(u.ID)] = u, [2]string{f, t}
+		b.units[string(u.ID)], unitVersion[string(u.ID)] = u, [2]string{f, t}
 	}
-	jobs := map[string]jobProfile{}
-	for _, raw := range d.JobProfiles {
+}
+
+// readJobs keeps the first readable record of each job profile.
+func (b *builder) readJobs(raws []json.RawMessage) {
+	b.jobs = map[string]jobProfile{}
+	for _, raw := range raws {
 		var j jobProfile
 		if json.Unmarshal(raw, &j) == nil && j.ID != "" {
-			if _, dup := jobs[string(j.ID)]; !dup {
-				jobs[string(j.ID)] = j
+			if _, dup := b.jobs[string(j.ID)]; !dup {
+				b.jobs[string(j.ID)] = j
 			}
 		}
 	}
-	bad := map[string][]string{}
-	persons := map[string]person{}
+}
+
+// readPersons keeps, per personCode, the version valid today; an unreadable
+// record with a personCode marks that person bad, one without is rejected.
+func (b *builder) readPersons(raws []json.RawMessage) {
+	b.persons = map[string]person{}
+	b.idToCode = map[string]string{}
 	personVersion := map[string][2]string{}
-	idToCode := map[string]string{}
-	for i, raw := range d.Persons {
+	for i, raw := range raws {
 		var p person
 		if err := json.Unmarshal(raw, &p); err != nil {
 			id := vendorhttp.Field(raw, "personCode")
 			if id == "" {
-				snap.Rejected = append(snap.Rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: %v", i+1, err)})
+				b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: %v", i+1, err)})
 			} else {
-				bad[id] = append(bad[id], fmt.Sprintf("person record: %v", err))
-				if _, ok := persons[id]; !ok {
-					persons[id] = person{PersonCode: text(id)}
+				b.bad[id] = append(b.bad[id], fmt.Sprintf("person record: %v", err))
+				if _, ok := b.persons[id]; !ok {
+					b.persons[id] = person{PersonCode: text(id)}
 				}
 			}
 			continue
 		}
 		if p.PersonCode == "" {
-			snap.Rejected = append(snap.Rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: no personCode", i+1)})
+			b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{Source: SourceName, Reason: fmt.Sprintf("person record %d: no personCode", i+1)})
 			continue
 		}
 		code := string(p.PersonCode)
 		if p.ID != "" {
-			idToCode[string(p.ID)] = code
+			b.idToCode[string(p.ID)] = code
 		}
 		f, t := period(p.ValidFrom, p.ValidUntil)
-		if old, ok := personVersion[code]; ok && !better([2]string{f, t}, old, day) {
+		if old, ok := personVersion[code]; ok && !better([2]string{f, t}, old, b.day) {
 			continue
 		}
-		persons[code], personVersion[code] = p, [2]string{f, t}
+		b.persons[code], personVersion[code] = p, [2]string{f, t}
 	}
+}
 
-	// Unit managers.
-	unitManager := map[string]string{}
-	if o.Product == ProductBusiness {
-		for id, u := range units {
-			m := string(u.Manager)
-			if m == "" {
-				continue
-			}
-			if code, ok := idToCode[m]; ok {
-				unitManager[id] = code
-			} else if _, ok := persons[m]; ok {
-				unitManager[id] = m // already a personCode
-			} else {
-				snap.Warnings = append(snap.Warnings, hr.Rejection{Source: SourceName,
-					Reason: fmt.Sprintf("organisation unit %s: manager person id %q matches no person; the parent unit's manager applies", id, m)})
-			}
+// unitManagersFromUnits (Business) takes each unit's manager person id and
+// maps it to a personCode; an unknown one is reported in Warnings.
+func (b *builder) unitManagersFromUnits() {
+	b.unitManager = map[string]string{}
+	for id, u := range b.units {
+		m := string(u.Manager)
+		if m == "" {
+			continue
 		}
-	} else {
-		codeToUnit := map[string]string{}
-		for id, u := range units {
-			if u.ShortName != "" {
-				codeToUnit[string(u.ShortName)] = id
-			}
-		}
-		for _, raw := range d.RoleAssignments {
-			var ra roleAssignment
-			if json.Unmarshal(raw, &ra) != nil || ra.PersonCode == "" || !strings.EqualFold(string(ra.ShortName), role) {
-				continue
-			}
-			f, t := period(ra.StartDate, ra.EndDate)
-			if f > day || t < day {
-				continue
-			}
-			unit := string(ra.OrganizationUnit)
-			if _, ok := units[unit]; !ok {
-				unit = codeToUnit[string(ra.OrganizationUnitCode)]
-			}
-			if unit == "" {
-				continue
-			}
-			if cur, ok := unitManager[unit]; !ok || lessCode(string(ra.PersonCode), cur) {
-				unitManager[unit] = string(ra.PersonCode)
-			}
+		if code, ok := b.idToCode[m]; ok {
+			b.unitManager[id] = code
+		} else if _, ok := b.persons[m]; ok {
+			b.unitManager[id] = m // already a personCode
+		} else {
+			b.snap.Warnings = append(b.snap.Warnings, hr.Rejection{Source: SourceName,
+				Reason: fmt.Sprintf("organisation unit %s: manager person id %q matches no person; the parent unit's manager applies", id, m)})
 		}
 	}
+}
 
-	contracts := map[string][]hr.Contract{}
+// unitManagersFromRoles takes, per unit, the lowest personCode holding the
+// manager role today.
+func (b *builder) unitManagersFromRoles(raws []json.RawMessage, role string) {
+	b.unitManager = map[string]string{}
+	codeToUnit := map[string]string{}
+	for id, u := range b.units {
+		if u.ShortName != "" {
+			codeToUnit[string(u.ShortName)] = id
+		}
+	}
+	for _, raw := range raws {
+		var ra roleAssignment
+		if json.Unmarshal(raw, &ra) != nil || ra.PersonCode == "" || !strings.EqualFold(string(ra.ShortName), role) {
+			continue
+		}
+		f, t := period(ra.StartDate, ra.EndDate)
+		if f > b.day || t < b.day {
+			continue
+		}
+		unit := string(ra.OrganizationUnit)
+		if _, ok := b.units[unit]; !ok {
+			unit = codeToUnit[string(ra.OrganizationUnitCode)]
+		}
+		if unit == "" {
+			continue
+		}
+		if cur, ok := b.unitManager[unit]; !ok || lessCode(string(ra.PersonCode), cur) {
+			b.unitManager[unit] = string(ra.PersonCode)
+		}
+	}
+}
+
+// readEmployments turns employments into contracts, per personCode, keeping
+// the version of each employment valid today.
+func (b *builder) readEmployments(raws []json.RawMessage) {
+	b.contracts = map[string][]hr.Contract{}
 	empVersion := map[string][2]string{}
 	empIndex := map[string]int{}
-	for i, raw := range d.Employments {
+	for i, raw := range raws {
 		var e employment
 		if err := json.Unmarshal(raw, &e); err != nil {
 			id := vendorhttp.Field(raw, "personCode")
-			bad[id] = append(bad[id], fmt.Sprintf("employment record %d: %v", i+1, err))
+			b.bad[id] = append(b.bad[id], fmt.Sprintf("employment record %d: %v", i+1, err))
 			continue
 		}
 		id := string(e.PersonCode)
-		start, err := vendorhttp.Day(string(e.HireDate))
-		if err != nil || start.IsZero() {
-			bad[id] = append(bad[id], fmt.Sprintf("employment %s: hireDate %q unreadable", e.ID, string(e.HireDate)))
+		c, ok := b.contract(e)
+		if !ok {
 			continue
-		}
-		end, err := vendorhttp.EndDay(string(e.DischargeDate))
-		if err != nil {
-			bad[id] = append(bad[id], fmt.Sprintf("employment %s: dischargeDate: %v", e.ID, err))
-			continue
-		}
-		c := hr.Contract{ID: string(e.ID), Start: start, End: end, Company: string(e.Company), CostCenter: string(e.CostCenter),
-			EmployeeType: string(e.EmploymentType)}
-		if c.ID == "" {
-			c.ID = id + "_" + string(e.EmploymentCode)
-		}
-		if u, ok := units[string(e.OrganizationUnit)]; ok {
-			c.Department, c.DepartmentName = string(u.ShortName), string(u.FullName)
-			c.ManagerEmployeeID = managerOf(units, unitManager, u, id)
-		} else {
-			c.Department = string(e.OrganizationUnit)
-		}
-		if j, ok := jobs[string(e.JobProfile)]; ok {
-			c.JobCode, c.JobTitle = string(j.ShortName), string(j.FullName)
-		} else {
-			c.JobCode = string(e.JobProfile)
 		}
 		// Several versions of one employment: keep the one valid today.
 		key := id + "\x00" + c.ID
 		f, t := period(e.ValidFrom, e.ValidUntil)
 		if old, ok := empVersion[key]; ok {
-			if better([2]string{f, t}, old, day) {
-				contracts[id][empIndex[key]] = c
+			if better([2]string{f, t}, old, b.day) {
+				b.contracts[id][empIndex[key]] = c
 				empVersion[key] = [2]string{f, t}
 			}
 			continue
 		}
-		empVersion[key], empIndex[key] = [2]string{f, t}, len(contracts[id])
-		contracts[id] = append(contracts[id], c)
+		empVersion[key], empIndex[key] = [2]string{f, t}, len(b.contracts[id])
+		b.contracts[id] = append(b.contracts[id], c)
 	}
-	ids := make([]string, 0, len(persons))
-	for id := range persons {
+}
+
+// contract maps one employment; false (with the problem in bad) when its
+// dates are unreadable.
+func (b *builder) contract(e employment) (hr.Contract, bool) {
+	id := string(e.PersonCode)
+	start, err := vendorhttp.Day(string(e.HireDate))
+	if err != nil || start.IsZero() {
+		b.bad[id] = append(b.bad[id], fmt.Sprintf("employment %s: hireDate %q unreadable", e.ID, string(e.HireDate)))
+		return hr.Contract{}, false
+	}
+	end, err := vendorhttp.EndDay(string(e.DischargeDate))
+	if err != nil {
+		b.bad[id] = append(b.bad[id], fmt.Sprintf("employment %s: dischargeDate: %v", e.ID, err))
+		return hr.Contract{}, false
+	}
+	c := hr.Contract{ID: string(e.ID), Start: start, End: end, Company: string(e.Company), CostCenter: string(e.CostCenter),
+		EmployeeType: string(e.EmploymentType)}
+	if c.ID == "" {
+		c.ID = id + "_" + string(e.EmploymentCode)
+	}
+	if u, ok := b.units[string(e.OrganizationUnit)]; ok {
+		c.Department, c.DepartmentName = string(u.ShortName), string(u.FullName)
+		c.ManagerEmployeeID = managerOf(b.units, b.unitManager, u, id)
+	} else {
+		c.Department = string(e.OrganizationUnit)
+	}
+	if j, ok := b.jobs[string(e.JobProfile)]; ok {
+		c.JobCode, c.JobTitle = string(j.ShortName), string(j.FullName)
+	} else {
+		c.JobCode = string(e.JobProfile)
+	}
+	return c, true
+}
+
+// assemble builds the employees in personCode order, rejecting those with
+// problems, then rejects the people who had only employment problems.
+func (b *builder) assemble() {
+	ids := make([]string, 0, len(b.persons))
+	for id := range b.persons {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		p := persons[id]
+		p := b.persons[id]
 		usage, err := nameUsage(string(p.NameAssembleOrder))
 		if err != nil {
-			bad[id] = append(bad[id], err.Error())
+			b.bad[id] = append(b.bad[id], err.Error())
 		}
-		if len(bad[id]) > 0 {
-			snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(bad[id], "; ")})
-			delete(bad, id)
+		if len(b.bad[id]) > 0 {
+			b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(b.bad[id], "; ")})
+			delete(b.bad, id)
 			continue
 		}
 		e := hr.Employee{EmployeeID: id, GivenName: string(p.FirstNames), PreferredName: string(p.KnownAs),
 			Prefix: string(p.LastNameAtBirthPrefix), FamilyName: string(p.LastNameAtBirth),
 			PartnerPrefix: string(p.PartnerNamePrefix), PartnerFamilyName: string(p.PartnerName), NameUsage: usage,
-			Contracts: contracts[id]}
+			Contracts: b.contracts[id]}
 		if e.PreferredName != "" {
 			e.GivenName = e.PreferredName
 		}
@@ -636,19 +699,17 @@ func Build(d Data, o Options) hr.Snapshot {
 				e.WorkEmail = string(m.Address)
 			}
 		}
-		snap.Employees = append(snap.Employees, e)
+		b.snap.Employees = append(b.snap.Employees, e)
 	}
 	// Employment problems of people without a person record.
 	var orphans []string
-	for id := range bad {
+	for id := range b.bad {
 		orphans = append(orphans, id)
 	}
 	sort.Strings(orphans)
 	for _, id := range orphans {
-		snap.Rejected = append(snap.Rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(bad[id], "; ")})
+		b.snap.Rejected = append(b.snap.Rejected, hr.Rejection{EmployeeID: id, Source: SourceName, Reason: strings.Join(b.bad[id], "; ")})
 	}
-	sort.Slice(snap.Warnings, func(i, j int) bool { return snap.Warnings[i].Reason < snap.Warnings[j].Reason })
-	return snap
 }
 
 // lessCode orders person codes numerically when both are numbers (as the
