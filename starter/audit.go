@@ -43,6 +43,7 @@ prune:
   audit trail's only delete`
 
 // cmdAudit queries, exports or prunes the audit trail. It needs no Temporal connection.
+// Long on purpose: one flag set and its checks, read top to bottom as the command's usage.
 func cmdAudit(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 		fmt.Fprintln(out, auditUsage)

@@ -344,7 +344,9 @@ func hireSteps(ctx workflow.Context, in HireInput, spec activities.AccountSpec, 
 // link, the grants and the write-back of the work address to HR do not depend
 // on one another and run side by side; the account is enabled (when it was
 // found disabled) and the Temporary Access Pass issued once they all succeeded.
-// The manager found by LookUpHire is linked without a second lookup.
+// The manager found by LookUpHire is linked without a second lookup. Long on
+// purpose: every step started is waited for in one place, so a failure's
+// compensation never races a grant still in flight.
 func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.AccountSpec, res *HireResult, look activities.LookUpHireResult) error {
 	id := res.Account.ObjectID
 	// By default every step runs (each reads before it writes, or tolerates what is held).

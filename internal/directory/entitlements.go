@@ -140,7 +140,9 @@ func (c *Client) Holdings(ctx context.Context, userID string) (Holdings, error) 
 }
 
 // holdings reads the entitlements of userID and, when withManager, its
-// manager's object id, in one $batch.
+// manager's object id, in one $batch. Long on purpose: the batch's requests and
+// the reading of their answers sit side by side, so each answer is read by the
+// request that asked for it.
 func (c *Client) holdings(ctx context.Context, userID string, withManager bool) (Entitlements, string, error) {
 	o := op{"read entitlements of " + userID, permUserRead + " and " + permGroupRead}
 	user := c.graph.Users().ByUserId(userID)
