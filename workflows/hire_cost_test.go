@@ -142,6 +142,9 @@ func TestHireWaveFoldsGroups(t *testing.T) {
 			var suite testsuite.WorkflowTestSuite
 			suite.SetLogger(testLogger{})
 			env := suite.NewTestWorkflowEnvironment()
+			// Folded group additions wait up to the directory's busy window (4 s) in real
+			// time, beyond the test environment's default idle timeout.
+			env.SetTestTimeout(time.Minute)
 			Register(env, h.acts)
 			env.SetStartTime(at("2026-03-02", 9, 0))
 			env.ExecuteWorkflow(HireWorkflowName, in)
