@@ -10,6 +10,7 @@ import (
 	"github.com/entralifecycle/engine/internal/lifecycle"
 	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/reconcile"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 const agreePolicyYAML = `
@@ -22,30 +23,6 @@ rules:
 
 // agreeTimeline is a random HR record: zero to three contracts around base,
 // adjacent (the next starts the day after), with gaps (a rehire) or
-// overlapping (two contracts at once), open-ended or not.
-func agreeTimeline(r *rand.Rand, base hr.Date) hr.Employee {
-	e := hr.Employee{EmployeeID: "1001", GivenName: "Anna", FamilyName: "Jansen"}
-	n := r.Intn(4)
-	cur := base.AddDays(r.Intn(400) - 300)
-	for i := 0; i < n; i++ {
-		c := hr.Contract{ID: string(rune('a' + i)), Start: cur, JobCode: "J1", JobTitle: "Engineer",
-			Department: []string{"ICT", "Sales"}[r.Intn(2)], Company: "Contoso B.V.", EmployeeType: "Employee", FTE: 1}
-		if r.Intn(4) > 0 || i < n-1 {
-			end := cur.AddDays(r.Intn(200))
-			c.End = &end
-			switch r.Intn(3) {
-			case 0:
-				cur = end.AddDays(1)
-			case 1:
-				cur = end.AddDays(2 + r.Intn(60))
-			default:
-				cur = c.Start.AddDays(r.Intn(100))
-			}
-		}
-		e.Contracts = append(e.Contracts, c)
-	}
-	return e
-}
 
 // directoryAccount is what the planner sees of an entity's account: none
 // for a new, failed, deleted or missing one; a disabled one without a leave
@@ -105,7 +82,7 @@ func TestPlannerAgreesWithEntity(t *testing.T) {
 	base := hr.NewDate(2026, 6, 15)
 	seen := map[string]int{}
 	for i := 0; i < 5000; i++ {
-		e := agreeTimeline(r, base)
+		e := testenv.RandomTimeline(r, base)
 		day := base.AddDays(r.Intn(500) - 200)
 		now := p.StartOfDay(day.Year, day.Month, day.Day).Add(time.Duration(r.Intn(24*60)) * time.Minute)
 		if r.Intn(3) == 0 {

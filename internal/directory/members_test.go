@@ -45,6 +45,27 @@ func memberTenant(t *testing.T, n int, window time.Duration) (*graphsim.Sim, *di
 	return sim, c, ids, userIDs
 }
 
+// addAll adds every user to group at once, each from its own goroutine, and reports the
+// additions that failed.
+func addAll(t *testing.T, c *directory.Client, group string, users []string) {
+	t.Helper()
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	for i, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.AddGroupMember(context.Background(), group, u)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("add %d: %v", i, err)
+		}
+	}
+}
+
 // Concurrent additions to the same group go out as PATCH /groups/{id} with
 // members@odata.bind, at most 20 per request, each counted as one write.
 func TestConcurrentGroupAdditionsFold(t *testing.T) {
@@ -61,21 +82,7 @@ func TestConcurrentGroupAdditionsFold(t *testing.T) {
 			sim, c, ids, users := memberTenant(t, tc.users, 300*time.Millisecond)
 			staff := ids.Groups["All Staff"]
 			sim.ResetStats()
-			errs := make([]error, len(users))
-			var wg sync.WaitGroup
-			for i, u := range users {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs[i] = c.AddGroupMember(context.Background(), staff, u)
-				}()
-			}
-			wg.Wait()
-			for i, err := range errs {
-				if err != nil {
-					t.Errorf("add %d: %v", i, err)
-				}
-			}
+			addAll(t, c, staff, users)
 			st := sim.Stats()
 			if got := st.ByRoute["PATCH /groups/{id}"]; got != tc.wantPatches {
 				t.Errorf("PATCHes = %d, want %d (%v)", got, tc.wantPatches, st.ByRoute)
@@ -105,21 +112,7 @@ func TestGroupAdditionsFallBackWhenOneIsAMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.ResetStats()
-	errs := make([]error, len(users))
-	var wg sync.WaitGroup
-	for i, u := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = c.AddGroupMember(context.Background(), staff, u)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("add %d: %v", i, err)
-		}
-	}
+	addAll(t, c, staff, users)
 	st := sim.Stats()
 	if st.ByRoute["PATCH /groups/{id}"] != 1 || st.ByRoute["POST /groups/{id}/members/$ref"] != 4 {
 		t.Errorf("routes = %v, want one refused PATCH then four $ref POSTs", st.ByRoute)

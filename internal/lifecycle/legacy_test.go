@@ -9,6 +9,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/policy"
+	"github.com/entralifecycle/engine/internal/testenv"
 )
 
 // The derivations below are the ones Decide replaced, kept verbatim (in
@@ -125,33 +126,6 @@ func legacyPlanner(e *hr.Employee, p *policy.Policy, at time.Time) (employed, up
 	return employed, upcoming, due
 }
 
-// randomTimeline is an employee with zero to three contracts around base:
-// overlapping, adjacent (the next starts the day after), with gaps,
-// open-ended or not, in two departments.
-func randomTimeline(r *rand.Rand, base hr.Date) *hr.Employee {
-	e := &hr.Employee{EmployeeID: "1001", GivenName: "Anna", FamilyName: "Jansen"}
-	n := r.Intn(4)
-	cur := base.AddDays(r.Intn(400) - 300)
-	for i := 0; i < n; i++ {
-		c := hr.Contract{ID: string(rune('a' + i)), Start: cur, JobCode: "J1", JobTitle: "Engineer",
-			Department: []string{"ICT", "Sales"}[r.Intn(2)], Company: "Contoso B.V.", EmployeeType: "Employee", FTE: 1}
-		if r.Intn(4) > 0 || i < n-1 {
-			end := cur.AddDays(r.Intn(200))
-			c.End = &end
-			switch r.Intn(3) {
-			case 0:
-				cur = end.AddDays(1) // adjacent: one run
-			case 1:
-				cur = end.AddDays(2 + r.Intn(60)) // a gap: a rehire
-			default:
-				cur = c.Start.AddDays(r.Intn(100)) // overlapping: two contracts at once
-			}
-		}
-		e.Contracts = append(e.Contracts, c)
-	}
-	return e
-}
-
 // randomMoment is a moment near base, often on a boundary that matters
 // (midnight, the leave time, a minute before).
 func randomMoment(r *rand.Rand, p *policy.Policy, base hr.Date) time.Time {
@@ -186,7 +160,7 @@ func TestDecideMatchesLegacy(t *testing.T) {
 	seen := map[Action]int{}
 	for i := 0; i < 20000; i++ {
 		p := policies[r.Intn(len(policies))]
-		e := randomTimeline(r, base)
+		e := timeline(r, base)
 		a := randomAccount(r, p, base)
 		now := randomMoment(r, p, base)
 		d := Due(e, p, a, now)
@@ -212,4 +186,10 @@ func TestDecideMatchesLegacy(t *testing.T) {
 		}
 	}
 	t.Logf("actions over the random cases: %v", seen)
+}
+
+// timeline draws an HR timeline (testenv.RandomTimeline).
+func timeline(r *rand.Rand, base hr.Date) *hr.Employee {
+	e := testenv.RandomTimeline(r, base)
+	return &e
 }
