@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,13 +35,19 @@ func freeAddrs(t *testing.T) devAddrs {
 	t.Helper()
 	var a devAddrs
 	for _, p := range []*string{&a.frontend, &a.ui, &a.webhook, &a.graph} {
-		addr, err := devstack.FreeAddr()
-		if err != nil {
-			t.Fatal(err)
-		}
-		*p = addr
+		*p = freeAddr(t)
 	}
 	return a
+}
+
+// freeAddr is a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	addr, err := devstack.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // startDevWorker starts `worker -dev` with its state in data, on the addresses a; the
@@ -103,17 +110,29 @@ const readyLine = " msg=ready "
 // the UI, the webhook and the worker's pollers, so the test may use any of them right away.
 func (p *devProcess) waitReady(t *testing.T, within time.Duration) {
 	t.Helper()
+	if err := p.awaitReady(within); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// errExitedEarly says the process ended before its ready line.
+var errExitedEarly = errors.New("worker -dev exited before it was ready")
+
+// awaitReady is waitReady returning its failure (wrapping errExitedEarly when the process
+// ended first) instead of failing the test.
+func (p *devProcess) awaitReady(within time.Duration) error {
 	deadline := time.After(within)
 	for !strings.Contains(p.stderr.String(), readyLine) {
 		select {
 		case err := <-p.done:
 			p.done <- err
-			t.Fatalf("worker -dev exited before it was ready (%v):\n%s", err, p.stderr)
+			return fmt.Errorf("%w (%v):\n%s", errExitedEarly, err, p.stderr)
 		case <-deadline:
-			t.Fatalf("worker -dev not ready within %s; output:\n%s", within, p.stderr)
+			return fmt.Errorf("worker -dev not ready within %s; output:\n%s", within, p.stderr)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	return nil
 }
 
 // readyCount is how many times the process has logged its ready line.

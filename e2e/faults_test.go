@@ -78,8 +78,27 @@ func newDevWorld(t *testing.T) *devWorld {
 // start runs worker -dev and waits for its ready line, then dials the frontend.
 func (w *devWorld) start() {
 	w.t.Helper()
-	w.p = startDevWorker(w.t, w.bin, w.data, w.a, nil)
-	w.p.waitReady(w.t, 3*time.Minute)
+	for attempt := 1; ; attempt++ {
+		w.p = startDevWorker(w.t, w.bin, w.data, w.a, nil)
+		err := w.p.awaitReady(3 * time.Minute)
+		if err == nil {
+			break
+		}
+		// Another process may have bound the webhook's or the UI's port while this one was
+		// down; those two may move (the frontend and the simulator keep theirs: the test
+		// and the stored state refer to them).
+		moved := false
+		for _, a := range []*string{&w.a.webhook, &w.a.ui} {
+			if errors.Is(err, errExitedEarly) && attempt < 3 && strings.Contains(w.p.stderr.String(), *a+": bind: address already in use") {
+				w.t.Logf("restart: %s was taken meanwhile; moving it", *a)
+				*a = freeAddr(w.t)
+				moved = true
+			}
+		}
+		if !moved {
+			w.t.Fatal(err)
+		}
+	}
 	c, err := client.Dial(client.Options{HostPort: w.a.frontend, Namespace: "default", Logger: quietSDKLogger()})
 	if err != nil {
 		w.t.Fatalf("dial: %v", err)

@@ -3,6 +3,7 @@ package devstack
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -50,8 +51,25 @@ func freePorts(host string, n int) ([]int, error) {
 	return ports, nil
 }
 
+// Test ports are drawn from below Linux's default ephemeral range (32768–60999), so an
+// outgoing connection of another process cannot take one as its local port between the
+// moment a test picks it and the moment (possibly after a restart) its server binds it.
+const (
+	testPortLow  = 20000
+	testPortHigh = 32767
+)
+
 // FreeAddr returns a loopback address with a port that was free a moment ago (for tests).
+// It prefers ports outside the ephemeral range and falls back to one the kernel picks.
 func FreeAddr() (string, error) {
+	for range 50 {
+		port := testPortLow + rand.IntN(testPortHigh-testPortLow+1)
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if l, err := net.Listen("tcp", addr); err == nil {
+			_ = l.Close()
+			return addr, nil
+		}
+	}
 	p, err := freePorts("127.0.0.1", 1)
 	if err != nil {
 		return "", err
