@@ -14,6 +14,7 @@ import (
 
 	"github.com/entralifecycle/engine/internal/audit"
 	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/orgattr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
@@ -800,6 +801,9 @@ type LookUpHireInput struct {
 	Entitlements []policy.Entitlement `json:"entitlements,omitempty"`
 	Spec         AccountSpec          `json:"spec,omitzero"`
 	Fields       []string             `json:"fields,omitempty"`
+	// HRHolds, when set, is the work contact HR's record holds: for an account
+	// found, the result says whether the hire must write its addresses back.
+	HRHolds *hr.WorkContact `json:"hrHolds,omitempty"`
 }
 
 // HireHoldings is what an account found by a hire's lookup already holds.
@@ -826,6 +830,23 @@ type LookUpHireResult struct {
 	ManagerObjectID string `json:"managerObjectId,omitempty"`
 	// Holdings, when asked for and the account was found by employee id.
 	Holdings *HireHoldings `json:"holdings,omitempty"`
+	// WriteBackNeeded, for an account found when HRHolds was given, is true
+	// when writing the account's addresses back would change what HR holds
+	// (hr.NeedsWriteBack; false for a source without write-back).
+	WriteBackNeeded bool `json:"writeBackNeeded,omitempty"`
+}
+
+// HireContact is the work contact a hire writes back to HR for account acc:
+// its mail (else the spec's, else its UPN) and its UPN.
+func HireContact(acc Account, spec AccountSpec) hr.WorkContact {
+	mail := acc.Mail
+	if mail == "" {
+		mail = spec.Mail
+	}
+	if mail == "" {
+		mail = acc.UPN
+	}
+	return hr.WorkContact{Email: mail, UPN: acc.UPN}
 }
 
 // LookUpHire answers, in one Graph round trip where the directory can
@@ -867,6 +888,9 @@ func (a *Activities) LookUpHire(ctx context.Context, in LookUpHireInput) (LookUp
 				return LookUpHireResult{}, err
 			}
 			out.Holdings = &h
+		}
+		if in.HRHolds != nil {
+			out.WriteBackNeeded = hr.NeedsWriteBack(a.HR, *in.HRHolds, HireContact(out.Account, in.Spec))
 		}
 		return out, nil
 	}

@@ -251,6 +251,9 @@ func TestBenchmarksEndToEnd(t *testing.T) {
 		if r.Writes != 0 {
 			t.Errorf("adopting accounts in line wrote %d times: %v", r.Writes, r.ByRoute)
 		}
+		if r.InPlace != 20 || r.Hires != 0 {
+			t.Errorf("adopt: %d in place and %d Hire workflows, want every account in line adopted in place", r.InPlace, r.Hires)
+		}
 		if (r.Writes > 0) != strings.Contains(strings.Join(r.Problems, ";"), "writes") {
 			t.Errorf("adopt: %d writes but problems %q", r.Writes, r.Problems)
 		}

@@ -81,6 +81,9 @@ type entity struct {
 	guardCh workflow.ReceiveChannel
 	// hrNews is set when the pass's signals brought HR news.
 	hrNews bool
+	// localReads is set for runs from versionEntityLocalReads on: the policy
+	// and a new entity's hire lookup are read as local activities.
+	localReads bool
 }
 
 // EmployeeEntity is the employee entity workflow (ID employee/<employeeId>).
@@ -107,6 +110,7 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 	e.guardCh = workflow.GetSignalChannel(ctx, SignalGuardDecision)
 	logger := workflow.GetLogger(ctx)
 
+	e.localReads = workflow.GetVersion(ctx, versionEntityLocalReads, workflow.DefaultVersion, 1) == 1
 	if err := e.loadPolicy(ctx); err != nil {
 		return EmployeeResult{}, err
 	}
@@ -188,7 +192,11 @@ func (e *entity) drain(hrCh, repCh workflow.ReceiveChannel) {
 // loadPolicy reads the current policy.
 func (e *entity) loadPolicy(ctx workflow.Context) error {
 	var snap activities.PolicySnapshot
-	if err := workflow.ExecuteActivity(hrReads(ctx), a.LoadPolicy).Get(ctx, &snap); err != nil {
+	f := func() workflow.Future { return workflow.ExecuteActivity(hrReads(ctx), a.LoadPolicy) }
+	if e.localReads {
+		f = func() workflow.Future { return workflow.ExecuteLocalActivity(localReads(ctx, time.Hour), a.LoadPolicy) }
+	}
+	if err := f().Get(ctx, &snap); err != nil {
 		return fmt.Errorf("load the policy: %w", err)
 	}
 	e.pol = &snap.Policy
@@ -255,7 +263,13 @@ func (e *entity) applySignals(ctx workflow.Context) error {
 		return nil
 	}
 	var rec activities.EmployeeRecord
-	if err := workflow.ExecuteActivity(hrReads(ctx), a.ReadEmployee, e.st.EmployeeID).Get(ctx, &rec); err != nil {
+	read := func() workflow.Future { return workflow.ExecuteActivity(hrReads(ctx), a.ReadEmployee, e.st.EmployeeID) }
+	if e.localReads {
+		read = func() workflow.Future {
+			return workflow.ExecuteLocalActivity(localReads(ctx, time.Hour), a.ReadEmployee, e.st.EmployeeID)
+		}
+	}
+	if err := read().Get(ctx, &rec); err != nil {
 		e.st.LastError = reason("read the employee from HR", err)
 		return nil
 	}
@@ -455,9 +469,19 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 		Spec: specOf(st.EmployeeID, v, p, m.start), ManagerEmployeeID: v.ManagerEmployeeID,
 		Entitlements: distinct(roles), Sources: sourcesOf(roles), Enable: enable, TemporaryAccessPass: enable && p.Lifecycle.TemporaryAccessPass,
 	}
-	var res HireResult
-	if err := e.child(ctx, HireWorkflowName, event, in, &res); err != nil {
-		return err
+	look := e.lookUpForHire(ctx, in)
+	res, adopted := adoptedInPlace(in, look)
+	if adopted {
+		// The account is in line: nothing to write, so no Hire child; the lookup
+		// that found it is the check against the directory.
+		event = EventAdopt
+		e.st.LastEvent, e.st.LastEventAt, e.st.LastError = event, &now, ""
+		workflow.GetLogger(ctx).Info("account already in line: adopted", "employeeId", st.EmployeeID, "objectId", res.Account.ObjectID)
+	} else {
+		in.Looked = look
+		if err := e.child(ctx, HireWorkflowName, event, in, &res); err != nil {
+			return err
+		}
 	}
 	if res.Account.ObjectID != "" {
 		st.ObjectID = res.Account.ObjectID
@@ -480,7 +504,9 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	st.ManagerEmployeeID, st.ManagerObjectID = v.ManagerEmployeeID, res.ManagerObjectID
 	e.managerOutcome(ctx, res.ManagerPending, now)
 	st.HiredAt, st.LeftAt, st.DeletedAt = ptrTime(now), nil, nil
-	if e.verify && workflow.GetVersion(ctx, versionHireIsTheCheck, workflow.DefaultVersion, 1) == 1 {
+	if adopted {
+		e.verify, st.VerifiedAt = false, ptrTime(now)
+	} else if e.verify && workflow.GetVersion(ctx, versionHireIsTheCheck, workflow.DefaultVersion, 1) == 1 {
 		// The hire has just found or made the account by employee id: checking it against
 		// the directory again in this pass would read what the hire read.
 		e.verify, st.VerifiedAt = false, ptrTime(now)

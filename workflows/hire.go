@@ -35,6 +35,9 @@ type HireInput struct {
 	Enable bool `json:"enable"`
 	// TemporaryAccessPass issues a pass to the manager when the account is enabled.
 	TemporaryAccessPass bool `json:"temporaryAccessPass"`
+	// Looked is the lookup the entity made just before starting the hire
+	// (LookUpHire with holdings); the hire then does not look up again.
+	Looked *activities.LookUpHireResult `json:"looked,omitempty"`
 }
 
 // HireResult is the outcome of a hire. A hire that fails permanently is not
@@ -93,7 +96,11 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 
 	var acc activities.Account
 	var look activities.LookUpHireResult
-	if concurrent {
+	if concurrent && in.Looked != nil {
+		// The entity looked up a moment ago, with the same question.
+		look = *in.Looked
+		acc = look.Account
+	} else if concurrent {
 		// One lookup answers what FindAccount, ChooseNames and the manager lookup asked
 		// one after the other; for an account found by employee id it also reads what the
 		// account holds, so that the hire writes only what is missing.

@@ -148,6 +148,28 @@ type WriteBacker interface {
 	WriteBack(ctx context.Context, id string, c WorkContact) error
 }
 
+// WriteBackNeeder is implemented by sources that can tell, without a call,
+// whether writing c back would change what HR holds (held: the addresses the
+// source's own record carries). A source that does not offer write-back at
+// all answers false.
+type WriteBackNeeder interface {
+	NeedsWriteBack(held, c WorkContact) bool
+}
+
+// NeedsWriteBack reports whether writing c back to src would change what HR
+// holds: false for a source without write-back, the source's own answer for a
+// WriteBackNeeder, and otherwise true unless held carries both addresses
+// already (compared without case).
+func NeedsWriteBack(src Source, held, c WorkContact) bool {
+	if _, ok := src.(WriteBacker); !ok {
+		return false
+	}
+	if n, ok := src.(WriteBackNeeder); ok {
+		return n.NeedsWriteBack(held, c)
+	}
+	return !strings.EqualFold(held.Email, c.Email) || !strings.EqualFold(held.UPN, c.UPN)
+}
+
 // ErrNotFound is wrapped by Source.Employee when the id is unknown.
 var ErrNotFound = errors.New("employee not found")
 

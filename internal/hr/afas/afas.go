@@ -97,6 +97,7 @@ type Source struct {
 
 var _ hr.Source = (*Source)(nil)
 var _ hr.WriteBacker = (*Source)(nil)
+var _ hr.WriteBackNeeder = (*Source)(nil)
 
 // New checks cfg and returns a Source.
 func New(cfg Config, opts ...Option) (*Source, error) {
@@ -271,6 +272,16 @@ func (s *Source) Employee(ctx context.Context, id string) (hr.Employee, error) {
 		}
 	}
 	return hr.Employee{}, fmt.Errorf("afas: employee %q: %w", id, hr.ErrNotFound)
+}
+
+// NeedsWriteBack reports whether WriteBack would send anything, given the
+// addresses AFAS held when the employee was read: the e-mail when it differs,
+// the UPN only when UPNField is configured and it differs.
+func (s *Source) NeedsWriteBack(held, c hr.WorkContact) bool {
+	if c.Email != "" && !strings.EqualFold(c.Email, held.Email) {
+		return true
+	}
+	return s.cfg.UPNField != "" && c.UPN != "" && !strings.EqualFold(c.UPN, held.UPN)
 }
 
 // WriteBack writes the work e-mail (KnPerson field EmAd) and, when UPNField

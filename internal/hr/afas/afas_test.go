@@ -285,3 +285,28 @@ func FuzzBuild(f *testing.F) {
 		}
 	})
 }
+
+// NeedsWriteBack answers as WriteBack would send: the e-mail when it differs, the UPN only
+// with a UPN field configured.
+func TestNeedsWriteBackFollowsWhatWouldBeSent(t *testing.T) {
+	mail := "jan.devries@contoso.example"
+	c := hr.WorkContact{Email: mail, UPN: mail}
+	for _, tc := range []struct {
+		name     string
+		upnField string
+		held     hr.WorkContact
+		want     bool
+	}{
+		{"same e-mail, UPN not written", "", hr.WorkContact{Email: "Jan.DeVries@contoso.example"}, false},
+		{"no e-mail held", "", hr.WorkContact{}, true},
+		{"same e-mail, UPN field empty in AFAS", "KnPerson.UPN", hr.WorkContact{Email: mail}, true},
+		{"both held", "KnPerson.UPN", hr.WorkContact{Email: mail, UPN: mail}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Source{cfg: Config{UPNField: tc.upnField}}
+			if got := s.NeedsWriteBack(tc.held, c); got != tc.want {
+				t.Errorf("NeedsWriteBack = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

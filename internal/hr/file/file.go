@@ -55,6 +55,7 @@ type Source struct {
 
 var _ hr.Source = (*Source)(nil)
 var _ hr.WriteBacker = (*Source)(nil)
+var _ hr.WriteBackNeeder = (*Source)(nil)
 
 // New returns a Source for cfg.
 func New(cfg Config, opts ...Option) (*Source, error) {
@@ -129,6 +130,9 @@ func (s *Source) Employee(ctx context.Context, id string) (hr.Employee, error) {
 func (s *Source) WriteBack(context.Context, string, hr.WorkContact) error {
 	return fmt.Errorf("file: write-back of work e-mail / UPN: %w", hr.ErrUnsupported)
 }
+
+// NeedsWriteBack is always false: write-back is not offered.
+func (s *Source) NeedsWriteBack(hr.WorkContact, hr.WorkContact) bool { return false }
 
 // ParseJSON reads the JSON document of docs/hr-file.md. Only a document that is not a
 // JSON object with an "employees" array is an error; a record that does not

@@ -150,6 +150,7 @@ type Source struct {
 }
 
 var _ hr.Source = (*Source)(nil)
+var _ hr.WriteBackNeeder = (*Source)(nil)
 
 // New checks cfg and returns a Source.
 func New(cfg Config, opts ...Option) (*Source, error) {
@@ -240,6 +241,9 @@ func (s *Source) Employee(ctx context.Context, id string) (hr.Employee, error) {
 func (s *Source) WriteBack(context.Context, string, hr.WorkContact) error {
 	return fmt.Errorf("workday: write-back of work e-mail / UPN: %w", hr.ErrUnsupported)
 }
+
+// NeedsWriteBack is always false: write-back is not offered.
+func (s *Source) NeedsWriteBack(hr.WorkContact, hr.WorkContact) bool { return false }
 
 // Build maps report entries to employees using the column aliases cols
 // (missing keys fall back to DefaultColumns). An entry that does not decode
