@@ -124,7 +124,7 @@ func startStack(ctx context.Context, o stackOptions) (_ *stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial Temporal: %w", err)
 	}
-	s.worker = worker.New(s.client, benchTaskQueue, worker.Options{})
+	s.worker = worker.New(s.client, benchTaskQueue, worker.Options{MaxConcurrentWorkflowTaskPollers: 8})
 	workflows.Register(s.worker, s.acts)
 	if err := s.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

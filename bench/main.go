@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -47,11 +48,29 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: unknown benchmark %q (reconcile, wave, latency, adopt)\n", name)
 		os.Exit(2)
 	}
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		// The profile covers the whole process: the embedded Temporal server,
+		// the simulator and the worker share it.
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: cpu profile:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: cpu profile:", err)
+			os.Exit(1)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
+	}
 	if err := bench(ctx, args, os.Stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

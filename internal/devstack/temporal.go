@@ -56,9 +56,16 @@ func startTemporal(frontend string, dbFile, namespace string, attrs []SearchAttr
 	conf := serverConfig(frontend, host, port, ports, sqlConf)
 
 	local := func(p int) static.Hosts { return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(p))) }
+	// The dev server's settings (temporalio/cli internal/devserver), with a mutable state cache
+	// of 16,384 instead of 8,096: every employee has a long-lived entity workflow, and an
+	// organisation of 10,000 whose entities do not all fit reloads them from SQLite on every
+	// task. One partition per task queue: a single worker process polls them all, and tasks
+	// forwarded between partitions only add hops.
 	dyn := dynamicconfig.StaticClient{
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8096,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 16384,
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():           1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key():          1,
 	}
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(conf),
