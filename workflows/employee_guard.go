@@ -81,8 +81,8 @@ type removalGuard struct {
 // guard was approved (Policy and Remove say what the approved plan removes),
 // or by an approved reconciliation's move (Request: the update it came with,
 // cleared once that update is answered). It is used once: the next removal
-// it covers is asked for with it; a removal it does not cover, or its
-// lapse (Until), drops it.
+// it covers is asked for with it; a removal it does not cover, a change of
+// the person's HR record (Record) or its lapse (Until) drops it.
 type removalPreApproval struct {
 	By string `json:"by"`
 	// Policy is the hash of the policy the approved plan was made with;
@@ -300,12 +300,13 @@ func (e *entity) removalPermitted(ctx workflow.Context, ref string, revoke []pol
 			PreApproved: pre,
 		},
 	}
-	if pre != "" {
-		st.RemovalPreApproval = nil // used: it approves this removal only
-	}
+	used := st.RemovalPreApproval
 	var ans activities.GuardPermitAnswer
 	if err := workflow.ExecuteActivity(guardAsks(ctx), a.RequestExitPermit, req).Get(ctx, &ans); err != nil {
 		return false, fmt.Errorf("ask the mass-change guard about removing access: %w", err)
+	}
+	if pre != "" && st.RemovalPreApproval == used {
+		st.RemovalPreApproval = nil // used: it approves this removal only
 	}
 	if ans.Granted {
 		if pre != "" {
