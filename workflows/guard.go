@@ -313,7 +313,7 @@ func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) 
 	if i := slices.IndexFunc(st.Held, func(h GuardHeld) bool {
 		return h.EmployeeID == req.EmployeeID && guardKind(h.Kind) == kind
 	}); i >= 0 {
-		if req.PreApproved == "" {
+		if req.PreApproved == "" || !approvalsDecideHeld(ctx) {
 			ans.Held, ans.Reason = true, "waiting for approval since "+st.Held[i].Since.UTC().Format(time.RFC3339)
 			return ans, nil
 		}
@@ -327,7 +327,7 @@ func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) 
 		return ans, nil
 	}
 	switch held := g.heldOf(kind); {
-	case req.PreApproved != "":
+	case req.PreApproved != "" && (kind == GuardKindExit || approvalsDecideHeld(ctx)):
 		// An exit or removal an approved rollout or reconciliation brings is
 		// not held a second time; it counts in the window, with who approved.
 		return grant(req.PreApproved)
@@ -344,6 +344,17 @@ func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) 
 	workflow.GetLogger(ctx).Warn("held by the mass-change guard", "kind", kind, "employeeId", req.EmployeeID, "reason", ans.Reason)
 	setGuardStatus(ctx, st)
 	return ans, nil
+}
+
+// changeGuardRemovalApproval versions the guard's taking an approval given
+// ahead for a removal (until then only for an exit), and for a request it
+// holds. A guard history from before it replays holding them.
+const changeGuardRemovalApproval = "guard-removal-approval"
+
+// approvalsDecideHeld reports whether the guard takes an approval given
+// ahead for a removal, or in place of a held request (changeGuardRemovalApproval).
+func approvalsDecideHeld(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, changeGuardRemovalApproval, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 }
 
 // supersede removes the held entry i, which a request carrying an approval

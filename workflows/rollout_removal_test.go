@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/hr"
@@ -414,4 +415,92 @@ func TestGuardGrantsRemovalsApprovedAhead(t *testing.T) {
 	if len(g.signals) != 0 {
 		t.Errorf("entities told %v: an approval given ahead needs no decision sent", g.signals)
 	}
+}
+
+// A guard whose history predates approvals for removals (GetVersion answers
+// DefaultVersion while it replays) holds a removal asked with an approval,
+// as it did, and still grants an exit asked with one.
+func TestGuardRemovalApprovalVersionedForOlderHistories(t *testing.T) {
+	g := newGuardEnv(t)
+	g.env.OnGetVersion(changeGuardRemovalApproval, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	ans := make([]activities.GuardPermitAnswer, 4)
+	at := func(d time.Duration, fn func()) { g.env.RegisterDelayedCallback(fn, d) }
+	ask := func(id, kind, pre string, out *activities.GuardPermitAnswer) {
+		g.seq++
+		g.env.UpdateWorkflow(UpdateGuardPermit, "p-"+itoa(g.seq), &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { t.Errorf("permit %s rejected: %v", id, err) },
+			OnComplete: func(v any, err error) { *out = v.(activities.GuardPermitAnswer) },
+		}, activities.GuardPermitRequest{EmployeeID: id, Kind: kind, Ref: "r1", Managed: 20,
+			MaxDisablePercent: 0, MaxRemovalPercent: 0, Window: "24h", PreApproved: pre})
+	}
+	at(1*time.Minute, func() { ask("11", GuardKindRemoval, "", &ans[0]) })
+	at(2*time.Minute, func() { ask("11", GuardKindRemoval, rolloutApproval, &ans[1]) })
+	at(3*time.Minute, func() { ask("12", GuardKindRemoval, rolloutApproval, &ans[2]) })
+	at(4*time.Minute, func() { ask("13", GuardKindExit, "reconciliation r approved by carol", &ans[3]) })
+	at(5*time.Minute, func() {
+		if want := []string{"removal:11", "removal:12"}; !slices.Equal(heldKinds(g.state()), want) {
+			t.Errorf("held %v, want %v", heldKinds(g.state()), want)
+		}
+		g.env.CancelWorkflow()
+	})
+	g.env.ExecuteWorkflow(GuardWorkflowName, GuardInput{})
+	for i, want := range []bool{false, false, false, true} {
+		if ans[i].Granted != want {
+			t.Errorf("answer %d = %+v, want granted %v", i, ans[i], want)
+		}
+	}
+}
+
+// Histories from before: an entity (GetVersion of removal-pre-approval
+// answers DefaultVersion) leaves a held removal as it stands when an
+// approval arrives; a rollout (rollout-removal-approval) passes none.
+func TestRemovalApprovalVersionedForOlderHistories(t *testing.T) {
+	t.Run("entity", func(t *testing.T) {
+		h := newHarness(t, at("2026-03-02", 8, 0), 0)
+		h.env.OnGetVersion(changeRemovalPreApproval, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		guard := &permitLog{}
+		h.permit = guard.permit
+		h.setEmployee(salesLead("M01"))
+		h.when(at("2026-03-02", 9, 0), func() {
+			h.setPolicy(noSalesRule(h.policy()))
+			h.env.SignalWorkflow(SignalHRChanged, HRChanged{Reason: ReasonPolicyChanged, Source: "policy-rollout"})
+		})
+		h.when(at("2026-03-02", 9, 30), func() {
+			h.env.SignalWorkflow(SignalGuardDecision, GuardDecision{Approved: true, By: rolloutApproval, Kind: GuardKindRemoval,
+				Ahead: &RemovalApproval{Policy: h.policyHash(), Remove: []policy.Entitlement{{Kind: policy.KindGroup, Name: "Sales"}},
+					Until: h.env.Now().Add(removalApprovalValidity)}})
+		})
+		h.when(at("2026-03-02", 10, 0), func() {
+			st := h.state()
+			if r := guard.removals(); len(r) != 1 || !has(h.sim.UserGroups(salesLeadUPN), "Sales") ||
+				st.RemovalGuard == nil || st.RemovalGuard.State != guardHeld {
+				t.Errorf("asked %q guard %+v", r, st.RemovalGuard)
+			}
+		})
+		h.run("1001", at("2026-03-03", 0, 0))
+	})
+	t.Run("rollout", func(t *testing.T) {
+		h := newHarness(t, at("2026-03-02", 8, 0), 0)
+		seedStaff(t, h, 4)
+		h.setPolicy(strings.Replace(h.policy(), `when: {department: ["ICT"]}`, `when: {department: ["HR"]}`, 1))
+		ahead := 0
+		var res PolicyRolloutResult
+		err := h.runThroughContinueAsNew(PolicyRolloutWorkflowName, PolicyRolloutInput{}, &res, decodeRollout, func() {
+			h.env.OnGetVersion(changeRolloutRemovalApproval, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+			h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalHRChanged, mock.Anything).Return(nil)
+			h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalGuardDecision, mock.Anything).
+				Run(func(mock.Arguments) { ahead++ }).Return(nil).Maybe()
+			h.when(h.env.Now().Add(time.Hour), func() {
+				if in, ok := h.queryRollout(); ok && in.Phase == rolloutPlan {
+					h.env.SignalWorkflow(SignalApprove, Approval{By: "alice"})
+				}
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != RunDone || res.Signalled != 5 || ahead != 0 {
+			t.Errorf("result %+v, approvals passed %d", res, ahead)
+		}
+	})
 }
