@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/entralifecycle/engine/activities"
+	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -21,6 +23,15 @@ const changeExitPermit = "exit-permit"
 // a Move removes managed access. An entity whose history predates it
 // replays its moves without asking.
 const changeRemovalPermit = "removal-permit"
+
+// changeRemovalPreApproval versions asking the guard again, with an
+// approval given since, about a removal it holds or a person rejected. An
+// entity whose history predates it leaves such a removal as it stands.
+const changeRemovalPreApproval = "removal-pre-approval"
+
+// removalApprovalValidity is how long an approval a policy rollout gives
+// ahead of a removal waits for the entity to use it.
+const removalApprovalValidity = 24 * time.Hour
 
 // changeExitRejectionSticks versions how long a rejected exit stays
 // rejected: before it, any HR news asked the guard again; since, only a
@@ -65,6 +76,30 @@ type removalGuard struct {
 	Ref string `json:"ref"`
 }
 
+// removalPreApproval is an approval given for a removal of managed access
+// before the entity asks the guard for it: by a policy rollout whose own
+// guard was approved (Policy and Remove say what the approved plan removes),
+// or by an approved reconciliation's move (Request: the update it came with,
+// cleared once that update is answered). It is used once: the next removal
+// it covers is asked for with it; a removal it does not cover, a change of
+// the person's HR record (Record) or its lapse (Until) drops it.
+type removalPreApproval struct {
+	By string `json:"by"`
+	// Policy is the hash of the policy the approved plan was made with;
+	// empty for a reconciliation's.
+	Policy string `json:"policy,omitempty"`
+	// Remove are the entitlements the plan removes; empty covers the
+	// removal of the reconciliation's move, whatever it removes.
+	Remove []policy.Entitlement `json:"remove,omitempty"`
+	Until  time.Time            `json:"until,omitzero"`
+	// Request is the reconciliation update the approval came with.
+	Request int `json:"request,omitempty"`
+	// Record is the signature of the HR record the entity knew when the
+	// approval came (recordSignature): a removal after HR changed the person
+	// is another removal than the one approved.
+	Record string `json:"record,omitempty"`
+}
+
 // removalNote is what the state says about a rejected removal.
 const removalNote = "kept: the removal was rejected at the mass-change guard; it is asked again when HR changes what the person should hold"
 
@@ -75,6 +110,17 @@ var managedQuery = fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Runni
 // receiveGuardDecision records a decision the guard sent on a held exit or
 // removal.
 func (e *entity) receiveGuardDecision(d GuardDecision) {
+	if d.Ahead != nil {
+		// An approval ahead of a removal (a rollout's): it decides nothing
+		// held now; the removal it covers is asked for with it.
+		if d.Approved && guardKind(d.Kind) == GuardKindRemoval {
+			e.st.RemovalPreApproval = &removalPreApproval{
+				By: d.By, Policy: d.Ahead.Policy, Remove: slices.Clone(d.Ahead.Remove), Until: d.Ahead.Until,
+				Record: recordSignature(e.st.Employee),
+			}
+		}
+		return
+	}
 	if guardKind(d.Kind) == GuardKindRemoval {
 		r := e.st.RemovalGuard
 		if r == nil || r.State != guardHeld {
@@ -204,50 +250,122 @@ func leaveSignature(m moments) string {
 // access (revoke, non-empty) and reports whether the removal may run now.
 // ref is the removal's signature (removalRef). A held removal waits for the
 // guard's decision and a rejected one stands while ref stays the same; when
-// it changes, the earlier request is withdrawn and the guard asked anew.
+// it changes, the earlier request is withdrawn and the guard asked anew. An
+// approval given for this removal (an approved policy rollout or
+// reconciliation, removalPreApproval) goes with the request, so the guard
+// grants it without holding it a second time; one given after the removal
+// was held or rejected is a later decision, and the guard is asked again
+// with it.
 func (e *entity) removalPermitted(ctx workflow.Context, ref string, revoke []policy.Entitlement, now time.Time) (bool, error) {
 	st := e.st
 	if workflow.GetVersion(ctx, changeRemovalPermit, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return true, nil
 	}
+	pre := e.removalPreApproved(revoke, now)
 	if g := st.RemovalGuard; g != nil {
-		if g.Ref == ref {
-			switch g.State {
-			case guardApproved:
-				return true, nil
-			case guardHeld, guardRejected:
+		same := g.Ref == ref
+		switch {
+		case same && g.State == guardApproved:
+			return true, nil
+		case same && (g.State == guardHeld || g.State == guardRejected):
+			if pre == "" || workflow.GetVersion(ctx, changeRemovalPreApproval, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 				return false, nil
 			}
+			// The approval decides it: the guard grants the request asked
+			// with it in place of the held one.
+			st.RemovalGuard = nil
+		default:
+			// HR changed what is to be removed since: the decision (or the
+			// request) was about something else; withdraw it and ask anew.
+			e.dropRemovalGuard(ctx)
 		}
-		// HR changed what is to be removed since: the decision (or the
-		// request) was about something else; withdraw it and ask anew.
-		e.dropRemovalGuard(ctx)
 	}
 	names := make([]string, 0, len(revoke))
 	for _, x := range revoke {
 		names = append(names, x.String())
 	}
+	updateID := fmt.Sprintf("removal/%s/%d/%s", st.EmployeeID, st.Events, ref)
+	if pre != "" {
+		updateID += "/approved" // not the answer to an earlier request without it
+	}
 	req := activities.RequestExitPermitInput{
 		Target: activities.GuardTarget{
 			WorkflowID: GuardWorkflowID, WorkflowType: GuardWorkflowName, Update: UpdateGuardPermit,
 			TaskQueue: workflow.GetInfo(ctx).TaskQueueName, ManagedQuery: managedQuery,
-			UpdateID: fmt.Sprintf("removal/%s/%d/%s", st.EmployeeID, st.Events, ref),
+			UpdateID: updateID,
 		},
 		Request: activities.GuardPermitRequest{
 			EmployeeID: st.EmployeeID, Kind: GuardKindRemoval, Ref: ref, Reason: "removes " + strings.Join(names, ", "),
 			MaxDisablePercent: e.pol.Guard.MaxDisablePercent, MaxRemovalPercent: e.pol.Guard.MaxRemovalPercent, Window: e.pol.Guard.Window,
+			PreApproved: pre,
 		},
 	}
+	used := st.RemovalPreApproval
 	var ans activities.GuardPermitAnswer
 	if err := workflow.ExecuteActivity(guardAsks(ctx), a.RequestExitPermit, req).Get(ctx, &ans); err != nil {
 		return false, fmt.Errorf("ask the mass-change guard about removing access: %w", err)
 	}
+	if pre != "" && st.RemovalPreApproval == used {
+		st.RemovalPreApproval = nil // used: it approves this removal only
+	}
 	if ans.Granted {
+		if pre != "" {
+			// Shown in the state until the Move has removed the access.
+			st.RemovalGuard = &removalGuard{State: guardApproved, Revoke: slices.Clone(revoke), Since: now, By: pre, Ref: ref}
+			workflow.GetLogger(ctx).Info("removal of managed access approved ahead", "employeeId", st.EmployeeID, "by", pre)
+		}
 		return true, nil
 	}
 	workflow.GetLogger(ctx).Warn("removal of managed access held by the mass-change guard", "employeeId", st.EmployeeID, "reason", ans.Reason)
 	st.RemovalGuard = &removalGuard{State: guardHeld, Revoke: slices.Clone(revoke), Reason: ans.Reason, Since: now, Ref: ref}
 	return false, nil
+}
+
+// removalPreApproved is the approval given ahead that covers removing
+// revoke now, or "". An approval that has lapsed, that came before HR
+// changed the person, or that is for the policy the entity holds but does
+// not cover this removal (it removes more than the approved plan said), is
+// dropped: it approved something else. One for a policy the entity has not
+// loaded yet waits.
+func (e *entity) removalPreApproved(revoke []policy.Entitlement, now time.Time) string {
+	p := e.st.RemovalPreApproval
+	switch {
+	case p == nil:
+		return ""
+	case !p.Until.IsZero() && !now.Before(p.Until),
+		p.Record != "" && p.Record != recordSignature(e.st.Employee):
+		e.st.RemovalPreApproval = nil
+		return ""
+	case p.Policy != "" && p.Policy != e.st.PolicyHash:
+		return ""
+	}
+	if len(p.Remove) > 0 || p.Policy != "" {
+		approved := map[string]bool{}
+		for _, x := range p.Remove {
+			approved[x.Key()] = true
+		}
+		for _, x := range revoke {
+			if !approved[x.Key()] {
+				e.st.RemovalPreApproval = nil
+				return ""
+			}
+		}
+	}
+	return p.By
+}
+
+// recordSignature is a short signature of an HR record ("" for none).
+func recordSignature(emp *hr.Employee) string {
+	if emp == nil {
+		return ""
+	}
+	b, err := json.Marshal(emp)
+	if err != nil {
+		return ""
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(b)
+	return fmt.Sprintf("%016x", h.Sum64())
 }
 
 // dropRemovalGuard forgets a removal that is no longer due (HR reversed the

@@ -130,6 +130,10 @@ type entityState struct {
 	// PreApproved names an approval already given for the coming exit (a
 	// reconciliation whose own guard was approved).
 	PreApproved string `json:"preApproved,omitempty"`
+	// RemovalPreApproval is an approval already given for a coming removal
+	// of managed access (an approved policy rollout or reconciliation), and
+	// what it covers.
+	RemovalPreApproval *removalPreApproval `json:"removalPreApproval,omitempty"`
 
 	LastEvent   string     `json:"lastEvent,omitempty"`
 	LastEventAt *time.Time `json:"lastEventAt,omitempty"`

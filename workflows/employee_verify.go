@@ -10,6 +10,7 @@ import (
 
 	"github.com/entralifecycle/engine/activities"
 	"github.com/entralifecycle/engine/internal/entityaddr"
+	"github.com/entralifecycle/engine/internal/reconcile"
 )
 
 // changeVerifyAccount versions the directory check an entity makes when it
@@ -27,17 +28,30 @@ type ReconcileOutcome = entityaddr.ReconcileOutcome
 
 // reconcileUpdate records a reconciliation's work as an HR notification
 // (the entity re-reads the employee and checks its account), wakes the main
-// loop and answers once the loop's pass has acted on it.
+// loop and answers once the loop's pass has acted on it. The approval of a
+// reconciliation whose own guard tripped goes with what it was given for:
+// an exit's to the coming exit (PreApproved, kept until the exit runs), a
+// move's to the removal of managed access that move brings, in the pass
+// that acts on the request (RemovalPreApproval, dropped when the request
+// is answered), so it approves nothing later.
 func (e *entity) reconcileUpdate(ctx workflow.Context, req ReconcileRequest) (ReconcileOutcome, error) {
 	e.pending = append(e.pending, HRChanged{Reason: ReasonReconcile, Source: req.Source})
-	if req.Approved != "" {
-		e.st.PreApproved = req.Approved
-	}
 	e.requestSeq++
 	seq := e.requestSeq
+	if req.Approved != "" {
+		switch req.Action {
+		case reconcile.ActionMove:
+			e.st.RemovalPreApproval = &removalPreApproval{By: req.Approved, Request: seq, Until: workflow.Now(ctx).Add(removalApprovalValidity)}
+		default:
+			e.st.PreApproved = req.Approved
+		}
+	}
 	e.wake = true
 	if err := workflow.Await(ctx, func() bool { return e.handledSeq >= seq }); err != nil {
 		return ReconcileOutcome{}, err
+	}
+	if p := e.st.RemovalPreApproval; p != nil && p.Request == seq {
+		e.st.RemovalPreApproval = nil // unused: the move removed nothing it needed it for
 	}
 	return e.outcome(req.Action), nil
 }

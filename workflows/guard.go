@@ -53,8 +53,8 @@ type GuardGrant struct {
 	At         time.Time `json:"at"`
 	// Ref identifies a granted removal (the entity's signature of it).
 	Ref string `json:"ref,omitempty"`
-	// By names an approval (a person, a reconciliation); empty when the
-	// exit was within the budget.
+	// By names an approval (a person, or an approved reconciliation or
+	// policy rollout); empty when it was within the budget.
 	By string `json:"by,omitempty"`
 }
 
@@ -124,6 +124,24 @@ type GuardDecision struct {
 	By       string `json:"by,omitempty"`
 	// Kind is what was decided on; empty means an exit.
 	Kind string `json:"kind,omitempty"`
+	// Ahead, set with Kind GuardKindRemoval, makes the decision an approval
+	// given ahead of a removal the entity has not asked for yet: a policy
+	// rollout whose own guard was approved sends it before it tells the
+	// entity to apply the policy. It covers only the removal it describes.
+	Ahead *RemovalApproval `json:"ahead,omitempty"`
+}
+
+// RemovalApproval describes the removal an approval given ahead covers: the
+// entitlements an approved plan removes from one employee under one policy,
+// until a moment.
+type RemovalApproval struct {
+	// Policy is the hash of the policy the plan was made with
+	// (activities.PolicySnapshot.Hash).
+	Policy string `json:"policy"`
+	// Remove are the managed entitlements the plan removes.
+	Remove []policy.Entitlement `json:"remove"`
+	// Until is when the approval lapses if the entity has not used it.
+	Until time.Time `json:"until"`
 }
 
 // GuardWithdraw is the payload of SignalGuardWithdraw: an entity whose held
@@ -265,7 +283,11 @@ func (g *guard) heldOf(kind string) int {
 // (those managed now plus those that left within it), removals against
 // maxRemovalPercent of the accounts managed now (a transferred person keeps
 // the account). Once something of a kind is held, later requests of that
-// kind queue behind it until a person decides.
+// kind queue behind it until a person decides. A request carrying an
+// approval already given (PreApproved: an approved reconciliation's exit or
+// removal, an approved policy rollout's removal) is granted and counted,
+// naming the approval; it decides a held request of the same employee and
+// kind, which the entity asks again with it.
 func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) (activities.GuardPermitAnswer, error) {
 	g.requests++
 	now := workflow.Now(ctx)
@@ -291,8 +313,13 @@ func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) 
 	if i := slices.IndexFunc(st.Held, func(h GuardHeld) bool {
 		return h.EmployeeID == req.EmployeeID && guardKind(h.Kind) == kind
 	}); i >= 0 {
-		ans.Held, ans.Reason = true, "waiting for approval since "+st.Held[i].Since.UTC().Format(time.RFC3339)
-		return ans, nil
+		if req.PreApproved == "" || !approvalsDecideHeld(ctx) {
+			ans.Held, ans.Reason = true, "waiting for approval since "+st.Held[i].Since.UTC().Format(time.RFC3339)
+			return ans, nil
+		}
+		// An approval given since (an approved rollout or reconciliation)
+		// decides the held request: the entity asks again with it.
+		g.supersede(ctx, i, req.PreApproved, now)
 	}
 	grant := func(by string) (activities.GuardPermitAnswer, error) {
 		*list = append(*list, GuardGrant{EmployeeID: req.EmployeeID, At: now, By: by, Ref: req.Ref})
@@ -300,7 +327,9 @@ func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) 
 		return ans, nil
 	}
 	switch held := g.heldOf(kind); {
-	case req.PreApproved != "" && kind == GuardKindExit:
+	case req.PreApproved != "" && (kind == GuardKindExit || approvalsDecideHeld(ctx)):
+		// An exit or removal an approved rollout or reconciliation brings is
+		// not held a second time; it counts in the window, with who approved.
 		return grant(req.PreApproved)
 	case held > 0:
 		ans.Reason = fmt.Sprintf("%d %s already wait for approval", held, noun)
@@ -315,6 +344,34 @@ func (g *guard) permit(ctx workflow.Context, req activities.GuardPermitRequest) 
 	workflow.GetLogger(ctx).Warn("held by the mass-change guard", "kind", kind, "employeeId", req.EmployeeID, "reason", ans.Reason)
 	setGuardStatus(ctx, st)
 	return ans, nil
+}
+
+// changeGuardRemovalApproval versions the guard's taking an approval given
+// ahead for a removal (until then only for an exit), and for a request it
+// holds. A guard history from before it replays holding them.
+const changeGuardRemovalApproval = "guard-removal-approval"
+
+// approvalsDecideHeld reports whether the guard takes an approval given
+// ahead for a removal, or in place of a held request (changeGuardRemovalApproval).
+func approvalsDecideHeld(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, changeGuardRemovalApproval, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+}
+
+// supersede removes the held entry i, which a request carrying an approval
+// given since decides, and records that decision.
+func (g *guard) supersede(ctx workflow.Context, i int, by string, now time.Time) {
+	st := g.st
+	h := st.Held[i]
+	st.Held = slices.Delete(st.Held, i, i+1)
+	rec := GuardDecisionRecord{EmployeeID: h.EmployeeID, Approved: true, By: by, At: now}
+	if guardKind(h.Kind) == GuardKindRemoval {
+		rec.Kind = GuardKindRemoval
+	}
+	st.Decided = append(st.Decided, rec)
+	if n := len(st.Decided); n > maxGuardDecisions {
+		st.Decided = slices.Clone(st.Decided[n-maxGuardDecisions:])
+	}
+	setGuardStatus(ctx, st)
 }
 
 func (g *guard) decide(ctx workflow.Context, req GuardDecideRequest) (GuardDecideResult, error) {

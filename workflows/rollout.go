@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -31,6 +32,12 @@ type PolicyRolloutInput struct {
 	Affected int       `json:"affected,omitempty"`
 	Removals int       `json:"removals,omitempty"`
 	Approved bool      `json:"approved,omitempty"`
+	// Approval names the approval of a rollout its guard paused ("policy
+	// rollout <id> approved by <name>"); Policy is the hash of the policy
+	// planned. The apply phase passes the approval to each entity whose
+	// access the plan removes, for that removal only.
+	Approval string `json:"approval,omitempty"`
+	Policy   string `json:"policy,omitempty"`
 	// Signalled and Skipped count the entities told (or not reachable).
 	Signalled int      `json:"signalled,omitempty"`
 	Skipped   []string `json:"skipped,omitempty"`
@@ -53,7 +60,11 @@ type PolicyRolloutResult struct {
 // guard's threshold it pauses (LifecycleStatus awaiting-approval) for an
 // approve or reject signal; then, page by page and rate-limited, it tells
 // each affected employee's entity to apply the policy, which grants before
-// it removes. Each page is one run (continue-as-new).
+// it removes. Each page is one run (continue-as-new). When the rollout was
+// paused and approved, each entity whose access the plan removes is first
+// given that approval for the removal (a guard decision with Ahead), so the
+// tenant-wide guard grants the removal, naming the approval, instead of
+// holding it a second time.
 // Long on purpose: splitting would risk the command order that recorded histories replay.
 func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutResult, error) {
 	if in.PageSize <= 0 {
@@ -101,14 +112,16 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 		if err := workflow.ExecuteActivity(hrReads(ctx), a.LoadPolicy).Get(ctx, &snap); err != nil {
 			return res(RunFailed, policy.GuardResult{}), err
 		}
+		in.Policy = snap.Hash
 		g := snap.Policy.Guard.Check(in.Accounts, in.Removals, 0)
 		if g.Tripped && !in.Approved {
 			setStatus(RunAwaitingApproval)
 			approve := workflow.GetSignalChannel(ctx, SignalApprove)
 			reject := workflow.GetSignalChannel(ctx, SignalReject)
 			decided, approved := false, false
+			var by Approval
 			sel := workflow.NewSelector(ctx)
-			sel.AddReceive(approve, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); decided, approved = true, true })
+			sel.AddReceive(approve, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, &by); decided, approved = true, true })
 			sel.AddReceive(reject, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil); decided = true })
 			for !decided {
 				sel.Select(ctx)
@@ -118,6 +131,7 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 				return res(RunRejected, g), nil
 			}
 			in.Approved = true
+			in.Approval = "policy rollout " + workflow.GetInfo(ctx).WorkflowExecution.ID + " approved by " + orSomeone(by.By)
 			setStatus(RunRunning)
 		}
 		if in.Affected == 0 {
@@ -129,6 +143,10 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 
 	default: // apply
 		for _, it := range page.Items {
+			if err := passRemovalApproval(ctx, in, it); err != nil {
+				in.Skipped = append(in.Skipped, it.EmployeeID)
+				continue
+			}
 			err := workflow.SignalExternalWorkflow(ctx, EmployeeWorkflowID(it.EmployeeID), "", SignalHRChanged,
 				HRChanged{Reason: ReasonPolicyChanged, Source: "policy-rollout"}).Get(ctx, nil)
 			if err != nil {
@@ -147,4 +165,31 @@ func PolicyRollout(ctx workflow.Context, in PolicyRolloutInput) (PolicyRolloutRe
 		setStatus(RunDone)
 		return res(RunDone, policy.GuardResult{Total: in.Accounts, Disables: in.Removals}), nil
 	}
+}
+
+// changeRolloutRemovalApproval versions the approval an approved rollout
+// passes to each entity whose access it removes. A rollout whose history
+// predates it signals the entities as before, and their removals ask the
+// tenant-wide guard like any other.
+const changeRolloutRemovalApproval = "rollout-removal-approval"
+
+// passRemovalApproval gives the entity of an item whose access the plan
+// removes the rollout's approval for that removal (a guard decision with
+// Ahead), before the entity is told to apply the policy; nothing when the
+// rollout was not paused and approved. An error means the entity could not
+// be reached.
+func passRemovalApproval(ctx workflow.Context, in PolicyRolloutInput, it activities.RolloutItem) error {
+	if in.Approval == "" || in.Policy == "" || len(it.Remove) == 0 {
+		return nil
+	}
+	if workflow.GetVersion(ctx, changeRolloutRemovalApproval, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	d := GuardDecision{Approved: true, By: in.Approval, Kind: GuardKindRemoval, Ahead: &RemovalApproval{
+		Policy: in.Policy, Remove: it.Remove, Until: workflow.Now(ctx).Add(removalApprovalValidity),
+	}}
+	if err := workflow.SignalExternalWorkflow(ctx, EmployeeWorkflowID(it.EmployeeID), "", SignalGuardDecision, d).Get(ctx, nil); err != nil {
+		return fmt.Errorf("pass the rollout's approval to employee %s: %w", it.EmployeeID, err)
+	}
+	return nil
 }

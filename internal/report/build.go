@@ -111,7 +111,7 @@ func computeGlance(ents []Entity, held []HeldRun, now time.Time) (Glance, []Atte
 	g := Glance{Entities: len(ents), Held: len(held)}
 	var att []AttentionRow
 	for _, e := range ents {
-		switch e.Status {
+		switch countedStatus(e) {
 		case statusActive:
 			g.Active++
 		case statusPreHire:
@@ -127,6 +127,29 @@ func computeGlance(ents []Entity, held []HeldRun, now time.Time) (Glance, []Atte
 	g.Attention = len(att)
 	slices.SortFunc(att, func(a, b AttentionRow) int { return cmp.Compare(a.EmployeeID, b.EmployeeID) })
 	return g, att
+}
+
+// countedStatus is the status an entity is counted under at a glance. An
+// entity the mass-change guard holds (LifecycleStatus awaiting-approval) has
+// its account as it was: a held removal of managed access leaves the entity's
+// own status (active or pre-hire) as it is, and a held exit has not disabled
+// anything yet, so it counts under the status it had before it was held
+// (HeldFrom). When the entity's state is unknown it counts as active, which
+// is what such an entity nearly always is. It is listed among what the guard
+// holds all the same (HeldRuns).
+func countedStatus(e Entity) string {
+	if e.Status != statusAwaitingApproval {
+		return e.Status
+	}
+	switch {
+	case e.State == nil:
+		return statusActive
+	case e.State.Status != "" && e.State.Status != statusAwaitingApproval:
+		return e.State.Status // a removal held: the entity's own status
+	case e.State.HeldFrom == statusPreHire:
+		return statusPreHire
+	}
+	return statusActive // an exit held
 }
 
 // leftAt is when an entity's employee left: the state's LeftAt, else the EffectiveDate of

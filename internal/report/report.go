@@ -42,6 +42,13 @@ type Entity struct {
 
 // EntityState is the part of an entity's state query answer the report reads.
 type EntityState struct {
+	// Status is the entity's own status ("active", "pre-hire", ...): while a
+	// removal of managed access waits for the guard it stays as it was, only
+	// the LifecycleStatus search attribute reads awaiting-approval. While an
+	// exit waits it is awaiting-approval, and HeldFrom is the status the
+	// entity had before.
+	Status       string
+	HeldFrom     string
 	Name         string
 	ObjectID     string
 	UPN          string

@@ -142,6 +142,10 @@ func (t *Temporal) queryStates(ctx context.Context, ents []Entity) {
 // stateWire is the part of the entity's state query answer (workflows' entityState JSON)
 // the report reads.
 type stateWire struct {
+	Status    string `json:"status"`
+	ExitGuard *struct {
+		HeldFrom string `json:"heldFrom"`
+	} `json:"exitGuard"`
 	ObjectID  string       `json:"objectId"`
 	UPN       string       `json:"userPrincipalName"`
 	Employee  *hr.Employee `json:"employee"`
@@ -170,7 +174,10 @@ func (t *Temporal) state(ctx context.Context, workflowID string) (*EntityState, 
 	if err := v.Get(&w); err != nil {
 		return nil, fmt.Errorf("decode %s of %s: %w", workflows.QueryState, workflowID, err)
 	}
-	st := &EntityState{ObjectID: w.ObjectID, UPN: w.UPN, LastError: w.LastError, Blocked: w.Blocked, RetryAt: w.RetryAt, LeftAt: w.LeftAt}
+	st := &EntityState{Status: w.Status, ObjectID: w.ObjectID, UPN: w.UPN, LastError: w.LastError, Blocked: w.Blocked, RetryAt: w.RetryAt, LeftAt: w.LeftAt}
+	if w.ExitGuard != nil {
+		st.HeldFrom = w.ExitGuard.HeldFrom
+	}
 	if w.Employee != nil {
 		st.Name = w.Employee.FullName()
 	}
