@@ -36,9 +36,9 @@ type GuardPermitRequest struct {
 	Window            string  `json:"window,omitempty"`
 	// MaxRemovalPercent is the policy's removal budget (kind "removal").
 	MaxRemovalPercent float64 `json:"maxRemovalPercent,omitempty"`
-	// PreApproved names an approval already given for this exit (a
-	// reconciliation run whose own guard tripped and was approved): the
-	// guard grants it and counts it in the window.
+	// PreApproved names an approval already given for this exit or removal
+	// (an approved reconciliation or policy rollout whose own guard tripped):
+	// the guard grants it and counts it in the window.
 	PreApproved string `json:"preApproved,omitempty"`
 }
 
