@@ -42,7 +42,8 @@ var _ worker.Registry = replayRegistry{}
 func TestReplayRecordedHistories(t *testing.T) {
 	// testdata/*.json are the histories of the current code; testdata/earlier/
 	// keeps those of earlier releases, so workflows still running from then
-	// keep replaying too.
+	// keep replaying too (unprefixed: the first release; "2-": before the
+	// entity's local reads and the rollout's removal approvals).
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {
 		t.Fatal(err)
