@@ -15,6 +15,7 @@ import (
 	"github.com/entralifecycle/engine/internal/graphbudget"
 	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/hr/file"
+	"github.com/entralifecycle/engine/internal/metrics"
 	"github.com/entralifecycle/engine/internal/policy"
 	"github.com/entralifecycle/engine/internal/sample"
 )
@@ -99,10 +100,13 @@ func buildActivities(ctx context.Context, cfg config.Worker, f flags, stack *dev
 // newGraphBudget is the worker's share of the tenant's Graph write budget
 // (LIFECYCLE_GRAPH_WRITES_PER_SECOND, docs/configuration.md): the budget divided by the
 // workers polling the task queue, counted through the returned Pollers once its Client is
-// set and Budget.Run runs. Dev mode uses the same budget as a real tenant.
-func newGraphBudget(cfg config.Worker, identity string, logger *slog.Logger) (*graphbudget.Budget, *graphbudget.Pollers) {
+// set and Budget.Run runs. Dev mode uses the same budget as a real tenant. Its share, pauses
+// and waits are exported through m (nil: metrics off).
+func newGraphBudget(cfg config.Worker, identity string, m *metrics.Metrics, logger *slog.Logger) (*graphbudget.Budget, *graphbudget.Pollers) {
 	pollers := &graphbudget.Pollers{TaskQueue: cfg.TaskQueue, Self: identity}
-	return graphbudget.New(cfg.GraphWritesPerSecond, pollers, graphbudget.WithLogger(logger.With("component", "graphbudget"))), pollers
+	budget := graphbudget.New(cfg.GraphWritesPerSecond, pollers, graphbudget.WithLogger(logger.With("component", "graphbudget")))
+	m.GraphBudget(budget)
+	return budget, pollers
 }
 
 // pooledTransport is http.DefaultTransport keeping enough idle connections for the worker's

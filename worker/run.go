@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stopMetrics()
-	budget, pollers := newGraphBudget(cfg, identity, logger)
+	budget, pollers := newGraphBudget(cfg, identity, m, logger)
 	acts, err := buildActivities(ctx, cfg, f, stack, identity, budget, logger)
 	if err != nil {
 		return err

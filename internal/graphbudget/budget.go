@@ -23,6 +23,9 @@
 //     Reads are not paused: Graph's write limit is separate and reads may still be permitted
 //     while writes are throttled (same page, "What happens when throttling occurs?"); a
 //     throttled read comes back as an error and its activity retries it after Retry-After.
+//
+// State and an Observer let the worker export the share, the pause and the time writes
+// waited as metrics (internal/metrics, Metrics.GraphBudget).
 package graphbudget
 
 import (
@@ -31,6 +34,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -82,6 +86,41 @@ func WithQuotaWindow(d time.Duration) Option { return func(b *Budget) { b.window
 // WithRefresh sets how often Run refreshes the worker count (default DefaultRefresh).
 func WithRefresh(d time.Duration) Option { return func(b *Budget) { b.refresh = d } }
 
+// WithObserver sets the Observer told of waits and pauses (none by default); SetObserver
+// replaces it later.
+func WithObserver(o Observer) Option { return func(b *Budget) { b.SetObserver(o) } }
+
+// Observer is told what a Budget did, for metrics. Its methods are called on the write path
+// after the Budget's lock is released, so they must be quick and must not block (a
+// Prometheus counter or histogram is).
+type Observer interface {
+	// Waited reports one Wait for n writes (a $batch's writes together) that held its
+	// caller for d, 0 when they went at once. sent is false when the caller's context
+	// ended first and the writes were not sent.
+	Waited(n int, d time.Duration, sent bool)
+	// Paused reports a Retry-After that paused writes: started is true for a new pause,
+	// false for one a later Retry-After extended; added is how much later writes resume
+	// than they would have.
+	Paused(started bool, added time.Duration)
+}
+
+// observerRef holds an Observer in an atomic.Pointer.
+type observerRef struct{ o Observer }
+
+// State is a Budget's figures at one moment, for metrics.
+type State struct {
+	// TenantPerSecond is the write budget of the whole tenant (0 or less: unpaced).
+	TenantPerSecond float64
+	// PerSecond is this worker's sustained write rate, as Rate reports it (0: unpaced).
+	PerSecond float64
+	// Workers is the number of workers the budget is shared with, at least 1.
+	Workers int
+	// PausedUntil is when the last pause ends or ended (zero: no pause yet).
+	PausedUntil time.Time
+	// PauseLeft is how long writes stay paused from now (0: not paused).
+	PauseLeft time.Duration
+}
+
 // Budget is one process's share of the tenant's Graph write budget. It is safe for
 // concurrent use. A nil *Budget limits nothing.
 type Budget struct {
@@ -103,6 +142,9 @@ type Budget struct {
 	interval  time.Duration
 	tolerance time.Duration
 	paused    time.Time // no write is released before this
+
+	// observer is read on every Wait without taking mu.
+	observer atomic.Pointer[observerRef]
 }
 
 // New returns a Budget of perSecond writes per second for the whole tenant, shared among
@@ -172,6 +214,43 @@ func (b *Budget) Rate() (perSecond float64, workers int) {
 	return float64(time.Second) / float64(b.interval), b.count
 }
 
+// State reports the budget's figures now. A nil *Budget reports an unpaced budget of one
+// worker.
+func (b *Budget) State() State {
+	if b == nil {
+		return State{Workers: 1}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := State{TenantPerSecond: b.perSecond, Workers: b.count, PausedUntil: b.paused}
+	if b.interval > 0 {
+		s.PerSecond = float64(time.Second) / float64(b.interval)
+	}
+	if left := b.paused.Sub(b.clock.Now()); left > 0 {
+		s.PauseLeft = left
+	}
+	return s
+}
+
+// SetObserver sets the Observer told of waits and pauses from now on (nil: none).
+func (b *Budget) SetObserver(o Observer) {
+	if b == nil {
+		return
+	}
+	if o == nil {
+		b.observer.Store(nil)
+		return
+	}
+	b.observer.Store(&observerRef{o})
+}
+
+// waited tells the observer, if any, of one Wait.
+func (b *Budget) waited(n int, d time.Duration, sent bool) {
+	if r := b.observer.Load(); r != nil {
+		r.o.Waited(n, d, sent)
+	}
+}
+
 // SetWorkers sets the number of workers sharing the budget (at least 1), as Refresh does,
 // and logs the share the first time and whenever it changes.
 func (b *Budget) SetWorkers(n int) {
@@ -220,31 +299,41 @@ func (b *Budget) unreserve(now time.Time, n int) {
 }
 
 // Wait blocks until n writes may be sent, or ctx ends. A pause that starts while it waits
-// holds it until the pause is over.
+// holds it until the pause is over. The Observer is told how long it waited, after the lock
+// is released.
 func (b *Budget) Wait(ctx context.Context, n int) error {
 	if b == nil || n <= 0 {
 		return nil
 	}
-	for {
+	var start time.Time
+	for first := true; ; first = false {
 		b.mu.Lock()
 		now := b.clock.Now()
 		release := b.reserve(now, n)
 		b.mu.Unlock()
+		if first {
+			start = now
+		}
 		if !release.After(now) {
+			b.waited(n, now.Sub(start), true)
 			return nil
 		}
 		select {
 		case <-ctx.Done():
 			b.mu.Lock()
-			b.unreserve(b.clock.Now(), n)
+			now = b.clock.Now()
+			b.unreserve(now, n)
 			b.mu.Unlock()
+			b.waited(n, now.Sub(start), false)
 			return fmt.Errorf("waiting for the Graph write budget: %w", ctx.Err())
 		case <-b.clock.After(release.Sub(now)):
 		}
 		b.mu.Lock()
-		paused := b.clock.Now().Before(b.paused)
+		now = b.clock.Now()
+		paused := now.Before(b.paused)
 		b.mu.Unlock()
 		if !paused {
+			b.waited(n, now.Sub(start), true)
 			return nil
 		}
 		// A pause began while this caller waited: book again, behind the pause.
@@ -267,6 +356,10 @@ func (b *Budget) Pause(d time.Duration, reason string) {
 		return
 	}
 	wasPaused := now.Before(b.paused)
+	added := until.Sub(b.paused)
+	if !wasPaused {
+		added = d
+	}
 	b.paused = until
 	if b.interval > 0 {
 		// The bucket is empty when the pause ends: the first write goes at its end, the
@@ -276,6 +369,9 @@ func (b *Budget) Pause(d time.Duration, reason string) {
 		}
 	}
 	b.mu.Unlock()
+	if r := b.observer.Load(); r != nil {
+		r.o.Paused(!wasPaused, added)
+	}
 	if !wasPaused {
 		b.log.Warn("Microsoft Graph throttled: pausing all Graph writes of this worker", "for", d, "until", until.UTC().Format(time.RFC3339), "reason", reason)
 	}

@@ -37,8 +37,7 @@ func TestDashboardUsesKnownMetrics(t *testing.T) {
 	fqName := regexp.MustCompile(`fqName: "([^"]+)"`)
 	ch := make(chan *prometheus.Desc, 64)
 	go func() {
-		for _, c := range append([]prometheus.Collector{m.graphRequests, m.graphLatency, m.graphThrottled,
-			m.graphRetryAfter, m.auditRecords}, m.engine.collectors()...) {
+		for _, c := range m.collectors() {
 			c.Describe(ch)
 		}
 		close(ch)
@@ -67,7 +66,9 @@ func TestDashboardUsesKnownMetrics(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"lifecycle_hr_snapshot_employees", "lifecycle_reconcile_drift",
-		"lifecycle_provisioning_latency_seconds_bucket", "lifecycle_deprovisioning_delay_seconds_bucket"} {
+		"lifecycle_provisioning_latency_seconds_bucket", "lifecycle_deprovisioning_delay_seconds_bucket",
+		"lifecycle_graph_write_budget_writes_per_second", "lifecycle_graph_write_budget_wait_seconds_bucket",
+		"lifecycle_graph_write_budget_pause_remaining_seconds"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("dashboard has no panel on %s", want)
 		}

@@ -2,9 +2,9 @@
 // client metrics (through the SDK's tally handler and tally's Prometheus reporter) and the
 // engine's counters: Microsoft Graph requests by route and status, throttling (429) and the
 // Retry-After delays Graph asked for, audit records written by action, HR snapshot reads
-// (size, rejected records, duration, last success, failures) and reconciliation drift by
-// kind. One registry per
-// Metrics value, served at /metrics.
+// (size, rejected records, duration, last success, failures), reconciliation drift by kind,
+// and the Graph write budget (this worker's share, the workers sharing it, pauses after a
+// 429, how long writes waited for it). One registry per Metrics value, served at /metrics.
 package metrics
 
 import (
@@ -54,6 +54,7 @@ type Metrics struct {
 	graphRetryAfter *prometheus.HistogramVec
 	auditRecords    *prometheus.CounterVec
 	engine          engine
+	budget          *writeBudget
 
 	mu     sync.Mutex
 	routes map[string]bool
@@ -89,12 +90,12 @@ func New() (*Metrics, error) {
 			Help: "Audit records written (duplicates of a retried activity excluded), by action.",
 		}, []string{"action"}),
 		engine: newEngine(),
+		budget: newWriteBudget(),
 	}
 	for _, c := range append([]prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.graphRequests, m.graphLatency, m.graphThrottled, m.graphRetryAfter, m.auditRecords,
-	}, m.engine.collectors()...) {
+	}, m.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
@@ -118,6 +119,13 @@ func New() (*Metrics, error) {
 	}, time.Second)
 	m.scope, m.scopeCloser = sdktally.NewPrometheusNamingScope(scope), closer
 	return m, nil
+}
+
+// collectors are the engine's own collectors (lifecycle_*).
+func (m *Metrics) collectors() []prometheus.Collector {
+	cs := []prometheus.Collector{m.graphRequests, m.graphLatency, m.graphThrottled, m.graphRetryAfter, m.auditRecords}
+	cs = append(cs, m.engine.collectors()...)
+	return append(cs, m.budget.collectors()...)
 }
 
 // TemporalHandler is the SDK metrics handler for client.Options.MetricsHandler: the worker's
