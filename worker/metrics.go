@@ -13,8 +13,8 @@ import (
 var graphTransport http.RoundTripper
 
 // startMetrics serves Prometheus metrics at LIFECYCLE_METRICS_ADDR (default 127.0.0.1:9464)
-// /metrics: the Temporal SDK's worker metrics, Graph requests, audit records, HR snapshot
-// reads and reconciliation drift (run sets the activities' Observer). Metrics are
+// /metrics: the Temporal SDK's worker metrics, Graph requests, the Graph write budget, audit
+// records, HR snapshot reads and reconciliation drift (run sets the activities' Observer). Metrics are
 // not worth stopping the worker for: a taken port is a warning and the worker runs without
 // them. The returned function stops the server; a nil *metrics.Metrics records nothing.
 func startMetrics(logger *slog.Logger) (*metrics.Metrics, func(), error) {
