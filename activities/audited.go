@@ -543,6 +543,21 @@ func (a *auditedDir) Grant(ctx context.Context, userID string, g directory.Grant
 	return a.write(ctx, recs...)
 }
 
+// Adopted records that the engine took account userID over as it found it: account.adopted,
+// and group.held, license.held and approle.held for the access in held. It changes nothing in
+// the directory.
+func (a *auditedDir) Adopted(ctx context.Context, userID string, held directory.Grant) error {
+	recs := []audit.Record{a.base(ctx, userID, audit.AccountAdopted, audit.Target{})}
+	recs = append(recs, a.each(ctx, userID, audit.GroupHeld, held.GroupIDs, a.groupTarget)...)
+	recs = append(recs, a.each(ctx, userID, audit.LicenseHeld, held.Licenses, a.licenseTarget(ctx, held.Licenses))...)
+	roles := make([]string, len(held.AppRoles))
+	for i, r := range held.AppRoles {
+		roles[i] = r.String()
+	}
+	recs = append(recs, a.each(ctx, userID, audit.AppRoleHeld, roles, a.appRoleTarget(ctx, held.AppRoles))...)
+	return a.write(ctx, recs...)
+}
+
 // RevokeSignInSessions records account.sessions-revoked.
 func (a *auditedDir) RevokeSignInSessions(ctx context.Context, id string) error {
 	return a.after(ctx, a.Directory.RevokeSignInSessions(ctx, id), a.base(ctx, id, audit.SessionsRevoked, audit.Target{}))

@@ -477,6 +477,7 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 		event = EventAdopt
 		e.st.LastEvent, e.st.LastEventAt, e.st.LastError = event, &now, ""
 		workflow.GetLogger(ctx).Info("account already in line: adopted", "employeeId", st.EmployeeID, "objectId", res.Account.ObjectID)
+		recordAdoption(ctx, in, res.Account.ObjectID, in.Entitlements, EventAdopt)
 	} else {
 		in.Looked = look
 		if err := e.child(ctx, HireWorkflowName, event, in, &res); err != nil {

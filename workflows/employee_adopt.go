@@ -106,3 +106,16 @@ func adoptedInPlace(in HireInput, look *activities.LookUpHireResult) (HireResult
 	}
 	return res, true
 }
+
+// recordAdoption appends the adoption of an account, with the access it held, to the audit
+// trail (RecordAdoption, a local activity: it writes to the trail, not to the directory). A
+// trail that cannot be written within minutes does not undo the adoption: the account is in
+// line either way, and the failure is logged.
+func recordAdoption(ctx workflow.Context, in HireInput, objectID string, held []policy.Entitlement, reason string) {
+	err := workflow.ExecuteLocalActivity(localReads(ctx, 10*time.Minute), a.RecordAdoption, activities.RecordAdoptionInput{
+		EmployeeID: in.EmployeeID, ObjectID: objectID, Held: held, Sources: in.Sources, Reason: reason,
+	}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("the adoption is not in the audit trail", "employeeId", in.EmployeeID, "objectId", objectID, "error", err)
+	}
+}

@@ -63,8 +63,8 @@ func TestNewEntityAdoptsAccountInLineWithoutHire(t *testing.T) {
 	if len(run.acts) != 0 {
 		t.Errorf("activity tasks %v, want none", run.acts)
 	}
-	if run.locals["LookUpHire"] != 1 || run.locals["LoadPolicy"] != 1 || run.locals["ReadEmployee"] != 1 {
-		t.Errorf("local activities %v, want one LoadPolicy, ReadEmployee and LookUpHire each", run.locals)
+	if run.locals["LookUpHire"] != 1 || run.locals["LoadPolicy"] != 1 || run.locals["ReadEmployee"] != 1 || run.locals["RecordAdoption"] != 1 {
+		t.Errorf("local activities %v, want one LoadPolicy, ReadEmployee, LookUpHire and RecordAdoption each", run.locals)
 	}
 	if s := h.sim.Stats(); s.Writes != 0 || h.sim.UserCount() != users {
 		t.Errorf("%d writes, %d users (was %d): want nothing written", s.Writes, h.sim.UserCount(), users)

@@ -198,6 +198,12 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 		res.Granted = nil
 		return res, nil
 	}
+	if concurrent && look.Holdings != nil && adoptHoldings(ctx, res.Account) &&
+		workflow.GetVersion(ctx, versionHireRecordsAdoption, workflow.DefaultVersion, 1) == 1 {
+		// What the account held already is in the trail from now on, beside the grants
+		// this hire made.
+		recordAdoption(ctx, in, res.Account.ObjectID, heldOf(in.Entitlements, look.Holdings.Missing), EventHire)
+	}
 	if concurrent {
 		// hireStepsConcurrent wrote the address back beside the other steps.
 		return res, nil
@@ -220,6 +226,22 @@ func Hire(ctx workflow.Context, in HireInput) (HireResult, error) {
 // set every attribute), and runs the attribute update, the manager link, the grants and the
 // write-back to HR side by side (hireStepsConcurrent).
 const versionHireConcurrent = "hire-concurrent"
+
+// versionHireRecordsAdoption marks the change that appends, after a hire that adopted an
+// account found by employee id, the adoption and the access the account held already to the
+// audit trail (RecordAdoption).
+const versionHireRecordsAdoption = "hire-records-adoption"
+
+// heldOf is asked minus missing: what an adopted account held of what the hire asked.
+func heldOf(asked, missing []policy.Entitlement) []policy.Entitlement {
+	var out []policy.Entitlement
+	for _, e := range asked {
+		if !slices.Contains(missing, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // versionHireAdoptHoldings marks the change that makes a hire adopting an account found by
 // employee id write only what the account lacks: the lookup reads what it holds (groups,

@@ -43,13 +43,24 @@ const (
 	PassIssued Action = "tap.issued"
 	// MailSent is a notification; the recipients and subject are recorded, never the body.
 	MailSent Action = "mail.sent"
+	// AccountAdopted is an existing account the engine found by employee id and took over,
+	// changing nothing; the Held actions list the access it had then.
+	AccountAdopted Action = "account.adopted"
+	// GroupHeld, LicenseHeld and AppRoleHeld are access an adopted account held already
+	// when the engine took it over (granted outside the engine, or before its trail began).
+	// They count as grants from that moment on, so "who holds" answers for adopted
+	// accounts too.
+	GroupHeld   Action = "group.held"
+	LicenseHeld Action = "license.held"
+	AppRoleHeld Action = "approle.held"
 )
 
 // Actions lists every action, in a fixed order.
 func Actions() []Action {
 	return []Action{AccountCreated, AccountEnabled, AccountDisabled, AccountDeleted, AccountRestored,
 		AccountUpdated, SessionsRevoked, ManagerSet, ManagerCleared, GroupAdded, GroupRemoved,
-		LicenseAssigned, LicenseRemoved, AppRoleAssigned, AppRoleRemoved, PassIssued, MailSent}
+		LicenseAssigned, LicenseRemoved, AppRoleAssigned, AppRoleRemoved, PassIssued, MailSent,
+		AccountAdopted, GroupHeld, LicenseHeld, AppRoleHeld}
 }
 
 // Target kinds: what an action acted on besides the account itself.
@@ -65,15 +76,15 @@ const (
 // grantOf maps an action to the target kind it grants or removes, and whether it grants.
 func grantOf(a Action) (kind string, grant, ok bool) {
 	switch a {
-	case GroupAdded:
+	case GroupAdded, GroupHeld:
 		return KindGroup, true, true
 	case GroupRemoved:
 		return KindGroup, false, true
-	case LicenseAssigned:
+	case LicenseAssigned, LicenseHeld:
 		return KindLicense, true, true
 	case LicenseRemoved:
 		return KindLicense, false, true
-	case AppRoleAssigned:
+	case AppRoleAssigned, AppRoleHeld:
 		return KindAppRole, true, true
 	case AppRoleRemoved:
 		return KindAppRole, false, true
