@@ -533,14 +533,19 @@ func (a *auditedDir) Grant(ctx context.Context, userID string, g directory.Grant
 	if g.ManagerID != "" {
 		recs = append(recs, a.base(ctx, userID, audit.ManagerSet, a.managerTarget(g.ManagerID)))
 	}
-	recs = append(recs, a.each(ctx, userID, audit.GroupAdded, g.GroupIDs, a.groupTarget)...)
-	recs = append(recs, a.each(ctx, userID, audit.LicenseAssigned, g.Licenses, a.licenseTarget(ctx, g.Licenses))...)
+	recs = append(recs, a.access(ctx, userID, g, audit.GroupAdded, audit.LicenseAssigned, audit.AppRoleAssigned)...)
+	return a.write(ctx, recs...)
+}
+
+// access is one record per group, licence and app role of g, with the action given for each kind.
+func (a *auditedDir) access(ctx context.Context, userID string, g directory.Grant, group, license, role audit.Action) []audit.Record {
+	recs := a.each(ctx, userID, group, g.GroupIDs, a.groupTarget)
+	recs = append(recs, a.each(ctx, userID, license, g.Licenses, a.licenseTarget(ctx, g.Licenses))...)
 	roles := make([]string, len(g.AppRoles))
 	for i, r := range g.AppRoles {
 		roles[i] = r.String()
 	}
-	recs = append(recs, a.each(ctx, userID, audit.AppRoleAssigned, roles, a.appRoleTarget(ctx, g.AppRoles))...)
-	return a.write(ctx, recs...)
+	return append(recs, a.each(ctx, userID, role, roles, a.appRoleTarget(ctx, g.AppRoles))...)
 }
 
 // Adopted records that the engine took account userID over as it found it: account.adopted,
@@ -548,13 +553,7 @@ func (a *auditedDir) Grant(ctx context.Context, userID string, g directory.Grant
 // the directory.
 func (a *auditedDir) Adopted(ctx context.Context, userID string, held directory.Grant) error {
 	recs := []audit.Record{a.base(ctx, userID, audit.AccountAdopted, audit.Target{})}
-	recs = append(recs, a.each(ctx, userID, audit.GroupHeld, held.GroupIDs, a.groupTarget)...)
-	recs = append(recs, a.each(ctx, userID, audit.LicenseHeld, held.Licenses, a.licenseTarget(ctx, held.Licenses))...)
-	roles := make([]string, len(held.AppRoles))
-	for i, r := range held.AppRoles {
-		roles[i] = r.String()
-	}
-	recs = append(recs, a.each(ctx, userID, audit.AppRoleHeld, roles, a.appRoleTarget(ctx, held.AppRoles))...)
+	recs = append(recs, a.access(ctx, userID, held, audit.GroupHeld, audit.LicenseHeld, audit.AppRoleHeld)...)
 	return a.write(ctx, recs...)
 }
 
