@@ -38,6 +38,8 @@ commands:
                             reconcile HR with Entra ID now (a dry run prints the plan); release or stop held exits
   schedule create [--every 15m] [--dry-run] | describe | pause | unpause | delete
                             the Temporal Schedule of the periodic reconciliation (overlap skip, catch-up window)
+  rollout [--interval D] | approve|reject|status <workflowId>
+                            roll a changed access policy out to every affected employee, behind the guard
   guard list | approve|reject <employeeId>... | --all
                             exits held by the tenant-wide mass-change guard; release or drop them
   serve                     run the HR webhook server (POST /v1/hr/events, GET /healthz)
@@ -61,6 +63,7 @@ var commands = map[string]command{
 	"end-replacement": cmdEndReplacement,
 	"serve":           cmdServe,
 	"reconcile":       cmdReconcile,
+	"rollout":         cmdRollout,
 	"schedule":        cmdSchedule,
 	"guard":           cmdGuard,
 }

@@ -42,6 +42,9 @@ const (
 	DeleteWorkflowName = "Delete"
 	// PolicyRolloutWorkflowName rolls a changed policy out to every affected employee.
 	PolicyRolloutWorkflowName = "PolicyRollout"
+	// PolicyRolloutWorkflowIDPrefix starts the id of a rollout started from the
+	// CLI ("policy-rollout/<unix nanoseconds>").
+	PolicyRolloutWorkflowIDPrefix = "policy-rollout/"
 	// GuardWorkflowName is the tenant-wide mass-change guard that every exit asks.
 	GuardWorkflowName = "LifecycleGuard"
 	// GuardWorkflowID is the id of the one guard workflow.
