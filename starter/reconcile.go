@@ -231,12 +231,9 @@ func printAwaiting(out io.Writer, p workflows.ReconcileProgress, asJSON bool) er
 }
 
 func reconcileDecide(ctx context.Context, c client.Client, decision string, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("reconcile "+decision, flag.ContinueOnError)
-	by := fs.String("by", os.Getenv("USER"), "who decides (kept in the run's progress)")
-	note := fs.String("note", "", "why")
-	id, err := idAndFlags(fs, args)
+	id, a, err := decisionArgs("reconcile", decision, args)
 	if err != nil {
-		return fmt.Errorf("reconcile %s: %w", decision, err)
+		return err
 	}
 	p, err := queryProgress(ctx, c, id)
 	if err != nil {
@@ -245,11 +242,29 @@ func reconcileDecide(ctx context.Context, c client.Client, decision string, args
 	if p.Phase != workflows.PhaseAwaitingApproval && !(p.Summary != nil && p.Summary.Guard.Tripped && p.Decision == "") {
 		return fmt.Errorf("reconciliation %s does not wait for approval (phase %s)", id, p.Phase)
 	}
+	return sendDecision(ctx, c, decision, id, a, out)
+}
+
+// decisionArgs parses "<workflowId> [--by NAME] [--note TEXT]" of an approve or reject
+// command of what (reconcile, rollout).
+func decisionArgs(what, decision string, args []string) (string, workflows.Approval, error) {
+	fs := flag.NewFlagSet(what+" "+decision, flag.ContinueOnError)
+	by := fs.String("by", os.Getenv("USER"), "who decides (kept in the run and named in the approval it passes on)")
+	note := fs.String("note", "", "why")
+	id, err := idAndFlags(fs, args)
+	if err != nil {
+		return "", workflows.Approval{}, fmt.Errorf("%s %s: %w", what, decision, err)
+	}
+	return id, workflows.Approval{By: *by, Note: *note}, nil
+}
+
+// sendDecision signals a run paused by its guard to go on (approve) or stop (reject).
+func sendDecision(ctx context.Context, c client.Client, decision, id string, a workflows.Approval, out io.Writer) error {
 	signal := workflows.SignalApprove
 	if decision == "reject" {
 		signal = workflows.SignalReject
 	}
-	if err := c.SignalWorkflow(ctx, id, "", signal, workflows.Approval{By: *by, Note: *note}); err != nil {
+	if err := c.SignalWorkflow(ctx, id, "", signal, a); err != nil {
 		return fmt.Errorf("%s %s: %w", decision, id, err)
 	}
 	past := map[string]string{"approve": "approved", "reject": "rejected"}[decision]

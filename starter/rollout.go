@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"go.temporal.io/api/common/v1"
@@ -175,12 +174,9 @@ func printRollout(out io.Writer, v rolloutView, asJSON bool) error {
 }
 
 func rolloutDecide(ctx context.Context, c client.Client, decision string, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("rollout "+decision, flag.ContinueOnError)
-	by := fs.String("by", os.Getenv("USER"), "who decides (named in the approval the employees' removals carry)")
-	note := fs.String("note", "", "why")
-	id, err := idAndFlags(fs, args)
+	id, a, err := decisionArgs("rollout", decision, args)
 	if err != nil {
-		return fmt.Errorf("rollout %s: %w", decision, err)
+		return err
 	}
 	v, err := rolloutStatus(ctx, c, id)
 	if err != nil {
@@ -189,15 +185,7 @@ func rolloutDecide(ctx context.Context, c client.Client, decision string, args [
 	if v.Status != workflows.RunAwaitingApproval {
 		return fmt.Errorf("policy rollout %s does not wait for approval (%s)", id, v.Status)
 	}
-	signal := workflows.SignalApprove
-	if decision == "reject" {
-		signal = workflows.SignalReject
-	}
-	if err := c.SignalWorkflow(ctx, id, "", signal, workflows.Approval{By: *by, Note: *note}); err != nil {
-		return fmt.Errorf("%s %s: %w", decision, id, err)
-	}
-	fmt.Fprintf(out, "%s %s\n", map[string]string{"approve": "approved", "reject": "rejected"}[decision], id)
-	return nil
+	return sendDecision(ctx, c, decision, id, a, out)
 }
 
 func rolloutStatusCmd(ctx context.Context, c client.Client, args []string, out io.Writer) error {
