@@ -77,8 +77,9 @@ type entity struct {
 	// (news arrived: the world may differ from the state); verified is set
 	// once a pass has done so.
 	verify, verified bool
-	// guardCh receives the guard's decisions on a held exit or removal.
-	guardCh workflow.ReceiveChannel
+	// guardCh receives the guard's decisions on a held exit or removal;
+	// aheadCh an approved rollout's approval of a coming removal.
+	guardCh, aheadCh workflow.ReceiveChannel
 	// hrNews is set when the pass's signals brought HR news.
 	hrNews bool
 	// localReads is set for runs from versionEntityLocalReads on: the policy
@@ -108,6 +109,7 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 	hrCh := workflow.GetSignalChannel(ctx, SignalHRChanged)
 	repCh := workflow.GetSignalChannel(ctx, SignalReportWaiting)
 	e.guardCh = workflow.GetSignalChannel(ctx, SignalGuardDecision)
+	e.aheadCh = workflow.GetSignalChannel(ctx, SignalRemovalApproval)
 	logger := workflow.GetLogger(ctx)
 
 	e.localReads = workflow.GetVersion(ctx, versionEntityLocalReads, workflow.DefaultVersion, 1) == 1
@@ -132,7 +134,7 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 		e.upsertSearchAttributes(ctx)
 
 		if e.st.Status == StatusDeleted && e.st.DeletedAt != nil && !now.Before(e.st.DeletedAt.Add(restoreWindow)) &&
-			hrCh.Len() == 0 && repCh.Len() == 0 && e.guardCh.Len() == 0 && e.requestSeq == e.handledSeq {
+			hrCh.Len() == 0 && repCh.Len() == 0 && e.guardCh.Len() == 0 && e.aheadCh.Len() == 0 && e.requestSeq == e.handledSeq {
 			logger.Info("employee entity complete", "employeeId", e.st.EmployeeID)
 			return EmployeeResult{EmployeeID: e.st.EmployeeID, Status: e.st.Status, ObjectID: e.st.ObjectID, DeletedAt: *e.st.DeletedAt}, nil
 		}
@@ -148,7 +150,9 @@ func EmployeeEntity(ctx workflow.Context, in EmployeeInput) (EmployeeResult, err
 				EmployeeID: e.st.EmployeeID, State: e.st, Pending: e.pending,
 			})
 		}
-		cond := func() bool { return hrCh.Len() > 0 || repCh.Len() > 0 || e.guardCh.Len() > 0 || e.wake }
+		cond := func() bool {
+			return hrCh.Len() > 0 || repCh.Len() > 0 || e.guardCh.Len() > 0 || e.aheadCh.Len() > 0 || e.wake
+		}
 		var err error
 		if next := nextTimer(e.st.Timers, now); next.IsZero() {
 			err = workflow.Await(ctx, cond)
@@ -186,6 +190,15 @@ func (e *entity) drain(hrCh, repCh workflow.ReceiveChannel) {
 			break
 		}
 		e.receiveGuardDecision(d)
+	}
+	for e.aheadCh != nil {
+		var d GuardDecision
+		if !e.aheadCh.ReceiveAsync(&d) {
+			break
+		}
+		if d.Ahead != nil { // only an approval ahead is taken from this channel
+			e.receiveGuardDecision(d)
+		}
 	}
 }
 

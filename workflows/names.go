@@ -63,6 +63,11 @@ const (
 	// SignalGuardDecision tells an entity whose exit the guard held that a
 	// person approved or rejected it (payload GuardDecision).
 	SignalGuardDecision = "guard-decision"
+	// SignalRemovalApproval carries an approved policy rollout's approval to an
+	// entity, ahead of its removal (payload GuardDecision with Ahead). It is not
+	// guard-decision so that an entity running code from before it, which would
+	// take it for a decision on a removal it holds, never reads it.
+	SignalRemovalApproval = "removal-approval"
 	// SignalGuardWithdraw tells the guard that a held exit is no longer
 	// due (payload GuardWithdraw).
 	SignalGuardWithdraw = "guard-withdraw"

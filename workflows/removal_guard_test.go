@@ -480,3 +480,29 @@ func TestReconciliationAfterGuardDecisions(t *testing.T) {
 		h.run("1001", at("2026-03-04", 0, 0))
 	})
 }
+
+// The channel that carries a rollout's approval ahead of a removal takes nothing else: a
+// plain approval sent there leaves a held removal held (only guard-decision releases it).
+func TestRemovalApprovalChannelTakesOnlyApprovalsAhead(t *testing.T) {
+	h := newHarness(t, at("2026-03-02", 8, 0), 7)
+	h.permit = func(activities.RequestExitPermitInput) activities.GuardPermitAnswer {
+		return activities.GuardPermitAnswer{Held: true, Reason: "removal budget reached"}
+	}
+	const upn = "jan.devries@contoso.example"
+	h.setEmployee(person("1001", "Jan", "de", "Vries",
+		contract("1001-1", "2025-01-01", "2026-03-09", "ICT", "F045", "Systeembeheerder", managerID),
+		contract("1001-2", "2026-03-10", "", "Sales", "S10", "Accountmanager", managerID)))
+	h.when(at("2026-03-18", 1, 0), func() {
+		if st := h.state(); st.RemovalGuard == nil || st.RemovalGuard.State != guardHeld {
+			t.Fatalf("removal not held: %+v", st.RemovalGuard)
+		}
+		h.env.SignalWorkflow(SignalRemovalApproval, GuardDecision{Approved: true, By: "mallory", Kind: GuardKindRemoval})
+	})
+	h.when(at("2026-03-18", 2, 0), func() {
+		st := h.state()
+		if g := h.sim.UserGroups(upn); !has(g, "ICT Admins") || st.RemovalGuard == nil || st.RemovalGuard.State != guardHeld {
+			t.Errorf("a plain approval on %s released the removal: groups %v, guard %+v", SignalRemovalApproval, g, st.RemovalGuard)
+		}
+	})
+	h.run("1001", at("2026-03-19", 0, 0))
+}

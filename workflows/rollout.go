@@ -188,7 +188,7 @@ func passRemovalApproval(ctx workflow.Context, in PolicyRolloutInput, it activit
 	d := GuardDecision{Approved: true, By: in.Approval, Kind: GuardKindRemoval, Ahead: &RemovalApproval{
 		Policy: in.Policy, Remove: it.Remove, Until: workflow.Now(ctx).Add(removalApprovalValidity),
 	}}
-	if err := workflow.SignalExternalWorkflow(ctx, EmployeeWorkflowID(it.EmployeeID), "", SignalGuardDecision, d).Get(ctx, nil); err != nil {
+	if err := workflow.SignalExternalWorkflow(ctx, EmployeeWorkflowID(it.EmployeeID), "", SignalRemovalApproval, d).Get(ctx, nil); err != nil {
 		return fmt.Errorf("pass the rollout's approval to employee %s: %w", it.EmployeeID, err)
 	}
 	return nil

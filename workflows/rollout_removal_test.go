@@ -61,9 +61,9 @@ func TestApprovedRolloutPassesItsApprovalToRemovals(t *testing.T) {
 			err := h.runThroughContinueAsNew(PolicyRolloutWorkflowName, PolicyRolloutInput{}, &res, decodeRollout, func() {
 				h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalHRChanged, mock.Anything).
 					Run(func(args mock.Arguments) { calls = append(calls, args.String(1)+" "+SignalHRChanged) }).Return(nil)
-				h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalGuardDecision, mock.Anything).
+				h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalRemovalApproval, mock.Anything).
 					Run(func(args mock.Arguments) {
-						calls = append(calls, args.String(1)+" "+SignalGuardDecision)
+						calls = append(calls, args.String(1)+" "+SignalRemovalApproval)
 						ahead[args.String(1)] = args.Get(4).(GuardDecision)
 					}).Return(nil).Maybe()
 				h.when(h.env.Now().Add(time.Hour), func() {
@@ -87,7 +87,7 @@ func TestApprovedRolloutPassesItsApprovalToRemovals(t *testing.T) {
 			// The manager's access only grows: told, given nothing.
 			want := []string{"employee/" + managerID + " " + SignalHRChanged}
 			for _, id := range ids {
-				want = append(want, "employee/"+id+" "+SignalGuardDecision, "employee/"+id+" "+SignalHRChanged)
+				want = append(want, "employee/"+id+" "+SignalRemovalApproval, "employee/"+id+" "+SignalHRChanged)
 			}
 			if !slices.Equal(calls, want) {
 				t.Errorf("signals\n got %v\nwant %v", calls, want)
@@ -171,7 +171,7 @@ func TestRolloutRemovalApprovedAheadIsNotHeldAgain(t *testing.T) {
 				}
 				h.setPolicy(noSalesRule(h.policy()))
 				if approved {
-					h.env.SignalWorkflow(SignalGuardDecision, GuardDecision{Approved: true, By: rolloutApproval, Kind: GuardKindRemoval,
+					h.env.SignalWorkflow(SignalRemovalApproval, GuardDecision{Approved: true, By: rolloutApproval, Kind: GuardKindRemoval,
 						Ahead: &RemovalApproval{Policy: h.policyHash(), Remove: []policy.Entitlement{{Kind: policy.KindGroup, Name: "Sales"}},
 							Until: h.env.Now().Add(removalApprovalValidity)}})
 				}
@@ -236,7 +236,7 @@ func TestRolloutApprovalAfterTheRemovalWasHeld(t *testing.T) {
 			h.setEmployee(salesLead("M01"))
 			var hash string
 			approve := func() {
-				h.env.SignalWorkflow(SignalGuardDecision, GuardDecision{Approved: true, By: rolloutApproval, Kind: GuardKindRemoval,
+				h.env.SignalWorkflow(SignalRemovalApproval, GuardDecision{Approved: true, By: rolloutApproval, Kind: GuardKindRemoval,
 					Ahead: &RemovalApproval{Policy: hash, Remove: []policy.Entitlement{{Kind: policy.KindGroup, Name: "Sales"}},
 						Until: h.env.Now().Add(removalApprovalValidity)}})
 			}
@@ -466,7 +466,7 @@ func TestRemovalApprovalVersionedForOlderHistories(t *testing.T) {
 			h.env.SignalWorkflow(SignalHRChanged, HRChanged{Reason: ReasonPolicyChanged, Source: "policy-rollout"})
 		})
 		h.when(at("2026-03-02", 9, 30), func() {
-			h.env.SignalWorkflow(SignalGuardDecision, GuardDecision{Approved: true, By: rolloutApproval, Kind: GuardKindRemoval,
+			h.env.SignalWorkflow(SignalRemovalApproval, GuardDecision{Approved: true, By: rolloutApproval, Kind: GuardKindRemoval,
 				Ahead: &RemovalApproval{Policy: h.policyHash(), Remove: []policy.Entitlement{{Kind: policy.KindGroup, Name: "Sales"}},
 					Until: h.env.Now().Add(removalApprovalValidity)}})
 		})
@@ -488,7 +488,7 @@ func TestRemovalApprovalVersionedForOlderHistories(t *testing.T) {
 		err := h.runThroughContinueAsNew(PolicyRolloutWorkflowName, PolicyRolloutInput{}, &res, decodeRollout, func() {
 			h.env.OnGetVersion(changeRolloutRemovalApproval, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 			h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalHRChanged, mock.Anything).Return(nil)
-			h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalGuardDecision, mock.Anything).
+			h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalRemovalApproval, mock.Anything).
 				Run(func(mock.Arguments) { ahead++ }).Return(nil).Maybe()
 			h.when(h.env.Now().Add(time.Hour), func() {
 				if in, ok := h.queryRollout(); ok && in.Phase == rolloutPlan {

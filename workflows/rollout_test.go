@@ -67,7 +67,7 @@ func TestPolicyRolloutGuardPausesRemovals(t *testing.T) {
 				Run(func(mock.Arguments) { told++ }).Return(nil)
 			// The approval passed to the entities whose access goes
 			// (rollout_removal_test.go).
-			h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalGuardDecision, mock.Anything).Return(nil).Maybe()
+			h.env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", SignalRemovalApproval, mock.Anything).Return(nil).Maybe()
 			h.when(h.env.Now().Add(time.Hour), func() {
 				if in, ok := h.queryRollout(); !ok || in.Phase != rolloutPlan {
 					return
