@@ -383,6 +383,11 @@ func (w *devWorld) holdAuditWrites(have int) (release func(), caught bool) {
 		_ = tx.Rollback()
 		_ = db.Close()
 	}
+	// Counted again now that the lock is held: accounts made while the faults were set up
+	// had their records written before it and prove nothing.
+	if accs, err := w.accounts(); err == nil {
+		have = max(have, len(accs))
+	}
 	deadline := time.Now().Add(8 * time.Second)
 	for time.Now().Before(deadline) {
 		accs, err := w.accounts()
