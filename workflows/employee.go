@@ -487,8 +487,7 @@ func (e *entity) hire(ctx workflow.Context, m moments, now time.Time, enable boo
 	if adopted {
 		// The account is in line: nothing to write, so no Hire child; the lookup
 		// that found it is the check against the directory.
-		event = EventAdopt
-		e.st.LastEvent, e.st.LastEventAt, e.st.LastError = event, &now, ""
+		st.LastEvent, st.LastEventAt, st.LastError = EventAdopt, &now, ""
 		workflow.GetLogger(ctx).Info("account already in line: adopted", "employeeId", st.EmployeeID, "objectId", res.Account.ObjectID)
 		recordAdoption(ctx, in, res.Account.ObjectID, in.Entitlements, EventAdopt)
 	} else {

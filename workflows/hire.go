@@ -417,9 +417,10 @@ func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.Acc
 	if len(grant) > 0 && !grantAfterUpdate {
 		startGrant()
 	}
-	mail := firstNonEmpty(res.Account.Mail, spec.Mail, res.Account.UPN)
+	// The same contact LookUpHire compared with HR's to tell whether a write-back is needed.
+	contact := activities.HireContact(res.Account, spec)
 	wbF = workflow.ExecuteActivity(hrWrites(ctx), a.WriteBack, activities.WriteBackInput{
-		EmployeeID: in.EmployeeID, Email: mail, UPN: res.Account.UPN,
+		EmployeeID: in.EmployeeID, Email: contact.Email, UPN: contact.UPN,
 	})
 
 	// Every started step is waited for, so a failure's compensation never
@@ -474,16 +475,6 @@ func hireStepsConcurrent(ctx workflow.Context, in HireInput, spec activities.Acc
 		res.Pass = issuePass(ctx, in.EmployeeID, id, spec.DisplayName, res.Account.UPN, res.ManagerObjectID)
 	}
 	return nil
-}
-
-// firstNonEmpty returns the first non-empty string.
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // addWarnings appends the warnings list does not hold yet, in order.
