@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/entralifecycle/engine/internal/audit"
+	"github.com/entralifecycle/engine/internal/directory"
+	"github.com/entralifecycle/engine/internal/hr"
 	"github.com/entralifecycle/engine/internal/policy"
 )
 
@@ -59,5 +61,37 @@ func TestRecordAdoptionMakesHeldAccessVisible(t *testing.T) {
 	bare := &Activities{Directory: newAuditFakeDir()}
 	if out, err := bare.RecordAdoption(ctx, in); err != nil || out.Recorded {
 		t.Errorf("without a trail: %+v, %v; want nothing recorded, no error", out, err)
+	}
+}
+
+// LookUpHire tells, for an account found, whether the hire must write its addresses back:
+// never for a source without write-back, not when HR holds them already, else yes.
+func TestLookUpHireSaysWhetherAWriteBackIsNeeded(t *testing.T) {
+	const addr = "ann@example.test" // the fake account's UPN and mail
+	for _, tc := range []struct {
+		name string
+		src  hr.Source
+		held *hr.WorkContact
+		want bool
+	}{
+		{"read-only source", readOnlySource{}, &hr.WorkContact{}, false},
+		{"HR holds nothing", &scriptedWriter{}, &hr.WorkContact{}, true},
+		{"HR holds both", &scriptedWriter{}, &hr.WorkContact{Email: "Ann@example.test", UPN: addr}, false},
+		{"HR holds another mail", &scriptedWriter{}, &hr.WorkContact{Email: "a.smith@example.test", UPN: addr}, true},
+		{"not asked", &scriptedWriter{}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			acts := &Activities{Directory: holdingFake{newAuditFakeDir(), directory.Holdings{}}, HR: tc.src}
+			out, err := acts.LookUpHire(context.Background(), LookUpHireInput{
+				EmployeeID: "1001", Person: policy.Person{GivenName: "Ann", FamilyName: "Smith", NameUsage: "own"},
+				Naming: policy.Default().Naming, Domain: "example.test", HRHolds: tc.held,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !out.Account.Found || out.WriteBackNeeded != tc.want {
+				t.Errorf("found %v, write-back needed %v, want %v", out.Account.Found, out.WriteBackNeeded, tc.want)
+			}
+		})
 	}
 }
